@@ -1,0 +1,26 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxtracker.settings")
+
+app = Celery("cxtracker")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The one beat schedule of the project; each entry says why it runs when it does.
+app.conf.beat_schedule = {
+    # Catch up on every organization whose data changed but whose debounced recomputation did
+    # not run (broker down, worker restarted): nightly, when nobody reads the dashboards.
+    "recompute-dirty-nightly": {
+        "task": "kpis.tasks.recompute_dirty_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+
+
+@app.task(bind=True)
+def ping(self):
+    """A task with no side effect, used by CI and the health check to prove a worker answers."""
+    return "pong"

@@ -1,0 +1,55 @@
+import re
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from .models import Organization, UserProfile
+
+_ORG_PATH = re.compile(r"^/o/(?P<slug>[-a-zA-Z0-9_]+)/")
+_SUPPORTED = {code for code, _name in settings.LANGUAGES}
+
+
+class LanguageMiddleware:
+    """Picks the UI language: the user's choice, else the browser's, else the organization's
+    default, else the site default. Replaces Django's LocaleMiddleware, which knows no
+    organization and no per-user preference."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = self._language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response
+
+    def _language(self, request) -> str:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            chosen = UserProfile.objects.filter(user=user).values_list("language", flat=True).first()
+            if chosen in _SUPPORTED:
+                return chosen
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if cookie in _SUPPORTED:
+            return cookie
+        if request.headers.get("Accept-Language"):
+            from_browser = translation.get_language_from_request(request)
+            # Django falls back on LANGUAGE_CODE when nothing matches: only a real match counts.
+            if from_browser in _SUPPORTED and _browser_asks_for(request, from_browser):
+                return from_browser
+        match = _ORG_PATH.match(request.path_info)
+        if match:
+            org_language = Organization.objects.filter(slug=match["slug"]).values_list("language", flat=True).first()
+            if org_language in _SUPPORTED:
+                return org_language
+        return settings.LANGUAGE_CODE
+
+
+def _browser_asks_for(request, language: str) -> bool:
+    accepted = translation.trans_real.parse_accept_lang_header(request.headers.get("Accept-Language", ""))
+    return any(code.split("-")[0].lower() == language for code, _q in accepted)

@@ -1,0 +1,45 @@
+"""Views outside any organization: picking an organization, choosing the UI language."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from .models import Membership, UserProfile
+
+
+@login_required
+def home(request):
+    """After log-in: straight to the only (or last used) organization, else a list to pick from."""
+    memberships = list(
+        Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
+    )
+    if len(memberships) == 1:
+        return redirect("org-home", org=memberships[0].organization.slug)
+    last = UserProfile.objects.filter(user=request.user).values_list("last_organization__slug", flat=True).first()
+    if last and request.GET.get("pick") is None and any(m.organization.slug == last for m in memberships):
+        return redirect("org-home", org=last)
+    return render(request, "tenancy/pick_organization.html", {"memberships": memberships})
+
+
+@require_POST
+def language_set(request):
+    """Remember the chosen language: on the user's profile when logged in, and in a cookie."""
+    language = request.POST.get("language")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    response = redirect(next_url)
+    if language in {code for code, _name in settings.LANGUAGES}:
+        if request.user.is_authenticated:
+            UserProfile.objects.update_or_create(user=request.user, defaults={"language": language})
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=True,
+        )
+    return response

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cxtracker.tenancy import views as tenancy_views
+from dashboards import views as dashboard_views
+
+# Everything of one organization lives under o/<slug:org>/; every view there is wrapped by
+# cxtracker.tenancy.access.org_view (tests/test_tenancy.py walks these patterns as an outsider).
+org_patterns = [
+    path("", dashboard_views.org_home, name="org-home"),
+    path("setup/", include("cxtracker.tenancy.urls")),
+    path("model/", include("experience.urls")),
+    path("field/", include("deployment.urls")),
+    path("kpis/", include("kpis.urls")),
+    path("dashboards/", include("dashboards.urls")),
+]
+
+auth_patterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("accounts/", include(auth_patterns)),
+    path("language/", tenancy_views.language_set, name="language-set"),
+    path("o/<slug:org>/", include(org_patterns)),
+    path("api/v1/", include("cxtracker.api_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,143 @@
+"""The experience model an organization wants its frontline staff to master.
+
+A model is versioned: observations keep pointing at the behaviors of the version they were made
+with, and rates use the one active version of the organization.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cxtracker.tenancy.models import TenantModel, TenantQuerySet, code_validator
+
+
+class Level(models.IntegerChoices):
+    """Mastery levels, the same everywhere (SPEC §3)."""
+
+    UNKNOWN = 1, _("Unknown")
+    KNOWN = 2, _("Known")
+    APPLIED = 3, _("Applied")
+    MASTERED = 4, _("Mastered")
+
+
+class ExperienceModelQuerySet(TenantQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ExperienceModel(TenantModel):
+    name = models.CharField(_("name"), max_length=200)
+    version = models.PositiveIntegerField(_("version"))
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ExperienceModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("experience model")
+        verbose_name_plural = _("experience models")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "version"], name="expmodel_unique_version_per_org"),
+            # One active version per organization, enforced by the database.
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(is_active=True), name="expmodel_one_active_per_org"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class Dimension(TenantModel):
+    model = models.ForeignKey(ExperienceModel, on_delete=models.CASCADE, related_name="dimensions")
+    code = models.CharField(_("code"), max_length=64, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    journeys = models.ManyToManyField(
+        "experience.Journey", blank=True, related_name="dimensions", verbose_name=_("journeys")
+    )
+
+    class Meta:
+        ordering = ["model", "position", "id"]
+        verbose_name = _("dimension")
+        verbose_name_plural = _("dimensions")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "model", "code"], name="dimension_unique_code_per_model"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Behavior(TenantModel):
+    """An observable practice inside a dimension; ``code`` is unique within the model."""
+
+    model = models.ForeignKey(ExperienceModel, on_delete=models.CASCADE, related_name="behaviors")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="behaviors")
+    code = models.CharField(_("code"), max_length=64, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=300)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    # What each mastery level looks like for this behavior: optional guidance shown to managers.
+    guidance_unknown = models.TextField(_("guidance for level 1 (unknown)"), blank=True)
+    guidance_known = models.TextField(_("guidance for level 2 (known)"), blank=True)
+    guidance_applied = models.TextField(_("guidance for level 3 (applied)"), blank=True)
+    guidance_mastered = models.TextField(_("guidance for level 4 (mastered)"), blank=True)
+
+    class Meta:
+        ordering = ["model", "dimension__position", "position", "id"]
+        verbose_name = _("behavior")
+        verbose_name_plural = _("behaviors")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "model", "code"], name="behavior_unique_code_per_model"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def guidance(self, level: int) -> str:
+        return {
+            Level.UNKNOWN: self.guidance_unknown,
+            Level.KNOWN: self.guidance_known,
+            Level.APPLIED: self.guidance_applied,
+            Level.MASTERED: self.guidance_mastered,
+        }[level]
+
+
+class Journey(TenantModel):
+    """A customer journey (purchase, after-sales contact…), with optional stages."""
+
+    code = models.CharField(_("code"), max_length=64, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="journey_unique_code_per_org"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class JourneyStage(TenantModel):
+    """A stage or moment of truth of a journey."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_moment_of_truth = models.BooleanField(_("moment of truth"), default=False)
+
+    class Meta:
+        ordering = ["journey", "position", "id"]
+        verbose_name = _("journey stage")
+        verbose_name_plural = _("journey stages")
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,123 @@
+"""What the customers say and what the business earns: survey responses, metrics, their values."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cxtracker.tenancy.models import TenantModel, code_validator
+
+
+class SurveyTrigger(models.TextChoices):
+    EVENT = "event", _("Hot (after an event)")
+    PERIODIC = "periodic", _("Cold (periodic)")
+
+
+class SurveyResponse(TenantModel):
+    external_id = models.CharField(_("external id"), max_length=128)
+    unit = models.ForeignKey(
+        "tenancy.OrgUnit", on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("team")
+    )
+    responded_at = models.DateTimeField(_("responded at"))
+    nps = models.PositiveSmallIntegerField(
+        _("NPS score"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    ces = models.PositiveSmallIntegerField(
+        _("CES score"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    csat = models.PositiveSmallIntegerField(
+        _("CSAT score"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    channel = models.CharField(_("channel"), max_length=64, blank=True)
+    journey = models.CharField(_("journey"), max_length=64, blank=True)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=SurveyTrigger.choices, blank=True)
+    segment = models.CharField(_("segment"), max_length=64, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    aspects = models.JSONField(_("aspect scores"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-responded_at", "-id"]
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="surveyresponse_unique_external_id"),
+            models.CheckConstraint(
+                condition=Q(nps__isnull=False) | Q(ces__isnull=False) | Q(csat__isnull=False),
+                name="surveyresponse_at_least_one_score",
+            ),
+            models.CheckConstraint(condition=Q(nps__isnull=True) | Q(nps__lte=10), name="surveyresponse_nps_0_10"),
+            models.CheckConstraint(
+                condition=Q(ces__isnull=True) | Q(ces__gte=1, ces__lte=7), name="surveyresponse_ces_1_7"
+            ),
+            models.CheckConstraint(
+                condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5), name="surveyresponse_csat_1_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "unit", "responded_at"])]
+
+    def __str__(self):
+        return self.external_id
+
+
+class MetricCategory(models.TextChoices):
+    BUSINESS = "business", _("Business")
+    OPERATIONAL = "operational", _("Operational")
+
+
+class Metric(TenantModel):
+    code = models.CharField(_("code"), max_length=64, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=MetricCategory.choices)
+    unit_of_measure = models.CharField(_("unit of measure"), max_length=32, blank=True)
+    higher_is_better = models.BooleanField(_("higher is better"), default=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="metric_unique_code_per_org"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MetricValue(TenantModel):
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values", verbose_name=_("metric"))
+    unit = models.ForeignKey(
+        "tenancy.OrgUnit", on_delete=models.CASCADE, related_name="metric_values", verbose_name=_("unit")
+    )
+    period_start = models.DateField(_("month"))
+    value = models.FloatField(_("value"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "metric"]
+        verbose_name = _("metric value")
+        verbose_name_plural = _("metric values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "metric", "unit", "period_start"], name="metricvalue_unique_per_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.metric} · {self.unit} · {self.period_start:%Y-%m} = {self.value}"
+
+
+class DirtyPeriod(TenantModel):
+    """A month of an organization whose rates and KPIs must be recomputed.
+
+    Writes mark it in their own transaction, so the mark survives a broker outage; the debounced
+    task and the nightly catch-up clear it once the month is recomputed (SPEC §6).
+    """
+
+    period_start = models.DateField()
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "period_start"], name="dirtyperiod_unique"),
+        ]
