@@ -1,0 +1,86 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from experience.models import Behavior, Dimension, ExperienceModel
+from experience.selectors import active_model, model_structure
+from experience.services import (
+    experience_model_activate,
+    experience_model_copy,
+    experience_model_create_from_json,
+    experience_model_export,
+)
+from tests.experience.conftest import sample_data
+
+
+def test_create_from_json_builds_the_structure_in_order(org):
+    model = experience_model_create_from_json(org=org, data=sample_data())
+    assert (model.version, model.is_active) == (1, False)
+    dims = model_structure(model=model)
+    assert [d.code for d in dims] == ["accueil", "conseil"]
+    assert [b.code for b in dims[0].behaviors.all()] == ["salue-30s", "sourit"]
+    assert dims[0].behaviors.all()[0].guidance(4) == "Salue toujours"
+
+
+def test_versions_are_numbered_per_organization(org, other_org):
+    experience_model_create_from_json(org=other_org, data=sample_data())
+    first = experience_model_create_from_json(org=org, data=sample_data())
+    second = experience_model_create_from_json(org=org, data=sample_data())
+    assert (first.version, second.version) == (1, 2)
+
+
+def test_export_round_trips(org):
+    data = sample_data()
+    model = experience_model_create_from_json(org=org, data=data)
+    exported = experience_model_export(model=model)
+    assert exported == data
+    again = experience_model_create_from_json(org=org, data=exported)
+    assert experience_model_export(model=again) == data
+
+
+def test_activate_switches_the_one_active_version(org, model_v1):
+    v2 = experience_model_create_from_json(org=org, data=sample_data())
+    experience_model_activate(org=org, model=v2)
+    model_v1.refresh_from_db()
+    assert model_v1.is_active is False
+    assert active_model(org=org) == v2
+    assert v2.activated_at is not None
+
+
+def test_copy_is_an_identical_draft(org, model_v1):
+    copy = experience_model_copy(org=org, model=model_v1)
+    assert (copy.version, copy.is_active) == (2, False)
+    assert experience_model_export(model=copy) == experience_model_export(model=model_v1)
+    assert Behavior.objects.filter(model=copy).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda d: d.pop("name"), "name"),
+        (lambda d: d.update(name="  "), "name"),
+        (lambda d: d.update(dimensions=[]), "dimensions"),
+        (lambda d: d.update(extra=1), "extra"),
+        (lambda d: d["dimensions"][1].update(code="accueil"), "dimensions[1].code"),
+        (lambda d: d["dimensions"][1]["behaviors"][0].update(code="sourit"), "dimensions[1].behaviors[0].code"),
+        (lambda d: d["dimensions"][0]["behaviors"][1].update(code="pas bon"), "dimensions[0].behaviors[1].code"),
+        (
+            lambda d: d["dimensions"][0]["behaviors"][1].update(guidance={"5": "x"}),
+            "dimensions[0].behaviors[1].guidance.5",
+        ),
+        (lambda d: d["dimensions"][0].update(journeys=["nope"]), "dimensions[0].journeys[0]"),
+        (lambda d: [dim.update(behaviors=[]) for dim in d["dimensions"]], "dimensions"),
+    ],
+)
+def test_invalid_data_is_refused_with_the_field_path_and_nothing_written(org, mutate, path):
+    data = sample_data()
+    mutate(data)
+    with pytest.raises(ValidationError) as exc:
+        experience_model_create_from_json(org=org, data=data)
+    assert path in exc.value.message_dict
+    assert ExperienceModel.objects.count() == 0
+    assert Dimension.objects.count() == 0
+
+
+def test_not_an_object_is_refused(org):
+    with pytest.raises(ValidationError):
+        experience_model_create_from_json(org=org, data=["x"])
