@@ -1,5 +1,6 @@
 """What the customers say and what the business earns: survey responses, metrics, their values."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -121,3 +122,78 @@ class DirtyPeriod(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "period_start"], name="dirtyperiod_unique"),
         ]
+
+
+class ComputedPeriod(TenantModel):
+    """When a month of an organization was last recomputed: the bookkeeping of the recomputation
+    service (kpis.services.periods_recompute), kept apart from the dirty marks that get deleted."""
+
+    period_start = models.DateField(_("month"))
+    recomputed_at = models.DateTimeField(_("last recomputed"))
+
+    class Meta:
+        verbose_name = _("computed period")
+        verbose_name_plural = _("computed periods")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "period_start"], name="computedperiod_unique"),
+        ]
+
+
+class UploadKind(models.TextChoices):
+    SURVEY_RESPONSES = "survey_responses", _("Survey responses")
+    METRIC_VALUES = "metric_values", _("Metric values")
+
+
+class UploadStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def _upload_path(job, filename):
+    return f"uploads/{job.organization_id}/{filename}"
+
+
+class UploadJob(TenantModel):
+    """A CSV or XLSX file uploaded in the browser and ingested by a Celery task, with its progress
+    and the rows it rejected (``errors``: ``[{"row": n, "errors": {field: [messages]}}]``, ``row``
+    being the line of the file, header = 1)."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=UploadKind.choices)
+    file = models.FileField(_("file"), upload_to=_upload_path)
+    filename = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=16, choices=UploadStatus.choices, default=UploadStatus.PENDING)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    errors = models.JSONField(_("rejected rows"), default=list, blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+        indexes = [models.Index(fields=["organization", "created_at"])]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_kind_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (UploadStatus.DONE, UploadStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
