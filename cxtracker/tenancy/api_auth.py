@@ -41,8 +41,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         parts = key.split("_")
         if len(parts) < 3 or parts[0] != "cxt" or not key:
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
-        api_key = ApiKey.objects.select_related("organization").filter(prefix=parts[1]).first()
-        if api_key is None or not hmac.compare_digest(api_key.hashed_key, ApiKey.hash(key)):
+        # The prefix is only unique per organization: compare the hash of every candidate.
+        hashed = ApiKey.hash(key)
+        candidates = ApiKey.objects.select_related("organization").filter(prefix=parts[1])
+        api_key = next((k for k in candidates if hmac.compare_digest(k.hashed_key, hashed)), None)
+        if api_key is None:
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
         if not api_key.is_active:
             raise exceptions.AuthenticationFailed(_("This API key has been revoked."))

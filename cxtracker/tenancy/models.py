@@ -297,7 +297,7 @@ class ApiKey(TenantModel):
     """
 
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=16, db_index=True, editable=False)
     hashed_key = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(_("scopes"), default=list)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -313,6 +313,7 @@ class ApiKey(TenantModel):
         verbose_name_plural = _("API keys")
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="apikey_unique_name_per_org"),
+            models.UniqueConstraint(fields=["organization", "prefix"], name="apikey_unique_prefix_per_org"),
         ]
 
     def __str__(self):
