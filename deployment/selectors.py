@@ -1,0 +1,229 @@
+"""Reads of the field data: month bounds, team month summaries, latest levels.
+
+Everything is aggregated in the database, one query per figure for a whole list of teams or
+members, never one per member (SPEC §7: 10,000 members, 6 million ratings a year).
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
+
+from cxtracker.tenancy.models import Member, Organization, OrgUnit
+
+from . import formulas
+from .models import Animation, Observation, Rating
+
+# ---------------------------------------------------------------------------------------------
+# Months, in the organization's timezone (SPEC §4: periods are calendar months of the org).
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def month_next(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def month_previous(month: datetime.date) -> datetime.date:
+    return (month.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def month_last_day(month: datetime.date) -> datetime.date:
+    return month_next(month) - datetime.timedelta(days=1)
+
+
+def month_current(*, org: Organization) -> datetime.date:
+    return month_start(org.today())
+
+
+def month_parse(value: str | None) -> datetime.date | None:
+    """``YYYY-MM`` → the month's first day, or None when the value is not a month."""
+    try:
+        return datetime.datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+def month_bounds(*, org: Organization, month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """[start, end) of the month as aware datetimes at midnight in the organization's timezone."""
+    tz = org.tzinfo
+    start = datetime.datetime.combine(month_start(month), datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(month_next(month), datetime.time.min, tzinfo=tz)
+    return start, end
+
+
+def day_bounds(*, org: Organization, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = org.tzinfo
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    return start, datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deployment rate of teams in a month (SPEC §4).
+
+
+@dataclass(frozen=True)
+class TeamMonth:
+    team: OrgUnit
+    active_members: int
+    coached_members: int
+    animations: int
+    coverage: float | None
+    cadence: float
+    deployment_rate: float | None
+
+
+def team_month_summary(*, org: Organization, teams, month: datetime.date) -> dict[int, TeamMonth]:
+    """Coverage, cadence and deployment rate of each team in ``month``, keyed by team id.
+
+    Three queries whatever the number of teams: active members, coached members, animations.
+    """
+    teams = list(teams)
+    team_ids = [t.pk for t in teams]
+    first, last = month_start(month), month_last_day(month)
+    start, end = month_bounds(org=org, month=month)
+    active = Member.objects.for_org(org).filter(team_id__in=team_ids).active_between(first, last)
+    active_counts = dict(active.values("team_id").annotate(n=Count("id")).values_list("team_id", "n"))
+    coached_counts = dict(
+        active.filter(observations__observed_at__gte=start, observations__observed_at__lt=end)
+        .values("team_id")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("team_id", "n")
+    )
+    animation_counts = dict(
+        Animation.objects.for_org(org)
+        .filter(team_id__in=team_ids, held_at__gte=start, held_at__lt=end)
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
+    )
+    weight = float(org.rate_weight if org.rate_weight is not None else Decimal("0.5"))
+    summary = {}
+    for team in teams:
+        n_active = active_counts.get(team.pk, 0)
+        n_coached = coached_counts.get(team.pk, 0)
+        n_animations = animation_counts.get(team.pk, 0)
+        cov = formulas.coverage(n_coached, n_active)
+        cad = formulas.cadence(n_animations, org.expected_animations_per_month)
+        summary[team.pk] = TeamMonth(
+            team=team,
+            active_members=n_active,
+            coached_members=n_coached,
+            animations=n_animations,
+            coverage=cov,
+            cadence=cad,
+            deployment_rate=formulas.deployment_rate(cov, cad, weight),
+        )
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Members' activity and levels.
+
+
+@dataclass(frozen=True)
+class MemberMonth:
+    last_observed_at: datetime.datetime | None
+    observations_in_month: int
+
+
+def member_month_activity(*, org: Organization, members, month: datetime.date) -> dict[int, MemberMonth]:
+    """Per member id: the last observation ever (up to the end of the month) and the number of
+    observations and coachings in the month. One query."""
+    start, end = month_bounds(org=org, month=month)
+    rows = (
+        Observation.objects.for_org(org)
+        .filter(member__in=members, observed_at__lt=end)
+        .values("member_id")
+        .annotate(last=Max("observed_at"), in_month=Count("id", filter=Q(observed_at__gte=start)))
+    )
+    return {r["member_id"]: MemberMonth(r["last"], r["in_month"]) for r in rows}
+
+
+def latest_levels(*, members, behaviors, at: datetime.datetime | None = None) -> dict[tuple[int, int], int]:
+    """The level of the latest rating of each (member id, behavior id) observed at or before ``at``
+    (ties on observed_at: the last created wins). Pairs never rated are absent. One query."""
+    ratings = Rating.objects.filter(member__in=members, behavior__in=behaviors)
+    if at is not None:
+        ratings = ratings.filter(observed_at__lte=at)
+    ranked = ratings.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("member_id"), F("behavior_id")],
+            order_by=[F("observed_at").desc(), F("id").desc()],
+        )
+    ).filter(rank=1)
+    return {(m, b): level for m, b, level in ranked.values_list("member_id", "behavior_id", "level")}
+
+
+def dimension_mastery(levels: dict[tuple[int, int], int], behaviors, member_ids) -> dict[int, dict[int, float | None]]:
+    """member id → dimension id → mean of the member's latest levels in that dimension
+    (None when none of its behaviors was rated). Plain Python over ``latest_levels``."""
+    by_dimension: dict[int, list[int]] = {}
+    for b in behaviors:
+        by_dimension.setdefault(b.dimension_id, []).append(b.pk)
+    return {
+        m: {d: formulas.mean_level(levels[(m, b)] for b in bs if (m, b) in levels) for d, bs in by_dimension.items()}
+        for m in member_ids
+    }
+
+
+def member_observations(*, org: Organization, member):
+    """A member's observations and coachings, newest first, with their observer and ratings."""
+    return (
+        Observation.objects.for_org(org)
+        .filter(member=member)
+        .select_related("observer", "model")
+        .prefetch_related("ratings__behavior__dimension")
+    )
+
+
+def member_open_next_steps(*, org: Organization, member):
+    """Agreed next steps not done yet, the soonest due first."""
+    return (
+        Observation.objects.for_org(org)
+        .filter(member=member, next_step_done=False)
+        .exclude(next_step="")
+        .select_related("observer")
+        .order_by(F("next_step_on").asc(nulls_last=True), "observed_at")
+    )
+
+
+def member_mastery_series(*, org: Organization, member) -> list[dict]:
+    """Per observation (oldest first): its date and mean score (level − 1) / 3 per dimension and
+    overall, for the member's progress chart."""
+    rows = (
+        Rating.objects.for_org(org)
+        .filter(member=member)
+        .values("observation_id", "observed_at", "behavior__dimension__name", "behavior__dimension__position", "level")
+        .order_by("observed_at", "observation_id")
+    )
+    series: dict[int, dict] = {}
+    for r in rows:
+        point = series.setdefault(r["observation_id"], {"observed_at": r["observed_at"], "levels": {}, "all": []})
+        point["levels"].setdefault(r["behavior__dimension__name"], []).append(r["level"])
+        point["all"].append(r["level"])
+    return [
+        {
+            "observed_at": p["observed_at"],
+            "overall": sum(formulas.level_score(v) for v in p["all"]) / len(p["all"]),
+            "dimensions": {
+                name: sum(formulas.level_score(v) for v in vs) / len(vs) for name, vs in p["levels"].items()
+            },
+        }
+        for p in series.values()
+    ]
+
+
+def team_animations(*, org: Organization, team):
+    return (
+        Animation.objects.for_org(org)
+        .filter(team=team)
+        .select_related("held_by")
+        .prefetch_related("dimensions")
+        .annotate(attendee_count=Count("attendees", distinct=True))
+    )
