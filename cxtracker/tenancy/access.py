@@ -9,7 +9,7 @@ nobody can probe another team's or another organization's data.
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
@@ -133,3 +133,52 @@ def require_field_write(membership: Membership) -> None:
     """Executives and steering members read only."""
     if not can_write_field(membership):
         raise PermissionDenied
+
+
+def access_team(membership: Membership, code: str) -> OrgUnit:
+    try:
+        return scoped_teams(membership).get(code=code)
+    except OrgUnit.DoesNotExist:
+        raise Http404 from None
+
+
+def scoped_observations(membership: Membership):
+    """Observations and coachings of the members the membership may see."""
+    from deployment.models import Observation
+
+    return Observation.objects.for_org(membership.organization).filter(scope_filter(membership, "member__team__"))
+
+
+def scoped_animations(membership: Membership):
+    from deployment.models import Animation
+
+    return Animation.objects.for_org(membership.organization).filter(scope_filter(membership, "team__"))
+
+
+def _require_author(membership: Membership, author_id) -> None:
+    """Field records are changed by whoever logged them, or by an admin; read-only roles never."""
+    require_field_write(membership)
+    if not is_admin(membership) and author_id != membership.user_id:
+        raise PermissionDenied
+
+
+def access_observation(membership: Membership, pk: int, *, write: bool = False):
+    """An observation in scope (404 otherwise); with ``write``, only its observer or an admin (403)."""
+    try:
+        observation = scoped_observations(membership).select_related("member__team", "observer", "model").get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    if write:
+        _require_author(membership, observation.observer_id)
+    return observation
+
+
+def access_animation(membership: Membership, pk: int, *, write: bool = False):
+    """An animation of a team in scope (404 otherwise); with ``write``, who held it or an admin (403)."""
+    try:
+        animation = scoped_animations(membership).select_related("team", "held_by").get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    if write:
+        _require_author(membership, animation.held_by_id)
+    return animation
