@@ -48,4 +48,15 @@ URL_KWARGS = {
 }
 
 # URL name -> {keyword: how to fill it}, for keywords whose meaning depends on the URL
-URL_KWARGS_BY_NAME: dict[str, dict] = {}
+URL_KWARGS_BY_NAME: dict[str, dict] = {
+    **{
+        f"tenancy:unit-{action}": {"code": lambda w: w["unit"].code}
+        for action in ("edit", "delete")
+    },
+    **{
+        f"tenancy:member-{action}": {"code": lambda w: w["member"].code}
+        for action in ("edit", "deactivate", "reactivate")
+    },
+    "tenancy:membership-edit": {"membership_id": lambda w: w["membership"].pk},
+    "tenancy:membership-delete": {"membership_id": lambda w: w["membership"].pk},
+}
