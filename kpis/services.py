@@ -147,12 +147,12 @@ def periods_recompute(
 
 def upload_create(*, org: Organization, kind: str, file, created_by=None) -> UploadJob:
     """Store the file and queue its ingestion once the job row is committed."""
-    from .tasks import upload_process_task
+    from .uploads import upload_queue
 
     with transaction.atomic():
         job = UploadJob.objects.create(
             organization=org, kind=kind, file=file, filename=file.name[:255], created_by=created_by
         )
         job_id = job.pk
-        transaction.on_commit(lambda: upload_process_task.delay(job_id))
+        transaction.on_commit(lambda: upload_queue(upload_id=job_id))
     return job

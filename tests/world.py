@@ -24,7 +24,25 @@ def _tenancy(org, w):
 
 
 def _experience(org, w):
-    """The experience app's rows (model, dimension, behavior, journey)."""
+    """The experience app's rows (model, dimension, behavior, journey, stage)."""
+    from experience.services import experience_model_create_from_json, journey_create, journey_stage_create
+
+    w["journey"] = journey_create(org=org, code="W-J1", name="World journey")
+    w["stage"] = journey_stage_create(org=org, journey=w["journey"], name="World stage", is_moment_of_truth=True)
+    data = {
+        "name": "World model",
+        "dimensions": [
+            {
+                "code": "W-D1",
+                "name": "World dimension",
+                "journeys": ["W-J1"],
+                "behaviors": [{"code": "W-B1", "name": "World behavior", "guidance": {"4": "Always"}}],
+            },
+        ],
+    }
+    w["model"] = experience_model_create_from_json(org=org, data=data, activate=True)
+    w["dimension"] = w["model"].dimensions.get()
+    w["behavior"] = w["model"].behaviors.get()
 
 
 def _deployment(org, w):
@@ -32,7 +50,28 @@ def _deployment(org, w):
 
 
 def _kpis(org, w):
-    """The kpis app's rows (survey response, metric, metric value, API key)."""
+    """The kpis app's rows (survey response, metric, metric value, API key, upload job)."""
+    from django.utils import timezone
+
+    from kpis.models import MetricValue, SurveyResponse, UploadJob, UploadStatus
+    from kpis.services import api_key_create, metrics_seed_defaults
+
+    w["metric"] = next(m for m in metrics_seed_defaults(org=org) if m.code == "revenue")
+    w["metric_value"] = MetricValue.objects.create(
+        organization=org, metric=w["metric"], unit=w["unit"], period_start=datetime.date(2026, 1, 1), value=1000.0
+    )
+    w["survey_response"] = SurveyResponse.objects.create(
+        organization=org, external_id="W-SR1", unit=w["unit"], responded_at=timezone.now(), nps=9
+    )
+    w["api_key"], _raw = api_key_create(org=org, name="World key", scopes=["read", "write"])
+    w["upload_job"] = UploadJob.objects.create(
+        organization=org,
+        kind="metric_values",
+        file="uploads/world.csv",  # a name only: no view of the walk opens the file
+        filename="world.csv",
+        status=UploadStatus.DONE,
+        errors=[{"row": 2, "errors": {"unit": ["Unknown unit code: X."]}}],
+    )
 
 
 def build_world(org) -> dict:
@@ -45,6 +84,11 @@ def build_world(org) -> dict:
 # keyword -> how to fill it from the world
 URL_KWARGS = {
     "org": lambda w: w["org"].slug,
+    "model_pk": lambda w: w["model"].pk,
+    "dimension_pk": lambda w: w["dimension"].pk,
+    "behavior_pk": lambda w: w["behavior"].pk,
+    "journey_pk": lambda w: w["journey"].pk,
+    "stage_pk": lambda w: w["stage"].pk,
 }
 
 # URL name -> {keyword: how to fill it}, for keywords whose meaning depends on the URL
@@ -59,4 +103,7 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     },
     "tenancy:membership-edit": {"membership_id": lambda w: w["membership"].pk},
     "tenancy:membership-delete": {"membership_id": lambda w: w["membership"].pk},
+    "kpis:api-key-revoke": {"pk": lambda w: w["api_key"].pk},
+    **{f"kpis:metric-{action}": {"code": lambda w: w["metric"].code} for action in ("edit", "delete")},
+    **{f"kpis:upload{suffix}": {"pk": lambda w: w["upload_job"].pk} for suffix in ("", "-status", "-report")},
 }

@@ -1,0 +1,306 @@
+"""Survey responses and metric values uploaded as CSV or XLSX, ingested by a Celery task.
+
+The columns are the API's field names (SPEC §8), aspect scores as ``aspect:<code>`` columns; each
+chunk of rows goes through the same bulk ingestion services as the API, so a row is accepted or
+rejected for exactly the same reasons. ``row`` numbers are the file's: the header is row 1.
+"""
+
+import csv
+import datetime
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import PurePath
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .models import UploadJob, UploadKind, UploadStatus
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1000
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+EXTENSIONS = ("csv", "xlsx")
+ASPECT_PREFIX = "aspect:"
+
+COLUMNS = {
+    UploadKind.SURVEY_RESPONSES: (
+        "external_id",
+        "unit",
+        "responded_at",
+        "nps",
+        "ces",
+        "csat",
+        "channel",
+        "journey",
+        "trigger",
+        "segment",
+        "comment",
+    ),
+    UploadKind.METRIC_VALUES: ("metric", "unit", "period", "value"),
+}
+REQUIRED = {
+    UploadKind.SURVEY_RESPONSES: ("external_id", "unit", "responded_at"),
+    UploadKind.METRIC_VALUES: ("metric", "unit", "period", "value"),
+}
+SCORES = ("nps", "ces", "csat")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+class UploadFileError(Exception):
+    """The file cannot be ingested at all; the message says why, for the user."""
+
+
+def max_bytes() -> int:
+    return getattr(settings, "KPIS_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def file_format(name: str) -> str:
+    extension = PurePath(name or "").suffix.lower().lstrip(".")
+    if extension not in EXTENSIONS:
+        raise UploadFileError(_("Upload a .csv or .xlsx file."))
+    return extension
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's "CSV" export on Windows is still often in Windows-1252.
+        text = data.decode("cp1252", errors="replace")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        message = _("Row %(row)s of the file cannot be read: %(error)s") % {"row": start, "error": exc}
+        raise UploadFileError(message) from exc
+
+
+def _xlsx_rows(fileobj) -> Iterator[tuple[int, list]]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UploadFileError(_("This is not a readable XLSX file.")) from exc
+    try:
+        for number, cells in enumerate(workbook.active.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def _rows(fileobj, fmt: str) -> Iterator[tuple[int, list]]:
+    """(row number, cells) for every non-blank row, header included."""
+    rows = _csv_rows(fileobj.read()) if fmt == "csv" else _xlsx_rows(fileobj)
+    for number, cells in rows:
+        if any(cell not in (None, "") and str(cell).strip() for cell in cells):
+            yield number, cells
+
+
+def _header(cells: list, kind: str) -> list[str]:
+    header = [str(cell).strip() if cell is not None else "" for cell in cells]
+    while header and not header[-1]:
+        header.pop()
+    known = set(COLUMNS[kind])
+    unknown = [
+        name
+        for name in header
+        if name not in known
+        and not (kind == UploadKind.SURVEY_RESPONSES and name.startswith(ASPECT_PREFIX) and name[len(ASPECT_PREFIX) :])
+    ]
+    if unknown:
+        raise UploadFileError(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(f"“{c}”" for c in unknown)})
+    duplicated = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicated:
+        raise UploadFileError(_("Columns given twice: %(columns)s.") % {"columns": ", ".join(duplicated)})
+    missing = [name for name in REQUIRED[kind] if name not in header]
+    if missing:
+        raise UploadFileError(
+            ngettext("Missing required column: %(columns)s.", "Missing required columns: %(columns)s.", len(missing))
+            % {"columns": ", ".join(missing)}
+        )
+    if kind == UploadKind.SURVEY_RESPONSES and not any(score in header for score in SCORES):
+        raise UploadFileError(_("Add at least one score column: nps, ces or csat."))
+    return header
+
+
+def upload_check(*, file, kind: str) -> None:
+    """Refuse a file that cannot be ingested at all, before any job exists: wrong extension, too
+    big, empty, unreadable, or without the required columns. Rows are checked by the task."""
+    fmt = file_format(file.name)
+    if file.size > max_bytes():
+        raise UploadFileError(
+            _("The file is too big (%(size)s MB, at most %(max)s MB).")
+            % {"size": round(file.size / 1024 / 1024, 1), "max": max_bytes() // (1024 * 1024)}
+        )
+    if not file.size:
+        raise UploadFileError(_("The file is empty."))
+    file.seek(0)
+    try:
+        rows = _rows(file, fmt)
+        first = next(rows, None)
+        if first is None:
+            raise UploadFileError(_("The file is empty."))
+        _header(first[1], kind)
+        if next(rows, None) is None:
+            raise UploadFileError(_("The file has a header but no data rows."))
+    finally:
+        file.seek(0)
+
+
+def _number(value, integer: bool):
+    """A cell as a number where it plainly is one (XLSX floats, CSV text, French decimal comma);
+    anything else is passed on for the ingestion to reject with its own message."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and integer and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        if integer and _INTEGER.match(value):
+            return int(value)
+        if not integer and _DECIMAL.match(value):
+            return float(value.replace(",", "."))
+    return value
+
+
+def _item(header: list[str], cells: list, kind: str, tzinfo) -> dict:
+    item, aspects = {}, {}
+    for name, value in zip(header, cells, strict=False):
+        if not name or value is None:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                continue
+        if isinstance(value, datetime.datetime):
+            # A spreadsheet cell has no timezone: it is read in the organization's.
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value, tzinfo)
+            value = value.date() if name == "period" else value
+        if name == "period" and isinstance(value, datetime.date):
+            value = f"{value:%Y-%m}"
+        elif isinstance(value, datetime.datetime | datetime.date):
+            value = value.isoformat()
+        if name.startswith(ASPECT_PREFIX):
+            aspects[name[len(ASPECT_PREFIX) :]] = _number(value, integer=True)
+            continue
+        if name in SCORES:
+            value = _number(value, integer=True)
+        elif name == "value":
+            value = _number(value, integer=False)
+        elif not isinstance(value, str):
+            value = str(_number(value, integer=True))
+        item[name] = value
+    if aspects:
+        item["aspects"] = aspects
+    return item
+
+
+def _ingest(kind: str):
+    from .ingest import metric_values_ingest, survey_responses_ingest
+
+    return survey_responses_ingest if kind == UploadKind.SURVEY_RESPONSES else metric_values_ingest
+
+
+def upload_process(*, upload_id: int) -> None:
+    """Ingest an uploaded file in chunks, saving progress after each; idempotent on re-delivery
+    (a finished job is left alone, a restarted one starts over: survey responses are idempotent
+    by external_id and metric values are upserts)."""
+    job = UploadJob.objects.select_related("organization").filter(pk=upload_id).first()
+    if job is None or job.is_finished:
+        return
+    org = job.organization
+    job.status, job.started_at, job.failure = UploadStatus.RUNNING, timezone.now(), ""
+    job.total = job.processed = job.created = job.duplicates = job.updated = job.rejected = 0
+    job.errors = []
+    job.save()
+    try:
+        fmt = file_format(job.filename)
+        with job.file.open("rb") as fh:
+            job.total = sum(1 for _row in _rows(fh, fmt)) - 1
+        job.save(update_fields=["total"])
+        ingest = _ingest(job.kind)
+        with job.file.open("rb") as fh:
+            rows = _rows(fh, fmt)
+            _header_row, header_cells = next(rows)
+            header = _header(header_cells, job.kind)
+            chunk: list[tuple[int, dict]] = []
+            for number, cells in rows:
+                chunk.append((number, _item(header, cells, job.kind, org.tzinfo)))
+                if len(chunk) == CHUNK_SIZE:
+                    _process_chunk(job, ingest, chunk)
+                    chunk = []
+            if chunk:
+                _process_chunk(job, ingest, chunk)
+    except UploadFileError as exc:
+        _fail(job, str(exc))
+        return
+    except Exception:
+        logger.exception("Upload %s failed", upload_id)
+        _fail(job, _("An unexpected error stopped the import. The rows counted above are stored."))
+        return
+    job.status, job.finished_at = UploadStatus.DONE, timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+
+
+def _process_chunk(job: UploadJob, ingest, chunk: list[tuple[int, dict]]) -> None:
+    result = ingest(org=job.organization, items=[item for _n, item in chunk], from_text=True)
+    for entry in result.results:
+        if entry["status"] == "rejected":
+            job.errors.append({"row": chunk[entry["index"]][0], "errors": entry.get("errors") or {}})
+    job.processed += len(chunk)
+    for key in ("created", "duplicates", "updated", "rejected"):
+        setattr(job, key, getattr(job, key) + getattr(result, key))
+    job.save(update_fields=["processed", "created", "duplicates", "updated", "rejected", "errors"])
+
+
+def _fail(job: UploadJob, message: str) -> None:
+    job.status, job.failure, job.finished_at = UploadStatus.FAILED, message, timezone.now()
+    job.save(update_fields=["status", "failure", "finished_at"])
+
+
+def upload_queue(*, upload_id: int) -> None:
+    """Send the job to the workers; with the broker down, say so on the job rather than leave it
+    waiting forever."""
+    from kombu.exceptions import OperationalError as KombuOperationalError
+    from redis.exceptions import RedisError
+
+    from .tasks import upload_process_task
+
+    try:
+        upload_process_task.delay(upload_id)
+    except (KombuOperationalError, RedisError, OSError):
+        logger.warning("Broker unreachable: upload %s not queued", upload_id)
+        job = UploadJob.objects.get(pk=upload_id)
+        _fail(job, _("The background workers cannot be reached right now. Upload the file again later."))
+
+
+def _flatten(errors, field: str = "") -> Iterator[tuple[str, str]]:
+    """(field, message) pairs of a DRF-style error structure, nested fields joined by dots."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            yield from _flatten(value, f"{field}.{key}" if field else str(key))
+    elif isinstance(errors, list | tuple):
+        for value in errors:
+            yield from _flatten(value, field)
+    else:
+        yield field, str(errors)
+
+
+def report_rows(job: UploadJob) -> Iterator[tuple[int, str, str]]:
+    """(row, field, message) for every error of every rejected row, in file order."""
+    for entry in sorted(job.errors, key=lambda e: e["row"]):
+        for field, message in _flatten(entry["errors"]):
+            yield entry["row"], field, message

@@ -1,0 +1,205 @@
+"""Organization settings for data coming in: API keys, metric definitions, file uploads (admins)."""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cxtracker.tenancy.access import ADMIN_ROLES, org_view
+from cxtracker.tenancy.models import ApiKey
+
+from . import selectors, services
+from .forms import ApiKeyForm, MetricForm, UploadForm
+from .models import Metric, UploadJob
+from .uploads import report_rows
+
+PAGE_SIZE = 50
+
+
+def _page(request, items):
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _api_key(org, pk) -> ApiKey:
+    try:
+        return ApiKey.objects.for_org(org).get(pk=pk)
+    except ApiKey.DoesNotExist:
+        raise Http404 from None
+
+
+def _metric(org, code) -> Metric:
+    try:
+        return Metric.objects.for_org(org).get(code=code)
+    except Metric.DoesNotExist:
+        raise Http404 from None
+
+
+def _upload(org, pk) -> UploadJob:
+    try:
+        return UploadJob.objects.for_org(org).select_related("created_by").get(pk=pk)
+    except UploadJob.DoesNotExist:
+        raise Http404 from None
+
+
+# API keys
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_GET
+def api_keys(request, org):
+    keys = _page(request, selectors.api_key_list(org=org))
+    return render(request, "kpis/api_keys.html", {"page": keys})
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def api_key_create(request, org):
+    form = ApiKeyForm(request.POST or None, org=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, raw_key = services.api_key_create(
+                org=org, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"], created_by=request.user
+            )
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            # Rendered, not redirected: the full key exists only in this response.
+            return render(request, "kpis/api_key_created.html", {"key": key, "raw_key": raw_key})
+    return render(request, "kpis/api_key_form.html", {"form": form})
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def api_key_revoke(request, org, pk):
+    key = _api_key(org, pk)
+    if request.method == "POST":
+        services.api_key_revoke(key=key)
+        messages.success(request, _("The key “%(name)s” is revoked: it no longer works.") % {"name": key.name})
+        return redirect("kpis:api-keys", org=org.slug)
+    return render(request, "kpis/api_key_revoke.html", {"key": key})
+
+
+# Metric definitions
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_GET
+def metrics(request, org):
+    return render(request, "kpis/metrics.html", {"page": _page(request, selectors.metric_list(org=org))})
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def metric_create(request, org):
+    form = MetricForm(request.POST or None, org=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            metric = services.metric_create(org=org, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error("code", str(exc))
+        else:
+            messages.success(request, _("Metric “%(name)s” created.") % {"name": metric.name})
+            return redirect("kpis:metrics", org=org.slug)
+    return render(request, "kpis/metric_form.html", {"form": form})
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def metric_edit(request, org, code):
+    metric = _metric(org, code)
+    form = MetricForm(request.POST or None, instance=metric, org=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.metric_update(metric=metric, **{name: form.cleaned_data[name] for name in form.changed_data})
+        except services.ServiceError as exc:
+            form.add_error("code", str(exc))
+        else:
+            messages.success(request, _("Metric “%(name)s” saved.") % {"name": metric.name})
+            return redirect("kpis:metrics", org=org.slug)
+    return render(request, "kpis/metric_form.html", {"form": form, "metric": metric})
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def metric_delete(request, org, code):
+    metric = _metric(org, code)
+    value_count = metric.values.count()
+    if request.method == "POST":
+        try:
+            services.metric_delete(metric=metric)
+        except services.ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Metric “%(name)s” deleted.") % {"name": metric.name})
+        return redirect("kpis:metrics", org=org.slug)
+    return render(request, "kpis/metric_delete.html", {"metric": metric, "value_count": value_count})
+
+
+# Uploads
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def uploads(request, org):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.upload_create(
+            org=org, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], created_by=request.user
+        )
+        return redirect("kpis:upload", org=org.slug, pk=job.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "kpis/uploads.html",
+        {"form": form, "page": _page(request, selectors.upload_list(org=org)), "columns": UploadForm.columns_help()},
+        status=status,
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_GET
+def upload_detail(request, org, pk):
+    job = _upload(org, pk)
+    rejected = _page(request, list(report_rows(job))) if job.errors else None
+    return render(request, "kpis/upload_detail.html", {"job": job, "page": rejected})
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_GET
+@never_cache
+def upload_status(request, org, pk):
+    job = _upload(org, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "finished": job.is_finished,
+            "percent": job.percent,
+            **{k: getattr(job, k) for k in ("total", "processed", "created", "duplicates", "updated", "rejected")},
+        }
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_GET
+def upload_report(request, org, pk):
+    job = _upload(org, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="upload-{job.pk}-report.csv"'
+    response.write("\ufeff")  # so that Excel reads the accents right
+    writer = csv.writer(response)
+    writer.writerow(["row", "status", "field", "error"])
+    for row, field, message in report_rows(job):
+        writer.writerow([row, "rejected", _csv_safe(field), _csv_safe(message)])
+    return response
+
+
+def _csv_safe(value) -> str:
+    """Error messages quote what the file said: never let a spreadsheet run it as a formula."""
+    value = str(value)
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
