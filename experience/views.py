@@ -1,0 +1,505 @@
+"""The experience model screens: every role reads, admins edit.
+
+A version that is active or has observations is locked to wording changes (see services).
+"""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxtracker.tenancy.access import ADMIN_ROLES, is_admin, org_view
+
+from . import services
+from .forms import BehaviorForm, DimensionForm, ExperienceModelForm, JourneyForm, JourneyStageForm, ModelImportForm
+from .models import Behavior, Dimension, ExperienceModel, Journey, JourneyStage
+from .selectors import active_model, journeys_with_stages, model_structure, model_versions
+
+PAGE_SIZE = 20
+GUIDANCE_FIELDS = ["guidance_unknown", "guidance_known", "guidance_applied", "guidance_mastered"]
+
+
+def _get(model_class, org, pk, *related):
+    """A row of this organization, or 404 (another organization's id is "missing")."""
+    queryset = model_class.objects.for_org(org)
+    if related:
+        queryset = queryset.select_related(*related)
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _errors_text(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [
+            f"{path}: {message}" if path != "__all__" else message
+            for path, messages_ in exc.message_dict.items()
+            for message in messages_
+        ]
+    return exc.messages
+
+
+def _direction(request):
+    direction = request.POST.get("direction")
+    return direction if direction in {"up", "down"} else None
+
+
+def _model_url(org, model) -> str:
+    return reverse("experience:model-detail", kwargs={"org": org.slug, "model_pk": model.pk})
+
+
+def _journey_url(org, journey) -> str:
+    return reverse("experience:journey-detail", kwargs={"org": org.slug, "journey_pk": journey.pk})
+
+
+def _editor_url(org, model):
+    return redirect(_model_url(org, model))
+
+
+def _form(request, form, title, cancel_url, *, model=None, tab="versions"):
+    return render(
+        request,
+        "experience/form.html",
+        {"form": form, "title": title, "cancel_url": cancel_url, "model": model, "tab": tab},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _confirm_delete(request, *, obj, problem, cancel_url, warning=""):
+    return render(
+        request,
+        "experience/confirm_delete.html",
+        {"object": obj, "problem": problem, "cancel_url": cancel_url, "warning": warning},
+    )
+
+
+# --- versions ------------------------------------------------------------------------------------
+
+
+@org_view()
+def model_list(request, org):
+    return render(
+        request,
+        "experience/model_list.html",
+        {"page": _page(request, model_versions(org=org)), "is_admin": is_admin(request.membership)},
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def model_create(request, org):
+    form = ExperienceModelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        model = services.experience_model_create(org=org, **form.cleaned_data)
+        messages.success(
+            request, _("Version %(version)s created: add its dimensions and behaviors.") % {"version": model.version}
+        )
+        return _editor_url(org, model)
+    return _form(request, form, _("New experience model"), reverse("experience:model-list", kwargs={"org": org.slug}))
+
+
+@org_view()
+def model_detail(request, org, model_pk):
+    model = _get(ExperienceModel, org, model_pk)
+    admin = is_admin(request.membership)
+    return render(
+        request,
+        "experience/model_detail.html",
+        {
+            "model": model,
+            "dimensions": model_structure(model=model),
+            "is_admin": admin,
+            "locked": admin and services.model_is_locked(model),
+            "observation_count": model.observations.count(),
+        },
+    )
+
+
+@org_view()
+def model_active(request, org):
+    """The active version's page, for bookmarks and the other apps' links."""
+    model = active_model(org=org)
+    if model is None:
+        messages.info(request, _("No experience model is active yet."))
+        return redirect("experience:model-list", org=org.slug)
+    return _editor_url(org, model)
+
+
+@org_view(roles=ADMIN_ROLES)
+def model_edit(request, org, model_pk):
+    model = _get(ExperienceModel, org, model_pk)
+    form = ExperienceModelForm(request.POST or None, instance=model)
+    if request.method == "POST" and form.is_valid():
+        services.experience_model_update(org=org, model=model, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return _editor_url(org, model)
+    return _form(request, form, _("Edit %(model)s") % {"model": model}, _model_url(org, model), model=model)
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_POST
+def model_copy(request, org, model_pk):
+    model = _get(ExperienceModel, org, model_pk)
+    copy = services.experience_model_copy(org=org, model=model)
+    messages.success(
+        request,
+        _("Version %(new)s is a draft copy of version %(old)s: edit it, then activate it.")
+        % {"new": copy.version, "old": model.version},
+    )
+    return _editor_url(org, copy)
+
+
+@org_view(roles=ADMIN_ROLES)
+def model_activate(request, org, model_pk):
+    model = _get(ExperienceModel, org, model_pk)
+    current = active_model(org=org)
+    if request.method == "POST":
+        try:
+            services.experience_model_activate(org=org, model=model)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return _editor_url(org, model)
+        messages.success(request, _("%(model)s is now the active version.") % {"model": model})
+        return redirect("experience:model-list", org=org.slug)
+    context = {
+        "model": model,
+        "current": current,
+        "current_observations": current.observations.count() if current else 0,
+        "behavior_count": model.behaviors.count(),
+    }
+    return render(request, "experience/model_activate.html", context)
+
+
+@org_view(roles=ADMIN_ROLES)
+def model_delete(request, org, model_pk):
+    model = _get(ExperienceModel, org, model_pk)
+    problem = services.experience_model_delete_problem(model=model)
+    if request.method == "POST":
+        try:
+            services.experience_model_delete(org=org, model=model)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return _editor_url(org, model)
+        messages.success(request, _("%(model)s deleted.") % {"model": model})
+        return redirect("experience:model-list", org=org.slug)
+    return _confirm_delete(
+        request,
+        obj=model,
+        problem=problem,
+        cancel_url=_model_url(org, model),
+        warning=_("Its dimensions and behaviors are deleted with it."),
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def model_export(request, org, model_pk):
+    model = _get(ExperienceModel, org, model_pk)
+    body = json.dumps(services.experience_model_export(model=model), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"{slugify(model.name) or 'model'}-v{model.version}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@org_view(roles=ADMIN_ROLES)
+def model_import(request, org):
+    form = ModelImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            model = services.experience_model_create_from_json(
+                org=org, data=form.cleaned_data["data"], activate=form.cleaned_data["activate"]
+            )
+        except ValidationError as exc:
+            for message in _errors_text(exc):
+                form.add_error(None, message)
+        else:
+            if model.is_active:
+                messages.success(request, _("%(model)s imported and activated.") % {"model": model})
+            else:
+                messages.success(request, _("%(model)s imported as a draft.") % {"model": model})
+            return _editor_url(org, model)
+    return render(request, "experience/model_import.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- dimensions ----------------------------------------------------------------------------------
+
+
+@org_view(roles=ADMIN_ROLES)
+def dimension_create(request, org, model_pk):
+    model = _get(ExperienceModel, org, model_pk)
+    form = DimensionForm(request.POST or None, org=org, siblings=model.dimensions.all())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dimension_create(org=org, model=model, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Dimension added."))
+            return _editor_url(org, model)
+    return _form(request, form, _("New dimension"), _model_url(org, model), model=model)
+
+
+@org_view(roles=ADMIN_ROLES)
+def dimension_edit(request, org, dimension_pk):
+    dimension = _get(Dimension, org, dimension_pk, "model")
+    model = dimension.model
+    form = DimensionForm(
+        request.POST or None,
+        instance=dimension,
+        org=org,
+        siblings=model.dimensions.all(),
+        locked=services.model_is_locked(model),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dimension_update(org=org, dimension=dimension, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return _editor_url(org, model)
+    return _form(
+        request, form, _("Edit dimension %(name)s") % {"name": dimension.name}, _model_url(org, model), model=model
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def dimension_delete(request, org, dimension_pk):
+    dimension = _get(Dimension, org, dimension_pk, "model")
+    problem = services.dimension_delete_problem(dimension=dimension)
+    if request.method == "POST":
+        try:
+            services.dimension_delete(org=org, dimension=dimension)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("Dimension “%(name)s” deleted.") % {"name": dimension.name})
+        return _editor_url(org, dimension.model)
+    return _confirm_delete(
+        request,
+        obj=dimension,
+        problem=problem,
+        cancel_url=_model_url(org, dimension.model),
+        warning=_("Its behaviors are deleted with it."),
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_POST
+def dimension_move(request, org, dimension_pk):
+    dimension = _get(Dimension, org, dimension_pk, "model")
+    direction = _direction(request)
+    if direction is None:
+        return HttpResponseBadRequest(_("Direction must be up or down."))
+    services.dimension_move(org=org, dimension=dimension, direction=direction)
+    return _editor_url(org, dimension.model)
+
+
+# --- behaviors -----------------------------------------------------------------------------------
+
+
+@org_view(roles=ADMIN_ROLES)
+def behavior_create(request, org, dimension_pk):
+    dimension = _get(Dimension, org, dimension_pk, "model")
+    model = dimension.model
+    form = BehaviorForm(
+        request.POST or None, model=model, siblings=model.behaviors.all(), initial={"dimension": dimension}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        behavior = services.behavior_create(
+            org=org,
+            dimension=data["dimension"],
+            code=data["code"],
+            name=data["name"],
+            **{field: data[field] for field in GUIDANCE_FIELDS},
+        )
+        messages.success(request, _("Behavior “%(name)s” added.") % {"name": behavior.name})
+        return _editor_url(org, model)
+    return _form(
+        request,
+        form,
+        _("New behavior in %(dimension)s") % {"dimension": dimension.name},
+        _model_url(org, model),
+        model=model,
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def behavior_edit(request, org, behavior_pk):
+    behavior = _get(Behavior, org, behavior_pk, "model", "dimension")
+    model = behavior.model
+    form = BehaviorForm(
+        request.POST or None,
+        instance=behavior,
+        model=model,
+        siblings=model.behaviors.all(),
+        locked=services.model_is_locked(model),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.behavior_update(
+                org=org,
+                behavior=behavior,
+                code=data["code"],
+                name=data["name"],
+                dimension=data["dimension"],
+                **{field: data[field] for field in GUIDANCE_FIELDS},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return _editor_url(org, model)
+    return _form(
+        request, form, _("Edit behavior %(name)s") % {"name": behavior.name}, _model_url(org, model), model=model
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def behavior_delete(request, org, behavior_pk):
+    behavior = _get(Behavior, org, behavior_pk, "model")
+    problem = services.behavior_delete_problem(behavior=behavior)
+    if request.method == "POST":
+        try:
+            services.behavior_delete(org=org, behavior=behavior)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("Behavior “%(name)s” deleted.") % {"name": behavior.name})
+        return _editor_url(org, behavior.model)
+    return _confirm_delete(request, obj=behavior, problem=problem, cancel_url=_model_url(org, behavior.model))
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_POST
+def behavior_move(request, org, behavior_pk):
+    behavior = _get(Behavior, org, behavior_pk, "model")
+    direction = _direction(request)
+    if direction is None:
+        return HttpResponseBadRequest(_("Direction must be up or down."))
+    services.behavior_move(org=org, behavior=behavior, direction=direction)
+    return _editor_url(org, behavior.model)
+
+
+# --- journeys ------------------------------------------------------------------------------------
+
+
+@org_view()
+def journey_list(request, org):
+    return render(
+        request,
+        "experience/journey_list.html",
+        {"page": _page(request, journeys_with_stages(org=org)), "is_admin": is_admin(request.membership)},
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def journey_create(request, org):
+    form = JourneyForm(request.POST or None, siblings=Journey.objects.for_org(org))
+    if request.method == "POST" and form.is_valid():
+        journey = services.journey_create(org=org, **form.cleaned_data)
+        messages.success(request, _("Journey “%(name)s” created: add its stages.") % {"name": journey.name})
+        return redirect("experience:journey-detail", org=org.slug, journey_pk=journey.pk)
+    return _form(
+        request, form, _("New journey"), reverse("experience:journey-list", kwargs={"org": org.slug}), tab="journeys"
+    )
+
+
+@org_view()
+def journey_detail(request, org, journey_pk):
+    journey = _get(Journey, org, journey_pk)
+    context = {
+        "journey": journey,
+        "stages": journey.stages.order_by("position", "id"),
+        "dimensions": journey.dimensions.select_related("model").order_by("-model__version", "position"),
+        "is_admin": is_admin(request.membership),
+        "stage_form": JourneyStageForm(),
+    }
+    return render(request, "experience/journey_detail.html", context)
+
+
+@org_view(roles=ADMIN_ROLES)
+def journey_edit(request, org, journey_pk):
+    journey = _get(Journey, org, journey_pk)
+    form = JourneyForm(request.POST or None, instance=journey, siblings=Journey.objects.for_org(org))
+    if request.method == "POST" and form.is_valid():
+        services.journey_update(org=org, journey=journey, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("experience:journey-detail", org=org.slug, journey_pk=journey.pk)
+    return _form(
+        request, form, _("Edit journey %(name)s") % {"name": journey.name}, _journey_url(org, journey), tab="journeys"
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def journey_delete(request, org, journey_pk):
+    journey = _get(Journey, org, journey_pk)
+    if request.method == "POST":
+        services.journey_delete(org=org, journey=journey)
+        messages.success(request, _("Journey “%(name)s” deleted.") % {"name": journey.name})
+        return redirect("experience:journey-list", org=org.slug)
+    return _confirm_delete(
+        request,
+        obj=journey,
+        problem=None,
+        cancel_url=_journey_url(org, journey),
+        warning=_("Its stages are deleted with it and dimensions lose their link to it."),
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def stage_create(request, org, journey_pk):
+    journey = _get(Journey, org, journey_pk)
+    form = JourneyStageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.journey_stage_create(org=org, journey=journey, **form.cleaned_data)
+        messages.success(request, _("Stage added."))
+        return redirect("experience:journey-detail", org=org.slug, journey_pk=journey.pk)
+    return _form(
+        request, form, _("New stage of %(name)s") % {"name": journey.name}, _journey_url(org, journey), tab="journeys"
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def stage_edit(request, org, stage_pk):
+    stage = _get(JourneyStage, org, stage_pk, "journey")
+    form = JourneyStageForm(request.POST or None, instance=stage)
+    if request.method == "POST" and form.is_valid():
+        services.journey_stage_update(org=org, stage=stage, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("experience:journey-detail", org=org.slug, journey_pk=stage.journey_id)
+    return _form(
+        request, form, _("Edit stage %(name)s") % {"name": stage.name}, _journey_url(org, stage.journey), tab="journeys"
+    )
+
+
+@org_view(roles=ADMIN_ROLES)
+def stage_delete(request, org, stage_pk):
+    stage = _get(JourneyStage, org, stage_pk, "journey")
+    if request.method == "POST":
+        services.journey_stage_delete(org=org, stage=stage)
+        messages.success(request, _("Stage “%(name)s” deleted.") % {"name": stage.name})
+        return redirect("experience:journey-detail", org=org.slug, journey_pk=stage.journey_id)
+    return _confirm_delete(request, obj=stage, problem=None, cancel_url=_journey_url(org, stage.journey))
+
+
+@org_view(roles=ADMIN_ROLES)
+@require_POST
+def stage_move(request, org, stage_pk):
+    stage = _get(JourneyStage, org, stage_pk)
+    direction = _direction(request)
+    if direction is None:
+        return HttpResponseBadRequest(_("Direction must be up or down."))
+    services.journey_stage_move(org=org, stage=stage, direction=direction)
+    return redirect("experience:journey-detail", org=org.slug, journey_pk=stage.journey_id)
