@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .models import Membership, UserProfile
@@ -27,19 +29,20 @@ def home(request):
 def language_set(request):
     """Remember the chosen language: on the user's profile when logged in, and in a cookie."""
     language = request.POST.get("language")
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return HttpResponseBadRequest(_("Unsupported language."))
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
         next_url = "/"
+    if request.user.is_authenticated:
+        UserProfile.objects.update_or_create(user=request.user, defaults={"language": language})
     response = redirect(next_url)
-    if language in {code for code, _name in settings.LANGUAGES}:
-        if request.user.is_authenticated:
-            UserProfile.objects.update_or_create(user=request.user, defaults={"language": language})
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=True,
-        )
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+    )
     return response
