@@ -1,0 +1,304 @@
+"""Writes of the tenancy core: organizations, units, members, memberships, imports."""
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email, validate_slug
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import imports
+from .models import KIND_RANK, Member, Membership, Organization, OrgUnit, Role
+
+
+class UnitNotEmpty(Exception):
+    """The unit still has things attached (sub-units, members, data): deleting it would lose them."""
+
+    def __init__(self, unit, attached: list[tuple[str, int]]):
+        super().__init__(unit)
+        self.unit = unit
+        self.attached = attached
+
+
+class LastAdmin(Exception):
+    """The change would leave the organization without an administrator."""
+
+
+class ImportInvalid(Exception):
+    """The rows no longer pass the checks (the data changed since the preview)."""
+
+    def __init__(self, check: imports.ImportCheck):
+        super().__init__(check.kind)
+        self.check = check
+
+
+# --- organizations ---------------------------------------------------------------------------
+
+
+def organization_create(
+    *, slug: str, name: str, timezone: str = "Europe/Paris", language: str = "fr", admin_email: str | None = None
+) -> Organization:
+    """A new organization with its default metrics and, when an e-mail is given, its first admin.
+
+    Raises ValidationError on a bad or taken slug, an unknown timezone or language, a bad e-mail.
+    """
+    errors = {}
+    try:
+        validate_slug(slug)
+    except ValidationError as error:
+        errors["slug"] = error.messages
+    if len(slug) > Organization._meta.get_field("slug").max_length:
+        errors["slug"] = [_("The slug is too long.")]
+    elif "slug" not in errors and Organization.objects.filter(slug=slug).exists():
+        errors["slug"] = [_("An organization with the slug “%(slug)s” already exists.") % {"slug": slug}]
+    if not name.strip():
+        errors["name"] = [_("The name is empty.")]
+    if timezone not in zoneinfo.available_timezones():
+        errors["timezone"] = [_("Unknown timezone “%(tz)s”.") % {"tz": timezone}]
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        errors["language"] = [_("Unknown language “%(lang)s”.") % {"lang": language}]
+    if admin_email:
+        try:
+            validate_email(admin_email)
+        except ValidationError as error:
+            errors["admin_email"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        org = Organization.objects.create(slug=slug, name=name.strip(), timezone=timezone, language=language)
+        if admin_email:
+            user, _created = user_get_or_create(email=admin_email)
+            Membership.objects.create(organization=org, user=user, role=Role.ADMIN)
+    return org
+
+
+def organization_update(*, org: Organization, **fields) -> Organization:
+    for name, value in fields.items():
+        setattr(org, name, value)
+    org.save(update_fields=list(fields))
+    return org
+
+
+# --- units -----------------------------------------------------------------------------------
+
+
+def unit_create(*, org: Organization, code: str, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
+    return OrgUnit.objects.create(organization=org, code=code, name=name, kind=kind, parent=parent)
+
+
+def unit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
+    """Rename, recode, change kind or move; OrgUnit.save() re-paths the subtree on a move."""
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(unit, name, value)
+        unit.save()
+    return unit
+
+
+def unit_attachments(*, unit: OrgUnit) -> list[tuple[str, int]]:
+    """What hangs on the unit, as (what, how many): every reverse relation, so that data of any
+    app (survey responses, metric values, animations…) is never deleted with a unit by cascade."""
+    attached = []
+    for relation in OrgUnit._meta.related_objects:
+        accessor = relation.get_accessor_name()
+        if not accessor:
+            continue
+        count = getattr(unit, accessor).count()
+        if count:
+            attached.append((str(relation.related_model._meta.verbose_name_plural), count))
+    return attached
+
+
+def unit_delete(*, unit: OrgUnit) -> None:
+    with transaction.atomic():
+        attached = unit_attachments(unit=unit)
+        if attached:
+            raise UnitNotEmpty(unit, attached)
+        unit.delete()
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def member_create(
+    *,
+    org: Organization,
+    code: str,
+    name: str,
+    team: OrgUnit,
+    active_from: datetime.date,
+    active_to: datetime.date | None = None,
+) -> Member:
+    return Member.objects.create(
+        organization=org, code=code, name=name, team=team, active_from=active_from, active_to=active_to
+    )
+
+
+def member_update(*, member: Member, **fields) -> Member:
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.save(update_fields=list(fields))
+    return member
+
+
+def member_deactivate(*, member: Member, active_to: datetime.date) -> Member:
+    return member_update(member=member, active_to=active_to)
+
+
+def member_reactivate(*, member: Member) -> Member:
+    return member_update(member=member, active_to=None)
+
+
+# --- users and memberships -------------------------------------------------------------------
+
+
+class _InvitationForm(PasswordResetForm):
+    """PasswordResetForm sends nothing to a user without a usable password, which is exactly the
+    state of a user we just created: send to that user, whatever their password."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user = user
+
+    def get_users(self, email):
+        return [self._user] if self._user.is_active else []
+
+
+def user_get_or_create(*, email: str):
+    """The user with this e-mail (case-insensitive), else a new one without a usable password."""
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip())
+    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    if user is None:
+        user = User.objects.filter(username__iexact=email).order_by("pk").first()
+    if user is not None:
+        return user, False
+    user = User(username=email, email=email)
+    user.set_unusable_password()
+    user.save()
+    return user, True
+
+
+def user_invite(*, user, org: Organization, request) -> None:
+    """Send the user a link to choose their password (a password-reset e-mail)."""
+    form = _InvitationForm(data={"email": user.email}, user=user)
+    if form.is_valid():
+        form.save(
+            request=request,
+            use_https=request.is_secure(),
+            subject_template_name="tenancy/setup/invitation_subject.txt",
+            email_template_name="tenancy/setup/invitation_email.txt",
+            extra_email_context={"org": org},
+        )
+
+
+def membership_create(*, org: Organization, email: str, role: str, units=(), request=None) -> Membership:
+    """Give a user (created if needed) a role in the organization; a new user, or one who never
+    chose a password, gets an e-mail to choose it."""
+    with transaction.atomic():
+        user, _created = user_get_or_create(email=email)
+        membership = Membership.objects.create(organization=org, user=user, role=role)
+        if role == Role.MANAGER:
+            membership.units.set(units)
+    if request is not None and not user.has_usable_password():
+        user_invite(user=user, org=org, request=request)
+    return membership
+
+
+def _ensure_another_admin(membership: Membership) -> None:
+    """Lock the organization's admin rows, then refuse if ``membership`` is the only one."""
+    admins = list(
+        Membership.objects.filter(organization_id=membership.organization_id, role=Role.ADMIN)
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    if admins == [membership.pk]:
+        raise LastAdmin
+
+
+def membership_update(*, membership: Membership, role: str, units=()) -> Membership:
+    with transaction.atomic():
+        if role != Role.ADMIN:
+            _ensure_another_admin(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        membership.units.set(units if role == Role.MANAGER else [])
+    return membership
+
+
+def membership_delete(*, membership: Membership) -> None:
+    with transaction.atomic():
+        _ensure_another_admin(membership)
+        membership.delete()
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+def import_apply(*, org: Organization, kind: str, payload: list) -> tuple[int, int]:
+    """Check the rows again and write them all, or nothing: returns (created, updated).
+
+    Raises ImportInvalid when a row no longer passes the checks.
+    """
+    with transaction.atomic():
+        # Serialize imports of one organization: two at once could both create the same code.
+        Organization.objects.select_for_update().filter(pk=org.pk).first()
+        check = imports.check_payload(org, kind, payload)
+        if not check.is_valid:
+            raise ImportInvalid(check)
+        if kind == "units":
+            return _units_write(org, check.rows)
+        return _members_write(org, check.rows)
+
+
+def _units_write(org, rows) -> tuple[int, int]:
+    existing = {u.code: u for u in OrgUnit.objects.for_org(org)}
+    created = updated = 0
+    # Parents always rank above their children, so writing by rank writes each parent first and
+    # OrgUnit.save() computes every path from an up-to-date parent.
+    for row in sorted(rows, key=lambda r: KIND_RANK[r.values["kind"]]):
+        values = row.values
+        parent = existing[values["parent"]] if values["parent"] else None
+        unit = existing.get(values["code"])
+        if unit is None:
+            unit = OrgUnit(organization=org, code=values["code"])
+            created += 1
+        else:
+            updated += 1
+            if (unit.name, unit.kind, unit.parent_id) == (values["name"], values["kind"], parent and parent.pk):
+                continue
+            # A move of an ancestor earlier in this loop re-pathed this unit in the database only;
+            # save() needs the current path to re-path the unit's own subtree.
+            unit.path, unit.depth = OrgUnit.objects.filter(pk=unit.pk).values_list("path", "depth").get()
+        unit.name, unit.kind, unit.parent = values["name"], values["kind"], parent
+        unit.save()
+        existing[unit.code] = unit
+    return created, updated
+
+
+def _members_write(org, rows) -> tuple[int, int]:
+    teams = {u.code: u for u in OrgUnit.objects.for_org(org).filter(code__in={r.values["team"] for r in rows})}
+    existing = {m.code: m for m in Member.objects.for_org(org).filter(code__in={r.values["code"] for r in rows})}
+    to_create, to_update = [], []
+    for row in rows:
+        values = row.values
+        fields = {
+            "name": values["name"],
+            "team": teams[values["team"]],
+            "active_from": datetime.date.fromisoformat(values["active_from"]),
+            "active_to": datetime.date.fromisoformat(values["active_to"]) if values["active_to"] else None,
+        }
+        member = existing.get(values["code"])
+        if member is None:
+            to_create.append(Member(organization=org, code=values["code"], **fields))
+        else:
+            for name, value in fields.items():
+                setattr(member, name, value)
+            to_update.append(member)
+    Member.objects.bulk_create(to_create, batch_size=1000)
+    Member.objects.bulk_update(to_update, ["name", "team", "active_from", "active_to"], batch_size=1000)
+    return len(to_create), len(to_update)
