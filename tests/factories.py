@@ -46,7 +46,7 @@ def make_tree(org, prefix="") -> dict[str, OrgUnit]:
 
 
 def make_member(org, team, code=None, name=None, active_from=datetime.date(2025, 1, 1), active_to=None) -> Member:
-    code = code or f"E{next(_seq):04d}"
+    code = code or f"M{next(_seq):05d}"
     return Member.objects.create(
         organization=org,
         team=team,
