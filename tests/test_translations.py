@@ -49,10 +49,11 @@ def test_french_catalogue_is_complete(catalogue, tmp_path):
     else:
         shutil.copytree(ROOT / catalogue, tmp_path, dirs_exist_ok=True, ignore=_IGNORE)
     assert (tmp_path / "locale/fr/LC_MESSAGES/django.po").exists(), f"{catalogue} has no French catalogue"
-    # No settings: LOCALE_PATHS would send the extraction to the real root catalogue.
+    # No settings: LOCALE_PATHS would send the extraction to the real root catalogue. -P: the
+    # app's own selectors.py must not shadow the standard library's.
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "fr", "--no-obsolete", "-v0"],
+        [sys.executable, "-P", "-m", "django", "makemessages", "-l", "fr", "--no-obsolete", "-v0"],
         cwd=tmp_path,
         env=env,
         check=True,
