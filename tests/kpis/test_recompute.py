@@ -1,0 +1,163 @@
+"""Writes mark months dirty in the organization's timezone; one debounced task per burst; a
+broker outage never fails a write; the task clears only the marks it processed."""
+
+import datetime
+import json
+import os
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+from django.core.cache import cache
+
+from cxtracker.celery import app as celery_app
+from kpis import services
+from kpis.ingest import survey_responses_ingest
+from kpis.models import ComputedPeriod, DirtyPeriod, SurveyResponse
+from kpis.recompute import debounce_key, periods_mark_dirty
+from kpis.tasks import recompute_dirty_task, recompute_org_task
+from tests.factories import make_org
+from tests.kpis.conftest import needs_redis
+
+UTC = datetime.UTC
+RECOMPUTE_TASK = "kpis.tasks.recompute_org_task"
+
+
+def _months(org):
+    return sorted(DirtyPeriod.objects.for_org(org).values_list("period_start", flat=True))
+
+
+def _queued_recomputations(organization_id):
+    """The recompute messages for this organization waiting in the Redis queue (raw JSON)."""
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    messages = []
+    for raw in client.lrange("celery", 0, -1):
+        headers = json.loads(raw).get("headers", {})
+        if headers.get("task") == RECOMPUTE_TASK and headers.get("argsrepr") == f"({organization_id},)":
+            messages.append(raw)
+    return client, messages
+
+
+def test_a_late_evening_response_belongs_to_the_next_month_in_paris(org):
+    periods_mark_dirty(org=org, days=[datetime.datetime(2026, 3, 31, 23, 30, tzinfo=UTC)])
+    assert _months(org) == [datetime.date(2026, 4, 1)]
+
+
+def test_months_follow_the_organization_timezone(db):
+    new_york = make_org("ny", timezone="America/New_York")
+    periods_mark_dirty(org=new_york, days=[datetime.datetime(2026, 4, 1, 2, 0, tzinfo=UTC)])
+    assert _months(new_york) == [datetime.date(2026, 3, 1)]
+
+
+def test_dates_and_datetimes_of_several_months_mark_each_month_once(org):
+    paris = ZoneInfo("Europe/Paris")
+    periods_mark_dirty(
+        org=org,
+        days=[
+            datetime.date(2026, 1, 31),
+            datetime.datetime(2026, 1, 2, 9, 0, tzinfo=paris),
+            datetime.date(2026, 2, 1),
+        ],
+    )
+    periods_mark_dirty(org=org, days=[datetime.date(2026, 2, 14)])
+    assert _months(org) == [datetime.date(2026, 1, 1), datetime.date(2026, 2, 1)]
+
+
+def test_marking_again_refreshes_the_mark(org):
+    periods_mark_dirty(org=org, days=[datetime.date(2026, 2, 3)])
+    first = DirtyPeriod.objects.get(organization=org).marked_at
+    periods_mark_dirty(org=org, days=[datetime.date(2026, 2, 20)])
+    assert DirtyPeriod.objects.get(organization=org).marked_at > first
+
+
+@needs_redis
+def test_a_burst_of_writes_schedules_one_task(org, real_broker, clear_debounce, django_capture_on_commit_callbacks):
+    client, before = _queued_recomputations(org.pk)
+    assert before == []
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
+        with django_capture_on_commit_callbacks(execute=True):
+            periods_mark_dirty(org=org, days=[datetime.date(2026, 4, 1)])
+        _client, queued = _queued_recomputations(org.pk)
+        assert len(queued) == 1
+        assert json.loads(queued[0])["headers"]["eta"] is not None  # sent with a countdown
+        assert cache.get(debounce_key(org.pk)) == 1
+    finally:
+        for raw in _queued_recomputations(org.pk)[1]:
+            client.lrem("celery", 0, raw)
+
+
+def test_nothing_is_scheduled_when_the_write_rolls_back(org, clear_debounce, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
+    # The schedule waits for the commit: a rolled-back write leaves no task and no debounce key.
+    assert len(callbacks) == 1
+    assert cache.get(debounce_key(org.pk)) is None
+
+
+def test_a_write_succeeds_when_the_broker_is_down(
+    org, tree, unreachable_broker, clear_debounce, django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = survey_responses_ingest(
+            org=org,
+            items=[
+                {"external_id": "q-1", "unit": "T1", "responded_at": "2026-03-31T23:30:00+00:00", "nps": 9},
+            ],
+        )
+    assert result.created == 1
+    assert SurveyResponse.objects.for_org(org).filter(external_id="q-1").exists()
+    assert _months(org) == [datetime.date(2026, 4, 1)]
+    assert "Broker unreachable" in caplog.text
+    # The slot is freed so that the next write tries the broker again.
+    assert cache.get(debounce_key(org.pk)) is None
+
+    # The nightly catch-up recomputes what the debounced task could not.
+    recompute_dirty_task.apply()
+    assert _months(org) == []
+    assert ComputedPeriod.objects.for_org(org).get().period_start == datetime.date(2026, 4, 1)
+
+
+def test_recompute_task_clears_processed_marks_and_keeps_marks_made_during_the_run(org, monkeypatch):
+    march, april = datetime.date(2026, 3, 1), datetime.date(2026, 4, 1)
+    periods_mark_dirty(org=org, days=[march, april])
+    real = services.periods_recompute
+
+    def recompute_while_a_write_lands(*, org, periods, seen_marks=None):
+        if march in periods:
+            periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 20)])
+        real(org=org, periods=periods, seen_marks=seen_marks)
+
+    monkeypatch.setattr(services, "periods_recompute", recompute_while_a_write_lands)
+    cache.set(debounce_key(org.pk), 1)
+
+    recompute_org_task.apply(args=(org.pk,))
+
+    assert _months(org) == [march]
+    assert sorted(ComputedPeriod.objects.for_org(org).values_list("period_start", flat=True)) == [march, april]
+    assert cache.get(debounce_key(org.pk)) is None
+
+
+def test_recompute_task_leaves_other_organizations_alone(org, other_org):
+    periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
+    periods_mark_dirty(org=other_org, days=[datetime.date(2026, 3, 1)])
+    recompute_org_task.apply(args=(org.pk,))
+    assert _months(org) == []
+    assert _months(other_org) == [datetime.date(2026, 3, 1)]
+
+
+def test_recompute_task_for_a_deleted_organization_does_nothing(db):
+    assert recompute_org_task.apply(args=(987654,)).successful()
+
+
+@pytest.mark.worker
+def test_a_real_worker_runs_tasks_sent_through_redis(real_broker):
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set: no broker to run a worker against")
+    from celery.contrib.testing.worker import start_worker
+
+    from cxtracker.celery import ping
+
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+        assert ping.delay().get(timeout=30) == "pong"
