@@ -226,4 +226,5 @@ def team_animations(*, org: Organization, team):
         .select_related("held_by")
         .prefetch_related("dimensions")
         .annotate(attendee_count=Count("attendees", distinct=True))
+        .order_by("-held_at", "-id")
     )

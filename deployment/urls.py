@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "deployment"
 
-urlpatterns = []
+urlpatterns = [
+    path("teams/", views.team_list, name="team-list"),
+    path("teams/<str:code>/", views.team_detail, name="team-detail"),
+    path("teams/<str:code>/animations/new/", views.animation_create, name="animation-create"),
+    path("members/<str:code>/", views.member_detail, name="member-detail"),
+    path("observations/new/", views.observation_create, name="observation-create"),
+    path("observations/<int:pk>/edit/", views.observation_update, name="observation-update"),
+    path("observations/<int:pk>/delete/", views.observation_delete, name="observation-delete"),
+    path("observations/<int:pk>/next-step-done/", views.observation_next_step_done, name="observation-next-step-done"),
+    path("animations/<int:pk>/edit/", views.animation_update, name="animation-update"),
+    path("animations/<int:pk>/delete/", views.animation_delete, name="animation-delete"),
+]

@@ -1,6 +1,538 @@
-from django.shortcuts import render
+"""The manager's screens: their teams this month, logging observations and animations, a member's
+progress, a team's grid of levels. Objects are fetched only through cxtracker.tenancy.access."""
+
+import datetime
+import json
+from functools import wraps
+
+import plotly.graph_objects as go
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxtracker.tenancy.access import (
+    FIELD_WRITE_ROLES,
+    access_animation,
+    access_member,
+    access_observation,
+    access_team,
+    can_write_field,
+    is_admin,
+    org_view,
+    require_field_write,
+    scoped_members,
+    scoped_teams,
+)
+from experience.models import Behavior, Dimension, ExperienceModel, Level
+
+from . import selectors, services
+from .forms import AnimationForm, ObservationForm, rating_field_name
+
+# Members who left more than this long ago are no longer offered in the member chooser.
+_RECENTLY_LEFT = datetime.timedelta(days=92)
+# Above this many members, the previous levels of every candidate are not sent to the page.
+_PREVIOUS_LEVELS_MAX_MEMBERS = 300
 
 
+def _in_org_timezone(view):
+    """Forms read and pages show dates in the organization's timezone, not the server's."""
+
+    @wraps(view)
+    def wrapper(request, org, *args, **kwargs):
+        with timezone.override(org.tzinfo):
+            return view(request, org, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, items, per_page):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _month(request, org) -> datetime.date:
+    """The month asked for (``?month=YYYY-MM``), the current one by default; never the future."""
+    current = selectors.month_current(org=org)
+    asked = selectors.month_parse(request.GET.get("month"))
+    return min(asked, current) if asked else current
+
+
+def _month_context(org, month) -> dict:
+    current = selectors.month_current(org=org)
+    return {
+        "month": month,
+        "month_value": month.strftime("%Y-%m"),
+        "previous_month": selectors.month_previous(month).strftime("%Y-%m"),
+        "next_month": selectors.month_next(month).strftime("%Y-%m") if month < current else None,
+        "is_current_month": month == current,
+    }
+
+
+def _active_model(org):
+    return ExperienceModel.objects.for_org(org).active().first()
+
+
+def _model_behaviors(model) -> list:
+    if model is None:
+        return []
+    return list(Behavior.objects.for_org(model.organization).filter(model=model).select_related("dimension"))
+
+
+def _model_dimensions(model) -> list:
+    if model is None:
+        return []
+    return list(Dimension.objects.for_org(model.organization).filter(model=model))
+
+
+def _chip(mean):
+    """A mean level as (rounded level for the colour, text)."""
+    if mean is None:
+        return None
+    return {"level": int(mean + 0.5), "text": f"{mean:.1f}"}
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _put_errors(form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def _month_end_or_now(org, month) -> datetime.datetime:
+    return min(timezone.now(), selectors.month_bounds(org=org, month=month)[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Teams this month
+
+
+def _team_blocks(membership, org, teams, month) -> list[dict]:
+    """Each team with its month summary and its active members, not yet coached first."""
+    teams = list(teams)
+    summary = selectors.team_month_summary(org=org, teams=teams, month=month)
+    first, last = selectors.month_start(month), selectors.month_last_day(month)
+    members = list(
+        scoped_members(membership)
+        .filter(team__in=teams)
+        .active_between(first, last)
+        .select_related("team")
+        .order_by("name", "code")
+    )
+    activity = selectors.member_month_activity(org=org, members=members, month=month)
+    model = _active_model(org)
+    behaviors = _model_behaviors(model)
+    dimensions = _model_dimensions(model)
+    levels = selectors.latest_levels(members=members, behaviors=behaviors, at=_month_end_or_now(org, month))
+    mastery = selectors.dimension_mastery(levels, behaviors, [m.pk for m in members])
+    rows_by_team: dict[int, list] = {t.pk: [] for t in teams}
+    for m in members:
+        act = activity.get(m.pk)
+        rows_by_team[m.team_id].append(
+            {
+                "member": m,
+                "last_observed_at": act.last_observed_at if act else None,
+                "observations_in_month": act.observations_in_month if act else 0,
+                "chips": [(d, _chip(mastery[m.pk].get(d.pk))) for d in dimensions],
+            }
+        )
+    blocks = []
+    for team in teams:
+        rows = rows_by_team[team.pk]
+        s = summary[team.pk]
+        blocks.append(
+            {
+                "team": team,
+                "summary": s,
+                "coverage_pct": round(100 * s.coverage) if s.coverage is not None else None,
+                "cadence_pct": round(100 * s.cadence),
+                "rate_pct": round(100 * s.deployment_rate) if s.deployment_rate is not None else None,
+                "not_coached": [r for r in rows if not r["observations_in_month"]],
+                "coached": [r for r in rows if r["observations_in_month"]],
+            }
+        )
+    return blocks
+
+
+@_in_org_timezone
 def manager_home(request, org):
-    """A manager's home; called by dashboards.views.org_home, which already resolved the org."""
-    return render(request, "deployment/manager_home.html", {})
+    """A manager's home, called by dashboards.views.org_home (which already resolved the org)."""
+    month = _month(request, org)
+    page = _page(request, scoped_teams(request.membership).order_by("path"), 10)
+    context = {
+        "blocks": _team_blocks(request.membership, org, page.object_list, month),
+        "page_obj": page,
+        "expected_animations": org.expected_animations_per_month,
+        "can_write": can_write_field(request.membership),
+        "has_model": _active_model(org) is not None,
+        **_month_context(org, month),
+    }
+    return render(request, "deployment/manager_home.html", context)
+
+
+@org_view()
+@_in_org_timezone
+def team_list(request, org):
+    """Every team in scope with its month's coverage, cadence and deployment rate."""
+    month = _month(request, org)
+    page = _page(request, scoped_teams(request.membership).select_related("parent").order_by("path"), 25)
+    summary = selectors.team_month_summary(org=org, teams=page.object_list, month=month)
+    rows = [
+        {
+            "team": t,
+            "summary": summary[t.pk],
+            "coverage_pct": round(100 * summary[t.pk].coverage) if summary[t.pk].coverage is not None else None,
+            "cadence_pct": round(100 * summary[t.pk].cadence),
+            "rate_pct": round(100 * summary[t.pk].deployment_rate)
+            if summary[t.pk].deployment_rate is not None
+            else None,
+        }
+        for t in page.object_list
+    ]
+    context = {"rows": rows, "page_obj": page, **_month_context(org, month)}
+    return render(request, "deployment/team_list.html", context)
+
+
+@org_view()
+@_in_org_timezone
+def team_detail(request, org, code):
+    """Who needs what: the team's members × behaviors grid of latest levels, and its animations."""
+    team = access_team(request.membership, code)
+    month = selectors.month_current(org=org)
+    block = _team_blocks(request.membership, org, [team], month)[0]
+    model = _active_model(org)
+    behaviors = _model_behaviors(model)
+    members = [r["member"] for r in block["not_coached"] + block["coached"]]
+    members.sort(key=lambda m: (m.name, m.code))
+    levels = selectors.latest_levels(members=members, behaviors=behaviors)
+    grid = [{"member": m, "levels": [levels.get((m.pk, b.pk)) for b in behaviors]} for m in members]
+    dimension_spans = []
+    for b in behaviors:
+        if dimension_spans and dimension_spans[-1][0] == b.dimension:
+            dimension_spans[-1][1] += 1
+        else:
+            dimension_spans.append([b.dimension, 1])
+    context = {
+        "team": team,
+        "tb": block,
+        "behaviors": behaviors,
+        "dimension_spans": dimension_spans,
+        "grid": grid,
+        "levels": Level,
+        "animations": _page(request, selectors.team_animations(org=org, team=team), 10),
+        "can_write": can_write_field(request.membership),
+        "expected_animations": org.expected_animations_per_month,
+        "user_is_admin": is_admin(request.membership),
+    }
+    return render(request, "deployment/team_detail.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Members
+
+
+def _mastery_figure(series, dimension_names) -> dict | None:
+    """The member's mastery score per observation, overall and per dimension, in %."""
+    if not series:
+        return None
+    x = [timezone.localtime(p["observed_at"]).strftime("%Y-%m-%d %H:%M") for p in series]
+    fig = go.Figure()
+    names = list(dimension_names) + sorted({n for p in series for n in p["dimensions"]} - set(dimension_names))
+    for name in names:
+        y = [round(100 * p["dimensions"][name]) if name in p["dimensions"] else None for p in series]
+        if any(v is not None for v in y):
+            fig.add_scatter(x=x, y=y, name=name, mode="lines+markers", connectgaps=True, line={"dash": "dot"})
+    fig.add_scatter(
+        x=x,
+        y=[round(100 * p["overall"]) for p in series],
+        name=_("All behaviors"),
+        mode="lines+markers",
+        line={"width": 4, "color": "#1e88e5"},
+    )
+    fig.update_layout(
+        height=340,
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        yaxis={"range": [-5, 105], "ticksuffix": " %", "title": {"text": _("Mastery score")}},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="x unified",
+    )
+    return json.loads(fig.to_json())
+
+
+@org_view()
+@_in_org_timezone
+def member_detail(request, org, code):
+    member = access_member(request.membership, code)
+    model = _active_model(org)
+    behaviors = _model_behaviors(model)
+    levels = selectors.latest_levels(members=[member], behaviors=behaviors)
+    by_dimension: list = []
+    for b in behaviors:
+        if not by_dimension or by_dimension[-1][0] != b.dimension:
+            by_dimension.append((b.dimension, []))
+        by_dimension[-1][1].append((b, levels.get((member.pk, b.pk))))
+    timeline = _page(request, selectors.member_observations(org=org, member=member), 10)
+    series = selectors.member_mastery_series(org=org, member=member)
+    context = {
+        "member": member,
+        "by_dimension": by_dimension,
+        "timeline": timeline,
+        "figure": _mastery_figure(series, [d.name for d in _model_dimensions(model)]),
+        "next_steps": selectors.member_open_next_steps(org=org, member=member),
+        "can_write": can_write_field(request.membership),
+        "user_is_admin": is_admin(request.membership),
+        "today": org.today(),
+    }
+    return render(request, "deployment/member_detail.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Observations
+
+
+def _member_choices(request, org, extra=None):
+    """Members offered in the chooser: those in scope still active or who left recently."""
+    recent = org.today() - _RECENTLY_LEFT
+    members = list(
+        scoped_members(request.membership)
+        .filter(Q(active_to__isnull=True) | Q(active_to__gte=recent))
+        .select_related("team")
+        .order_by("name", "code")
+    )
+    if extra is not None and extra not in members:
+        members.append(extra)
+    return members
+
+
+def _observation_form_view(request, org, observation=None):
+    membership = request.membership
+    chosen = None
+    code = request.POST.get("member") if request.method == "POST" else request.GET.get("member")
+    if code:
+        chosen = access_member(membership, code)
+    elif observation is not None:
+        chosen = observation.member
+    members = _member_choices(request, org, chosen)
+    model = _active_model(org)
+    behaviors = _model_behaviors(model)
+    choices = [(m.code, f"{m.name} · {m.team.name}") for m in members]
+    if request.method == "POST":
+        form = ObservationForm(request.POST, members=choices, behaviors=behaviors)
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "member": chosen,
+                "observed_at": data["observed_at"],
+                "kind": data["kind"],
+                "ratings": form.ratings(),
+                "strengths": data["strengths"],
+                "development_points": data["development_points"],
+                "next_step": data["next_step"],
+                "next_step_on": data["next_step_on"],
+            }
+            try:
+                if observation is None:
+                    observation = services.observation_create(org=org, observer=request.user, **fields)
+                    messages.success(request, _("Observation of %(member)s saved.") % {"member": chosen.name})
+                else:
+                    services.observation_update(observation=observation, **fields)
+                    messages.success(request, _("Observation of %(member)s updated.") % {"member": chosen.name})
+            except ValidationError as exc:
+                _put_errors(form, exc)
+            else:
+                return redirect(
+                    _safe_next(
+                        request, reverse("deployment:member-detail", kwargs={"org": org.slug, "code": chosen.code})
+                    )
+                )
+    else:
+        if observation is None:
+            initial = {"observed_at": timezone.localtime().replace(second=0, microsecond=0)}
+        else:
+            initial = {
+                "kind": observation.kind,
+                "observed_at": timezone.localtime(observation.observed_at),
+                "strengths": observation.strengths,
+                "development_points": observation.development_points,
+                "next_step": observation.next_step,
+                "next_step_on": observation.next_step_on,
+            }
+            for r in observation.ratings.all():
+                initial[rating_field_name(r.behavior_id)] = r.level
+        if chosen is not None:
+            initial["member"] = chosen.code
+        form = ObservationForm(initial=initial, members=choices, behaviors=behaviors)
+
+    # The previous level of each behavior, for the chosen member and (on small scopes) for any
+    # member the chooser may switch to, so the page can update without a round trip.
+    offered = members if len(members) <= _PREVIOUS_LEVELS_MAX_MEMBERS else [chosen] if chosen else []
+    # Editing: "previous" means before this observation, not this observation's own ratings.
+    before = observation.observed_at - datetime.timedelta(microseconds=1) if observation is not None else None
+    previous = selectors.latest_levels(members=offered, behaviors=behaviors, at=before)
+    codes = {m.pk: m.code for m in offered}
+    previous_by_member: dict = {}
+    for (member_id, behavior_id), level in previous.items():
+        previous_by_member.setdefault(codes[member_id], {})[str(behavior_id)] = level
+    current = previous_by_member.get(chosen.code, {}) if chosen else {}
+    groups: list = []
+    for behavior, field in form.rating_rows():
+        if not groups or groups[-1][0] != behavior.dimension:
+            groups.append((behavior.dimension, []))
+        guidance = [(label, behavior.guidance(level)) for level, label in Level.choices if behavior.guidance(level)]
+        groups[-1][1].append(
+            {"behavior": behavior, "field": field, "previous": current.get(str(behavior.pk)), "guidance": guidance}
+        )
+    context = {
+        "form": form,
+        "observation": observation,
+        "chosen": chosen,
+        "groups": groups,
+        "has_model": model is not None,
+        "previous_levels": previous_by_member if len(offered) == len(members) else None,
+        "note_fields": [form[name] for name in ("strengths", "development_points", "next_step", "next_step_on")],
+        "next": _safe_next(request, ""),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "deployment/observation_form.html", context, status=status)
+
+
+@org_view(roles=FIELD_WRITE_ROLES)
+@_in_org_timezone
+def observation_create(request, org):
+    return _observation_form_view(request, org)
+
+
+@org_view(roles=FIELD_WRITE_ROLES)
+@_in_org_timezone
+def observation_update(request, org, pk):
+    observation = access_observation(request.membership, pk, write=True)
+    return _observation_form_view(request, org, observation)
+
+
+@org_view(roles=FIELD_WRITE_ROLES)
+@_in_org_timezone
+def observation_delete(request, org, pk):
+    observation = access_observation(request.membership, pk, write=True)
+    member = observation.member
+    if request.method == "POST":
+        services.observation_delete(observation=observation)
+        messages.success(request, _("The observation was deleted."))
+        return redirect("deployment:member-detail", org=org.slug, code=member.code)
+    return render(request, "deployment/observation_confirm_delete.html", {"observation": observation})
+
+
+@org_view(roles=FIELD_WRITE_ROLES)
+@require_POST
+def observation_next_step_done(request, org, pk):
+    observation = access_observation(request.membership, pk)
+    require_field_write(request.membership)
+    services.observation_next_step_mark_done(observation=observation)
+    messages.success(request, _("Next step marked as done."))
+    return redirect("deployment:member-detail", org=org.slug, code=observation.member.code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Animations
+
+
+def _animation_form_view(request, org, team, animation=None):
+    dimensions = _model_dimensions(_active_model(org))
+    today = org.today()
+    team_members = list(
+        scoped_members(request.membership)
+        .filter(team=team)
+        .filter(Q(active_to__isnull=True) | Q(active_to__gte=today - _RECENTLY_LEFT))
+        .order_by("name", "code")
+    )
+    if animation is not None:
+        team_members += [m for m in animation.attendees.all() if m not in team_members]
+    form_kwargs = {
+        "dimensions": [(d.code, d.name) for d in dimensions],
+        "attendees": [(m.code, m.name) for m in team_members],
+    }
+    if request.method == "POST":
+        form = AnimationForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "held_at": data["held_at"],
+                "kind": data["kind"],
+                "topic": data["topic"],
+                "dimensions": data["dimensions"],
+                "attendees": data["attendees"],
+            }
+            try:
+                if animation is None:
+                    services.animation_create(org=org, team=team, held_by=request.user, **fields)
+                    messages.success(request, _("Animation of %(team)s saved.") % {"team": team.name})
+                else:
+                    services.animation_update(animation=animation, **fields)
+                    messages.success(request, _("Animation of %(team)s updated.") % {"team": team.name})
+            except ValidationError as exc:
+                _put_errors(form, exc)
+            else:
+                return redirect(_safe_next(request, reverse("deployment:team-detail", args=[org.slug, team.code])))
+    elif animation is None:
+        form = AnimationForm(
+            initial={
+                "held_at": timezone.localtime().replace(second=0, microsecond=0),
+                "attendees": [m.code for m in team_members if m.is_active_on(today)],
+            },
+            **form_kwargs,
+        )
+    else:
+        form = AnimationForm(
+            initial={
+                "kind": animation.kind,
+                "held_at": timezone.localtime(animation.held_at),
+                "topic": animation.topic,
+                "dimensions": [d.code for d in animation.dimensions.all()],
+                "attendees": [m.code for m in animation.attendees.all()],
+            },
+            **form_kwargs,
+        )
+    context = {
+        "form": form,
+        "team": team,
+        "animation": animation,
+        "checkbox_fields": [form["dimensions"], form["attendees"]],
+        "next": _safe_next(request, ""),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "deployment/animation_form.html", context, status=status)
+
+
+@org_view(roles=FIELD_WRITE_ROLES)
+@_in_org_timezone
+def animation_create(request, org, code):
+    team = access_team(request.membership, code)
+    return _animation_form_view(request, org, team)
+
+
+@org_view(roles=FIELD_WRITE_ROLES)
+@_in_org_timezone
+def animation_update(request, org, pk):
+    animation = access_animation(request.membership, pk, write=True)
+    return _animation_form_view(request, org, animation.team, animation)
+
+
+@org_view(roles=FIELD_WRITE_ROLES)
+@_in_org_timezone
+def animation_delete(request, org, pk):
+    animation = access_animation(request.membership, pk, write=True)
+    team = animation.team
+    if request.method == "POST":
+        services.animation_delete(animation=animation)
+        messages.success(request, _("The animation was deleted."))
+        return redirect("deployment:team-detail", org=org.slug, code=team.code)
+    return render(request, "deployment/animation_confirm_delete.html", {"animation": animation})

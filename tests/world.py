@@ -46,7 +46,24 @@ def _experience(org, w):
 
 
 def _deployment(org, w):
-    """The deployment app's rows (observation, animation)."""
+    """The deployment app's rows (observation, animation), logged by the world's manager."""
+    from django.utils import timezone
+
+    from deployment.services import animation_create, observation_create
+
+    when = timezone.now() - datetime.timedelta(hours=1)
+    w["observation"] = observation_create(
+        org=org,
+        member=w["member"],
+        observer=w["manager"],
+        observed_at=when,
+        kind="coaching",
+        ratings=[(w["behavior"], 3)],
+        next_step="Greet every customer",
+    )
+    w["animation"] = animation_create(
+        org=org, team=w["unit"], held_by=w["manager"], held_at=when, kind="briefing", attendees=[w["member"]]
+    )
 
 
 def _kpis(org, w):
@@ -93,10 +110,7 @@ URL_KWARGS = {
 
 # URL name -> {keyword: how to fill it}, for keywords whose meaning depends on the URL
 URL_KWARGS_BY_NAME: dict[str, dict] = {
-    **{
-        f"tenancy:unit-{action}": {"code": lambda w: w["unit"].code}
-        for action in ("edit", "delete")
-    },
+    **{f"tenancy:unit-{action}": {"code": lambda w: w["unit"].code} for action in ("edit", "delete")},
     **{
         f"tenancy:member-{action}": {"code": lambda w: w["member"].code}
         for action in ("edit", "deactivate", "reactivate")
@@ -104,6 +118,13 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     "tenancy:membership-edit": {"membership_id": lambda w: w["membership"].pk},
     "tenancy:membership-delete": {"membership_id": lambda w: w["membership"].pk},
     "kpis:api-key-revoke": {"pk": lambda w: w["api_key"].pk},
+    **{f"deployment:{name}": {"code": lambda w: w["unit"].code} for name in ("team-detail", "animation-create")},
+    "deployment:member-detail": {"code": lambda w: w["member"].code},
+    **{
+        f"deployment:observation-{action}": {"pk": lambda w: w["observation"].pk}
+        for action in ("update", "delete", "next-step-done")
+    },
+    **{f"deployment:animation-{action}": {"pk": lambda w: w["animation"].pk} for action in ("update", "delete")},
     **{f"kpis:metric-{action}": {"code": lambda w: w["metric"].code} for action in ("edit", "delete")},
     **{f"kpis:upload{suffix}": {"pk": lambda w: w["upload_job"].pk} for suffix in ("", "-status", "-report")},
 }
