@@ -174,6 +174,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Every endpoint is an OrgApiView (cxtracker/api_common.py), which sets its parser (with a
+    # body size limit), throttle and pagination; bad input of any kind answers JSON 4xx.
+    "EXCEPTION_HANDLER": "cxtracker.api_common.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
@@ -190,6 +193,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "cxtracker.tenancy.models.UnitKind",
+        "ObservationKindEnum": "deployment.models.ObservationKind",
+        "AnimationKindEnum": "deployment.models.AnimationKind",
+    },
 }
 
 # Production hardening, on whenever DEBUG is off and the deployment says it runs behind HTTPS.

@@ -13,13 +13,14 @@ import math
 import re
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxtracker.api_common import BulkResult
+from cxtracker.api_common import MIN_YEAR, BulkResult, parse_moment
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 
 from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger
@@ -45,8 +46,6 @@ SURVEY_FIELDS = frozenset(
 METRIC_VALUE_FIELDS = frozenset({"metric", "unit", "period", "value"})
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7), "csat": (1, 5)}
 ASPECT_RANGE = (1, 5)
-# Survey tools stamp responses with their own clock: a few minutes ahead is skew, not the future.
-CLOCK_SKEW = datetime.timedelta(minutes=5)
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -120,31 +119,29 @@ class _Item:
             except ValueError:
                 self.error(field, _("Must be a number."))
                 return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(field, _("Must be a number."))
             return None
-        return float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            self.error(field, _("Must be a finite number."))
+            return None
+        return value
 
     def moment(self, field, now: datetime.datetime) -> datetime.datetime | None:
         value = self.raw(field)
         if value is None:
             self.error(field, _("This field is required."))
             return None
-        if not isinstance(value, str):
-            self.error(field, _("Must be an ISO 8601 date and time with its offset."))
-            return None
         try:
-            moment = datetime.datetime.fromisoformat(value.strip())
-        except ValueError:
-            self.error(field, _("Must be an ISO 8601 date and time with its offset, e.g. 2026-03-11T18:02:00+01:00."))
+            return parse_moment(value, now)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.error(field, message)
             return None
-        if timezone.is_naive(moment):
-            self.error(field, _("Give the UTC offset (e.g. +01:00 or Z): the time is ambiguous without it."))
-            return None
-        if moment > now + CLOCK_SKEW:
-            self.error(field, _("This date is in the future."))
-            return None
-        return moment
 
     def unknown_fields(self, allowed: frozenset) -> None:
         for key in self.data:
@@ -294,7 +291,7 @@ def _period(item: _Item, today: datetime.date) -> datetime.date | None:
         item.error("period", _("This field is required."))
         return None
     match = _PERIOD_RE.match(value.strip()) if isinstance(value, str) else None
-    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < MIN_YEAR:
         item.error("period", _("Must be a month written YYYY-MM."))
         return None
     start = datetime.date(int(match[1]), int(match[2]), 1)
