@@ -30,10 +30,14 @@ def model_structure(*, model: ExperienceModel) -> list[Dimension]:
 def model_versions(*, org: Organization):
     """Every version, newest first, with its numbers of dimensions, behaviors and observations."""
     # One subquery per count: joining the three would multiply rows (observations × behaviors).
-    return ExperienceModel.objects.for_org(org).annotate(
-        dimension_count=_count(Dimension.objects.filter(model=OuterRef("pk"))),
-        behavior_count=_count(Behavior.objects.filter(model=OuterRef("pk"))),
-        observation_count=_count(Observation.objects.filter(model=OuterRef("pk"))),
+    return (
+        ExperienceModel.objects.for_org(org)
+        .annotate(
+            dimension_count=_count(Dimension.objects.filter(model=OuterRef("pk"))),
+            behavior_count=_count(Behavior.objects.filter(model=OuterRef("pk"))),
+            observation_count=_count(Observation.objects.filter(model=OuterRef("pk"))),
+        )
+        .order_by("-version")
     )
 
 
@@ -47,4 +51,5 @@ def journeys_with_stages(*, org: Organization):
         Journey.objects.for_org(org)
         .prefetch_related("stages")
         .annotate(dimension_count=Count("dimensions", distinct=True))
+        .order_by("name", "pk")
     )

@@ -65,7 +65,9 @@ def _check_keys(errors: _Errors, path: str, value: dict, allowed: set[str]) -> N
 
 
 def _check_text(errors, path, value, *, required, max_length) -> str:
-    if value is None and not required:
+    if value is None:
+        if required:
+            errors.add(path, _("This field is required."))
         return ""
     if not isinstance(value, str):
         errors.add(path, _("Must be a string."))
@@ -387,7 +389,9 @@ def dimension_update(
     *, org: Organization, dimension: Dimension, code: str, name: str, description: str, journeys
 ) -> Dimension:
     _check_same_org(org, dimension, *journeys)
-    if code != dimension.code and model_is_locked(dimension.model):
+    # Compare with the stored row: a bound ModelForm has already copied its values onto the instance.
+    stored = Dimension.objects.select_for_update().get(pk=dimension.pk)
+    if code != stored.code and model_is_locked(dimension.model):
         raise _locked_error(dimension.model, _("changing a code"))
     dimension.code, dimension.name, dimension.description = code, name, description
     dimension.save(update_fields=["code", "name", "description"])
@@ -447,13 +451,15 @@ def behavior_update(
     _check_same_org(org, behavior, dimension)
     if dimension.model_id != behavior.model_id:
         raise ValueError("A behavior stays within its model version.")
+    # Compare with the stored row: a bound ModelForm has already copied its values onto the instance.
+    stored = Behavior.objects.select_for_update().get(pk=behavior.pk)
     locked = model_is_locked(behavior.model)
-    if locked and code != behavior.code:
+    if locked and code != stored.code:
         raise _locked_error(behavior.model, _("changing a code"))
-    if locked and dimension.pk != behavior.dimension_id:
+    if locked and dimension.pk != stored.dimension_id:
         raise _locked_error(behavior.model, _("moving a behavior to another dimension"))
     fields = ["code", "name", *_guidance_fields(guidance)]
-    if dimension.pk != behavior.dimension_id:
+    if dimension.pk != stored.dimension_id:
         behavior.position = _next_position(dimension.behaviors.all())
         fields += ["dimension", "position"]
     behavior.code, behavior.name, behavior.dimension = code, name, dimension

@@ -34,6 +34,13 @@ def _get(model_class, org, pk, *related):
     return get_object_or_404(queryset, pk=pk)
 
 
+def _bound(request, files=False):
+    """The form data of a POST (even an empty one, which must show "required" errors), else None."""
+    if request.method != "POST":
+        return (None, None) if files else None
+    return (request.POST, request.FILES) if files else request.POST
+
+
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -96,7 +103,7 @@ def model_list(request, org):
 
 @org_view(roles=ADMIN_ROLES)
 def model_create(request, org):
-    form = ExperienceModelForm(request.POST or None)
+    form = ExperienceModelForm(_bound(request))
     if request.method == "POST" and form.is_valid():
         model = services.experience_model_create(org=org, **form.cleaned_data)
         messages.success(
@@ -136,7 +143,7 @@ def model_active(request, org):
 @org_view(roles=ADMIN_ROLES)
 def model_edit(request, org, model_pk):
     model = _get(ExperienceModel, org, model_pk)
-    form = ExperienceModelForm(request.POST or None, instance=model)
+    form = ExperienceModelForm(_bound(request), instance=model)
     if request.method == "POST" and form.is_valid():
         services.experience_model_update(org=org, model=model, **form.cleaned_data)
         messages.success(request, _("Saved."))
@@ -212,7 +219,7 @@ def model_export(request, org, model_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def model_import(request, org):
-    form = ModelImportForm(request.POST or None, request.FILES or None)
+    form = ModelImportForm(*_bound(request, files=True))
     if request.method == "POST" and form.is_valid():
         try:
             model = services.experience_model_create_from_json(
@@ -236,7 +243,7 @@ def model_import(request, org):
 @org_view(roles=ADMIN_ROLES)
 def dimension_create(request, org, model_pk):
     model = _get(ExperienceModel, org, model_pk)
-    form = DimensionForm(request.POST or None, org=org, siblings=model.dimensions.all())
+    form = DimensionForm(_bound(request), org=org, siblings=model.dimensions.all())
     if request.method == "POST" and form.is_valid():
         try:
             services.dimension_create(org=org, model=model, **form.cleaned_data)
@@ -253,7 +260,7 @@ def dimension_edit(request, org, dimension_pk):
     dimension = _get(Dimension, org, dimension_pk, "model")
     model = dimension.model
     form = DimensionForm(
-        request.POST or None,
+        _bound(request),
         instance=dimension,
         org=org,
         siblings=model.dimensions.all(),
@@ -311,9 +318,7 @@ def dimension_move(request, org, dimension_pk):
 def behavior_create(request, org, dimension_pk):
     dimension = _get(Dimension, org, dimension_pk, "model")
     model = dimension.model
-    form = BehaviorForm(
-        request.POST or None, model=model, siblings=model.behaviors.all(), initial={"dimension": dimension}
-    )
+    form = BehaviorForm(_bound(request), model=model, siblings=model.behaviors.all(), initial={"dimension": dimension})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         behavior = services.behavior_create(
@@ -339,7 +344,7 @@ def behavior_edit(request, org, behavior_pk):
     behavior = _get(Behavior, org, behavior_pk, "model", "dimension")
     model = behavior.model
     form = BehaviorForm(
-        request.POST or None,
+        _bound(request),
         instance=behavior,
         model=model,
         siblings=model.behaviors.all(),
@@ -406,7 +411,7 @@ def journey_list(request, org):
 
 @org_view(roles=ADMIN_ROLES)
 def journey_create(request, org):
-    form = JourneyForm(request.POST or None, siblings=Journey.objects.for_org(org))
+    form = JourneyForm(_bound(request), siblings=Journey.objects.for_org(org))
     if request.method == "POST" and form.is_valid():
         journey = services.journey_create(org=org, **form.cleaned_data)
         messages.success(request, _("Journey “%(name)s” created: add its stages.") % {"name": journey.name})
@@ -432,7 +437,7 @@ def journey_detail(request, org, journey_pk):
 @org_view(roles=ADMIN_ROLES)
 def journey_edit(request, org, journey_pk):
     journey = _get(Journey, org, journey_pk)
-    form = JourneyForm(request.POST or None, instance=journey, siblings=Journey.objects.for_org(org))
+    form = JourneyForm(_bound(request), instance=journey, siblings=Journey.objects.for_org(org))
     if request.method == "POST" and form.is_valid():
         services.journey_update(org=org, journey=journey, **form.cleaned_data)
         messages.success(request, _("Saved."))
@@ -461,7 +466,7 @@ def journey_delete(request, org, journey_pk):
 @org_view(roles=ADMIN_ROLES)
 def stage_create(request, org, journey_pk):
     journey = _get(Journey, org, journey_pk)
-    form = JourneyStageForm(request.POST or None)
+    form = JourneyStageForm(_bound(request))
     if request.method == "POST" and form.is_valid():
         services.journey_stage_create(org=org, journey=journey, **form.cleaned_data)
         messages.success(request, _("Stage added."))
@@ -474,7 +479,7 @@ def stage_create(request, org, journey_pk):
 @org_view(roles=ADMIN_ROLES)
 def stage_edit(request, org, stage_pk):
     stage = _get(JourneyStage, org, stage_pk, "journey")
-    form = JourneyStageForm(request.POST or None, instance=stage)
+    form = JourneyStageForm(_bound(request), instance=stage)
     if request.method == "POST" and form.is_valid():
         services.journey_stage_update(org=org, stage=stage, **form.cleaned_data)
         messages.success(request, _("Saved."))

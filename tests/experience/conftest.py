@@ -35,6 +35,23 @@ def sample_data():
     return copy.deepcopy(SAMPLE)
 
 
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    """Assertions read English messages; the French catalogue is checked on its own."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 @pytest.fixture
 def model_v1(org):
     return experience_model_create_from_json(org=org, data=sample_data(), activate=True)
+
+
+@pytest.fixture
+def admin_client(client_for, admin):
+    return client_for(admin)
+
+
+def url(name, org, **kwargs):
+    from django.urls import reverse
+
+    return reverse(f"experience:{name}", kwargs={"org": org.slug, **kwargs})

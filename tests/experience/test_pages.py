@@ -15,9 +15,9 @@ def world(org):
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_experience_page_renders_for_an_admin(client, world, language):
+def test_every_experience_page_renders_for_an_admin(client, settings, world, language):
     client.force_login(world["admin"])
-    client.cookies["django_language"] = language
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     for _route, name, _callback, converters in EXPERIENCE_URLS:
         url = _url(world, name, converters)
         response = client.get(url)

@@ -84,3 +84,18 @@ def test_invalid_data_is_refused_with_the_field_path_and_nothing_written(org, mu
 def test_not_an_object_is_refused(org):
     with pytest.raises(ValidationError):
         experience_model_create_from_json(org=org, data=["x"])
+
+
+def test_locked_version_refuses_code_changes_even_from_a_modified_instance(org, model_v1):
+    from experience.services import behavior_update, dimension_update
+
+    behavior = model_v1.behaviors.get(code="sourit")
+    behavior.code = "changed"  # as a bound ModelForm leaves it
+    with pytest.raises(ValidationError):
+        behavior_update(org=org, behavior=behavior, code="changed", name="x", dimension=behavior.dimension)
+    dimension = model_v1.dimensions.get(code="accueil")
+    dimension.code = "changed"
+    with pytest.raises(ValidationError):
+        dimension_update(org=org, dimension=dimension, code="changed", name="x", description="", journeys=[])
+    assert sorted(model_v1.behaviors.values_list("code", flat=True)) == ["reformule", "salue-30s", "sourit"]
+    assert sorted(model_v1.dimensions.values_list("code", flat=True)) == ["accueil", "conseil"]
