@@ -11,6 +11,8 @@ from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kpis import services as kpis_services
+
 from . import imports
 from .models import KIND_RANK, Member, Membership, Organization, OrgUnit, Role
 
@@ -70,6 +72,7 @@ def organization_create(
         raise ValidationError(errors)
     with transaction.atomic():
         org = Organization.objects.create(slug=slug, name=name.strip(), timezone=timezone, language=language)
+        kpis_services.metrics_seed_defaults(org=org)
         if admin_email:
             user, _created = user_get_or_create(email=admin_email)
             Membership.objects.create(organization=org, user=user, role=Role.ADMIN)

@@ -234,6 +234,7 @@ def membership_edit(request, org, membership_id):
 @org_view(roles=ADMIN_ROLES)
 def membership_delete(request, org, membership_id):
     membership = _access_membership(org, membership_id)
+    is_self = membership.pk == request.membership.pk
     last_admin = False
     if request.method == "POST":
         try:
@@ -245,10 +246,10 @@ def membership_delete(request, org, membership_id):
                 request,
                 _("%(email)s no longer belongs to %(org)s.") % {"email": membership.user.email, "org": org.name},
             )
-            if membership.pk == request.membership.pk:
+            if is_self:
                 return redirect("home")
             return redirect("tenancy:membership-list", org=org.slug)
-    context = {"target": membership, "last_admin": last_admin, "is_self": membership.pk == request.membership.pk}
+    context = {"target": membership, "last_admin": last_admin, "is_self": is_self}
     return render(request, "tenancy/setup/membership_delete.html", context, status=409 if last_admin else 200)
 
 
