@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from cxtracker.tenancy.access import (
     FIELD_WRITE_ROLES,
@@ -432,9 +432,11 @@ def observation_delete(request, org, pk):
 
 
 @org_view(roles=FIELD_WRITE_ROLES)
-@require_POST
 def observation_next_step_done(request, org, pk):
+    # Scope first, so that another team's observation is a 404 whatever the method.
     observation = access_observation(request.membership, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     require_field_write(request.membership)
     services.observation_next_step_mark_done(observation=observation)
     messages.success(request, _("Next step marked as done."))

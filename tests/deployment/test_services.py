@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from deployment.models import Animation, Observation, Rating
 from deployment.services import (
@@ -18,6 +19,12 @@ from deployment.services import (
 )
 from tests.deployment.conftest import make_experience_model
 from tests.factories import make_member
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 def _create(org, member, observer, when, ratings, **kwargs):
