@@ -17,11 +17,13 @@ def home(request):
     memberships = list(
         Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
     )
-    if len(memberships) == 1:
-        return redirect("org-home", org=memberships[0].organization.slug)
-    last = UserProfile.objects.filter(user=request.user).values_list("last_organization__slug", flat=True).first()
-    if last and request.GET.get("pick") is None and any(m.organization.slug == last for m in memberships):
-        return redirect("org-home", org=last)
+    # ``?pick`` (the header's "My organizations") always shows the list, even of one organization.
+    if request.GET.get("pick") is None:
+        if len(memberships) == 1:
+            return redirect("org-home", org=memberships[0].organization.slug)
+        last = UserProfile.objects.filter(user=request.user).values_list("last_organization__slug", flat=True).first()
+        if last and any(m.organization.slug == last for m in memberships):
+            return redirect("org-home", org=last)
     return render(request, "tenancy/pick_organization.html", {"memberships": memberships})
 
 

@@ -1,7 +1,11 @@
 """django-axes: 5 failed logins for one username from one IP address lock that pair out."""
 
+import datetime
+
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.auth.conftest import PASSWORD
 from tests.factories import make_user
@@ -73,3 +77,33 @@ def test_lockout_is_per_ip_address(client, admin):
     _fail(client, "alice@example.com", 5, ip="203.0.113.7")
     assert _is_lockout(_log_in(client, "alice@example.com", PASSWORD, ip="203.0.113.7"))
     assert _log_in(client, "alice@example.com", PASSWORD, ip="198.51.100.20").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, admin):
+    for n in range(5):
+        client.post(
+            reverse("login"),
+            {"username": "alice@example.com", "password": "wrong password"},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": "alice@example.com", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.99",
+    )
+    assert _is_lockout(response)
+
+
+@pytest.mark.django_db
+def test_lockout_ends_after_the_cool_off_period(client, admin, settings):
+    _fail(client, "alice@example.com", 5)
+    assert _is_lockout(_log_in(client, "alice@example.com", PASSWORD))
+
+    # AXES_COOLOFF_TIME is in hours: move the failures just past it.
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - datetime.timedelta(hours=settings.AXES_COOLOFF_TIME, minutes=1)
+    )
+    response = _log_in(client, "alice@example.com", PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin.pk)

@@ -161,3 +161,27 @@ def test_profile_remembers_the_organization_opened_last(client, nomad, org, othe
     assert UserProfile.objects.get(user=nomad).last_organization == other_org
     client.get(f"/o/{org.slug}/")
     assert UserProfile.objects.get(user=nomad).last_organization == org
+
+
+@pytest.mark.django_db
+def test_pick_parameter_shows_the_picker_to_a_single_organization_user(client, admin, org):
+    client.force_login(admin)
+    response = client.get(reverse("home") + "?pick")
+    assert response.status_code == 200
+    assert [m.organization.slug for m in response.context["memberships"]] == [org.slug]
+
+
+@pytest.mark.django_db
+def test_empty_login_form_names_the_missing_fields(client, admin):
+    response = client.post(reverse("login"), {"username": "", "password": ""})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="id_username_errors"' in body
+    assert 'id="id_password_errors"' in body
+    assert 'aria-invalid="true"' in body
+
+
+@pytest.mark.django_db
+def test_login_field_is_not_capitalized_by_phones(client):
+    body = client.get(reverse("login")).content.decode()
+    assert 'autocapitalize="none"' in body
