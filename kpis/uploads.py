@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -221,6 +221,12 @@ def upload_process(*, upload_id: int) -> None:
     job = UploadJob.objects.select_related("organization").filter(pk=upload_id).first()
     if job is None or job.is_finished:
         return
+    # The report is read by the organization's people: its messages are in their language.
+    with translation.override(job.organization.language):
+        _process(job)
+
+
+def _process(job: UploadJob) -> None:
     org = job.organization
     job.status, job.started_at, job.failure = UploadStatus.RUNNING, timezone.now(), ""
     job.total = job.processed = job.created = job.duplicates = job.updated = job.rejected = 0
@@ -248,7 +254,7 @@ def upload_process(*, upload_id: int) -> None:
         _fail(job, str(exc))
         return
     except Exception:
-        logger.exception("Upload %s failed", upload_id)
+        logger.exception("Upload %s failed", job.pk)
         _fail(job, _("An unexpected error stopped the import. The rows counted above are stored."))
         return
     job.status, job.finished_at = UploadStatus.DONE, timezone.now()

@@ -65,10 +65,10 @@ def test_csv_with_a_bad_row_stores_the_good_rows_and_reports_the_bad_one(upload,
     assert (first.nps, first.ces, first.csat, first.aspects, first.comment) == (9, 6, 5, {"accueil": 5}, "Très bien")
     assert first.responded_at == datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
 
-    # Row 3 of the file (the header is row 1) is named with its field and reason.
-    assert response.context["page"].object_list == [(3, "nps", "Must be between 0 and 10.")]
-    body = response.content.decode()
-    assert "Must be between 0 and 10." in body or "0 et 10" in body
+    # Row 3 of the file (the header is row 1) is named with its field and reason, in the
+    # organization's language.
+    assert response.context["page"].object_list == [(3, "nps", "Doit être compris entre 0 et 10.")]
+    assert "Doit être compris entre 0 et 10." in response.content.decode()
 
     report = response.client.get(_url("upload-report", org, pk=job.pk))
     assert report["Content-Type"].startswith("text/csv")
@@ -92,6 +92,8 @@ def test_semicolon_csv_from_a_french_excel_is_read(upload, org, tree):
 
 
 def test_xlsx_metric_values_are_upserted(upload, org, tree):
+    org.language = "en"
+    org.save(update_fields=["language"])
     metrics_seed_defaults(org=org)
     revenue = Metric.objects.get(organization=org, code="revenue")
     MetricValue.objects.create(
