@@ -11,8 +11,8 @@ _SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
 class LanguageMiddleware:
-    """Picks the UI language: the user's choice, else the browser's, else the organization's
-    default, else the site default. Replaces Django's LocaleMiddleware, which knows no
+    """Picks the UI language: the user's choice (profile, else cookie), else the browser's, else
+    the organization's default, else the site default. Replaces Django's LocaleMiddleware, which knows no
     organization and no per-user preference."""
 
     def __init__(self, get_response):
@@ -42,9 +42,12 @@ class LanguageMiddleware:
             # Django falls back on LANGUAGE_CODE when nothing matches: only a real match counts.
             if from_browser in _SUPPORTED and _browser_asks_for(request, from_browser):
                 return from_browser
+        # The organization of the page, else (password change, picker...) the one the user is
+        # working in, so that the interface does not change language from one page to the next.
         match = _ORG_PATH.match(request.path_info)
-        if match:
-            org_language = Organization.objects.filter(slug=match["slug"]).values_list("language", flat=True).first()
+        slug = match["slug"] if match else getattr(request, "session", {}).get("org")
+        if slug:
+            org_language = Organization.objects.filter(slug=slug).values_list("language", flat=True).first()
             if org_language in _SUPPORTED:
                 return org_language
         return settings.LANGUAGE_CODE

@@ -44,8 +44,13 @@ def test_without_preference_an_organization_page_uses_the_organization_language(
 
 
 @pytest.mark.django_db
-def test_organization_language_only_applies_under_its_own_pages(client, admin, english_org):
-    client.force_login(admin)
+def test_pages_outside_organizations_use_the_language_of_the_organization_in_use(client, nomad, english_org):
+    client.force_login(nomad)
+    assert _lang(client.get(reverse("password_change"))) == "fr"
+    client.get(f"/o/{english_org.slug}/")
+    assert _lang(client.get(reverse("password_change"))) == "en"
+    assert _lang(client.get(reverse("home") + "?pick")) == "en"
+    client.get("/o/globex/")
     assert _lang(client.get(reverse("password_change"))) == "fr"
 
 
