@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .models import Organization, UserProfile
+from .models import Membership, UserProfile
 
 _ORG_PATH = re.compile(r"^/o/(?P<slug>[-a-zA-Z0-9_]+)/")
 _SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -44,12 +44,19 @@ class LanguageMiddleware:
                 return from_browser
         # The organization of the page, else (password change, picker...) the one the user is
         # working in, so that the interface does not change language from one page to the next.
-        match = _ORG_PATH.match(request.path_info)
-        slug = match["slug"] if match else getattr(request, "session", {}).get("org")
-        if slug:
-            org_language = Organization.objects.filter(slug=slug).values_list("language", flat=True).first()
-            if org_language in _SUPPORTED:
-                return org_language
+        # Only among the user's own organizations: the language of a 404 must not tell an outsider
+        # that an organization exists.
+        if user is not None and user.is_authenticated:
+            match = _ORG_PATH.match(request.path_info)
+            slug = match["slug"] if match else request.session.get("org")
+            if slug:
+                org_language = (
+                    Membership.objects.filter(user=user, organization__slug=slug)
+                    .values_list("organization__language", flat=True)
+                    .first()
+                )
+                if org_language in _SUPPORTED:
+                    return org_language
         return settings.LANGUAGE_CODE
 
 

@@ -55,6 +55,22 @@ def test_pages_outside_organizations_use_the_language_of_the_organization_in_use
 
 
 @pytest.mark.django_db
+def test_outsider_cannot_tell_an_organization_exists_from_the_language(client, outsider, english_org):
+    client.force_login(outsider)
+    existing = client.get(f"/o/{english_org.slug}/")
+    missing = client.get("/o/no-such-org/")
+    assert existing.status_code == missing.status_code == 404
+    assert existing["Content-Language"] == missing["Content-Language"] == "fr"
+
+
+@pytest.mark.django_db
+def test_anonymous_redirect_does_not_reveal_the_organization_language(client, english_org):
+    response = client.get(f"/o/{english_org.slug}/")
+    assert response.status_code == 302
+    assert response["Content-Language"] == "fr"
+
+
+@pytest.mark.django_db
 def test_browser_language_beats_the_organization_language(client, admin, english_org):
     client.force_login(admin)
     response = client.get(f"/o/{english_org.slug}/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
