@@ -101,6 +101,12 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+def _too_large() -> str:
+    return _("The request body is larger than %(limit)d bytes: send fewer items per request.") % {
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    }
+
+
 def _django_errors(exc: DjangoValidationError) -> dict:
     if hasattr(exc, "error_dict"):
         return {("non_field_errors" if k == NON_FIELD_ERRORS else k): v for k, v in exc.message_dict.items()}
@@ -111,7 +117,7 @@ def api_exception_handler(exc, context):
     """DRF's handler, plus the Django exceptions a write can raise, so that bad input is always
     a JSON 4xx and never a 500 (SPEC §5)."""
     if isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
+        exc = PayloadTooLarge(_too_large())
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
     response = exception_handler(exc, context)
@@ -138,9 +144,7 @@ class LimitedJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:
-            raise PayloadTooLarge(
-                _("The request body is larger than %(limit)d bytes: send fewer items per request.") % {"limit": limit}
-            )
+            raise PayloadTooLarge(_too_large())
         # PostgreSQL cannot store NUL in text: refuse it here rather than fail on insert.
         if b"\\u0000" in raw:
             raise exceptions.ParseError(_("Strings may not contain NUL (\\u0000) characters."))

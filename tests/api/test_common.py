@@ -1,0 +1,176 @@
+"""What every endpoint shares: authentication, organization resolution, errors, limits, docs."""
+
+import re
+
+import pytest
+import yaml
+from django.test import Client
+from django.utils import timezone
+
+from cxtracker.tenancy.models import ApiKey, Role
+from kpis.models import SurveyResponse
+from tests.api.conftest import Api, make_api_key
+from tests.factories import make_membership, make_org
+
+URL = "/api/v1/survey-responses/"
+pytestmark = pytest.mark.django_db
+
+ONE = {"external_id": "x", "unit": "T1", "responded_at": "2026-03-11T18:02:00+01:00", "nps": 9}
+
+
+def test_anonymous_gets_401_json(client):
+    r = client.get(URL)
+    assert r.status_code == 401
+    assert "detail" in r.json()
+    assert r.headers["WWW-Authenticate"] == "Api-Key"
+
+
+@pytest.mark.parametrize("header", ["Api-Key cxt_nope_nope", "Api-Key garbage", "Api-Key "])
+def test_a_wrong_key_gets_401(client, header):
+    r = client.get(URL, HTTP_AUTHORIZATION=header)
+    assert r.status_code == 401 and "detail" in r.json()
+
+
+def test_a_revoked_key_gets_401(client, org):
+    key = make_api_key(org)
+    ApiKey.objects.update(revoked_at=timezone.now())
+    assert Api(client, key).get(URL).status_code == 401
+
+
+def test_a_key_without_read_scope_cannot_read(client, org):
+    api = Api(client, make_api_key(org, scopes=("write",)))
+    r = api.get(URL)
+    assert r.status_code == 403 and "read" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        ('{"external_id": "x",', 400, "JSON parse error"),
+        ("[1, 2", 400, "JSON parse error"),
+        ('{"nps": NaN}', 400, "JSON parse error"),
+        ("42", 400, "Expected a JSON object or a list of objects."),
+        ('"text"', 400, "Expected a JSON object or a list of objects."),
+        ("[]", 400, "The list is empty."),
+        ("[1]", 200, "Expected an object."),
+        ('{"external_id": "a\\u0000b"}', 400, "NUL"),
+    ],
+)
+def test_malformed_bodies_get_a_json_4xx(api, tree, body, status, needle):
+    r = api.post(URL, body)
+    assert r.status_code == status
+    assert needle in r.content.decode()
+    assert not SurveyResponse.objects.exists()
+
+
+def test_more_than_1000_items_is_a_400(api, tree):
+    r = api.post(URL, [ONE] * 1001)
+    assert r.status_code == 400
+    assert r.json() == {"non_field_errors": ["At most 1000 items per request; this one has 1001."]}
+
+
+def test_an_oversized_body_is_a_413_json(api, tree, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    r = api.post(URL, [ONE] * 30)
+    assert r.status_code == 413
+    assert "larger than 1000 bytes" in r.json()["detail"]
+
+
+def test_another_content_type_is_a_415(api, tree):
+    r = api.client.post(URL, "external_id=x", content_type="text/plain", **api.headers)
+    assert r.status_code == 415 and "detail" in r.json()
+
+
+def test_nul_in_a_path_or_filter_is_a_400(api, tree):
+    assert api.get(URL, {"journey": "a\x00b"}).status_code == 400
+    assert api.get("/api/v1/units/a%00b/").status_code == 400
+
+
+def test_throttled_per_key_with_retry_after(client, org, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "3/min"}}
+    first, second = Api(client, make_api_key(org)), Api(client, make_api_key(org))
+    assert [first.get(URL).status_code for _ in range(3)] == [200, 200, 200]
+    r = first.get(URL)
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) > 0
+    assert "detail" in r.json()
+    assert second.get(URL).status_code == 200  # another key has its own budget
+
+
+def test_session_users_are_throttled_per_user(session_api, admin, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "2/min"}}
+    api = session_api(admin)
+    assert [api.get(URL).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_session_with_one_membership_needs_no_org(session_api, admin, tree):
+    assert session_api(admin).get("/api/v1/units/").json()["count"] == 7
+
+
+def test_session_with_several_memberships_names_the_org(session_api, admin, tree):
+    second = make_org("second", "Second")
+    make_membership(admin, second, Role.ADMIN)
+    api = session_api(admin)
+    r = api.get("/api/v1/units/")
+    assert r.status_code == 400 and "org" in r.json()
+    assert api.get("/api/v1/units/", HTTP_X_ORGANIZATION="acme").json()["count"] == 7
+    assert api.get("/api/v1/units/", {"org": "second"}).json()["count"] == 0
+
+
+def test_session_naming_an_org_it_does_not_belong_to_gets_404(session_api, admin, other_org, tree):
+    r = session_api(admin).get("/api/v1/units/", HTTP_X_ORGANIZATION="globex")
+    assert r.status_code == 404
+    assert session_api(admin).get("/api/v1/units/", HTTP_X_ORGANIZATION="no-such-org").status_code == 404
+
+
+def test_a_user_without_membership_gets_404(session_api, tree):
+    from tests.factories import make_user
+
+    assert session_api(make_user("lonely@example.com")).get("/api/v1/units/").status_code == 404
+
+
+def test_session_writes_need_the_csrf_token(admin, tree):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    r = Api(client).post(URL, ONE)
+    assert r.status_code == 403
+    assert "CSRF" in r.json()["detail"]
+    assert not SurveyResponse.objects.exists()
+
+
+def test_an_api_key_request_needs_no_csrf(org, tree):
+    client = Client(enforce_csrf_checks=True)
+    assert Api(client, make_api_key(org)).post(URL, ONE).status_code == 201
+
+
+def test_schema_documents_the_api_key_bulk_bodies_and_examples(client):
+    r = client.get("/api/v1/schema/")
+    assert r.status_code == 200
+    schema = yaml.safe_load(r.content)
+    assert schema["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schema["components"]["securitySchemes"]["ApiKey"]["description"],
+    }
+    body = schema["components"]["schemas"]["SurveyResponseOneOrManyRequest"]
+    kinds = sorted("array" if s.get("type") == "array" else "object" for s in body["oneOf"])
+    assert kinds == ["array", "object"]
+    writes = [
+        (path, method, op) for path, ops in schema["paths"].items() for method, op in ops.items() if method == "post"
+    ]
+    assert len(writes) == 8
+    for path, _method, op in writes:
+        examples = op["requestBody"]["content"]["application/json"]["examples"]
+        values = [e["value"] for e in examples.values()]
+        assert any(isinstance(v, dict) for v in values), path
+        assert any(isinstance(v, list) for v in values), path
+
+
+def test_docs_use_no_cdn(client):
+    r = client.get("/api/v1/docs/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "swagger-ui" in html
+    hosts = set(re.findall(r"https?://([^/\"'\s]+)", html))
+    assert hosts <= {"testserver"}, hosts
