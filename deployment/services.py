@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
 from experience.models import Behavior, Dimension, ExperienceModel, Level
+from experience.selectors import active_model
+from kpis.recompute import periods_mark_dirty
 
 from .models import Animation, AnimationKind, Observation, ObservationKind, Rating
 
@@ -45,10 +47,6 @@ def _check_moment(org: Organization, moment, field: str, errors: dict) -> dateti
 
 def _periods_changed(org: Organization, *moments: datetime.datetime) -> None:
     """Mark the organization's rate snapshots of these days for recomputation (SPEC §6)."""
-    try:
-        from kpis.recompute import periods_mark_dirty
-    except ImportError:  # the rate engine (kpis) is not there yet: nothing to mark.
-        return
     days = sorted({_local_day(org, m) for m in moments if m is not None})
     if days:
         periods_mark_dirty(org=org, days=days)
@@ -109,7 +107,7 @@ def _check_observation_fields(*, org, member, observed_at, kind, errors: dict) -
 def _validate_observation(*, org, member, observed_at, kind, ratings) -> tuple[ExperienceModel, list]:
     errors: dict = {}
     _check_observation_fields(org=org, member=member, observed_at=observed_at, kind=kind, errors=errors)
-    model = ExperienceModel.objects.for_org(org).active().first()
+    model = active_model(org=org)
     if model is None:
         errors["ratings"] = _("The organization has no active experience model yet.")
         raise ValidationError(errors)
@@ -285,7 +283,7 @@ def _validate_animation(*, org, team, held_at, kind, dimensions, attendees) -> t
     dimension_list = list(dimensions or ())
     dims = []
     if dimension_list:
-        model = ExperienceModel.objects.for_org(org).active().first()
+        model = active_model(org=org)
         codes = [d for d in dimension_list if isinstance(d, str)]
         by_code = (
             {d.code: d for d in Dimension.objects.for_org(org).filter(model=model, code__in=codes)} if codes else {}

@@ -30,7 +30,8 @@ from cxtracker.tenancy.access import (
     scoped_members,
     scoped_teams,
 )
-from experience.models import Behavior, Dimension, ExperienceModel, Level
+from experience.models import Behavior, Dimension, Level
+from experience.selectors import active_model
 
 from . import selectors, services
 from .forms import AnimationForm, ObservationForm, rating_field_name
@@ -72,10 +73,6 @@ def _month_context(org, month) -> dict:
         "next_month": selectors.month_next(month).strftime("%Y-%m") if month < current else None,
         "is_current_month": month == current,
     }
-
-
-def _active_model(org):
-    return ExperienceModel.objects.for_org(org).active().first()
 
 
 def _model_behaviors(model) -> list:
@@ -130,7 +127,7 @@ def _team_blocks(membership, org, teams, month) -> list[dict]:
         .order_by("name", "code")
     )
     activity = selectors.member_month_activity(org=org, members=members, month=month)
-    model = _active_model(org)
+    model = active_model(org=org)
     behaviors = _model_behaviors(model)
     dimensions = _model_dimensions(model)
     levels = selectors.latest_levels(members=members, behaviors=behaviors, at=_month_end_or_now(org, month))
@@ -174,7 +171,7 @@ def manager_home(request, org):
         "page_obj": page,
         "expected_animations": org.expected_animations_per_month,
         "can_write": can_write_field(request.membership),
-        "has_model": _active_model(org) is not None,
+        "has_model": active_model(org=org) is not None,
         **_month_context(org, month),
     }
     return render(request, "deployment/manager_home.html", context)
@@ -210,7 +207,7 @@ def team_detail(request, org, code):
     team = access_team(request.membership, code)
     month = selectors.month_current(org=org)
     block = _team_blocks(request.membership, org, [team], month)[0]
-    model = _active_model(org)
+    model = active_model(org=org)
     behaviors = _model_behaviors(model)
     members = [r["member"] for r in block["not_coached"] + block["coached"]]
     members.sort(key=lambda m: (m.name, m.code))
@@ -273,7 +270,7 @@ def _mastery_figure(series, dimension_names) -> dict | None:
 @_in_org_timezone
 def member_detail(request, org, code):
     member = access_member(request.membership, code)
-    model = _active_model(org)
+    model = active_model(org=org)
     behaviors = _model_behaviors(model)
     levels = selectors.latest_levels(members=[member], behaviors=behaviors)
     by_dimension: list = []
@@ -323,7 +320,7 @@ def _observation_form_view(request, org, observation=None):
     elif observation is not None:
         chosen = observation.member
     members = _member_choices(request, org, chosen)
-    model = _active_model(org)
+    model = active_model(org=org)
     behaviors = _model_behaviors(model)
     choices = [(m.code, f"{m.name} · {m.team.name}") for m in members]
     if request.method == "POST":
@@ -448,7 +445,7 @@ def observation_next_step_done(request, org, pk):
 
 
 def _animation_form_view(request, org, team, animation=None):
-    dimensions = _model_dimensions(_active_model(org))
+    dimensions = _model_dimensions(active_model(org=org))
     today = org.today()
     team_members = list(
         scoped_members(request.membership)

@@ -213,3 +213,18 @@ def test_animation_idempotent_update_and_delete(org, tree, members, manager, exp
     assert list(a.dimensions.values_list("code", flat=True)) == ["conseil"]
     animation_delete(animation=a)
     assert Animation.objects.count() == 0
+
+
+def test_every_write_marks_the_months_for_recomputation(org, tree, members, manager, behaviors):
+    from kpis.models import DirtyPeriod
+
+    march = datetime.datetime(2026, 3, 10, 10, tzinfo=datetime.UTC)
+    obs = _create(org, members["lea"], manager, march, {"accueil-1": 2})
+    assert list(DirtyPeriod.objects.values_list("period_start", flat=True)) == [datetime.date(2026, 3, 1)]
+    observation_update(observation=obs, observed_at=march.replace(month=1))
+    animation_create(org=org, team=tree["T1"], held_by=manager, held_at=march.replace(month=5), kind="ritual")
+    assert sorted(DirtyPeriod.objects.filter(organization=org).values_list("period_start", flat=True)) == [
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 3, 1),
+        datetime.date(2026, 5, 1),
+    ]
