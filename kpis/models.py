@@ -172,6 +172,8 @@ class UploadJob(TenantModel):
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     errors = models.JSONField(_("rejected rows"), default=list, blank=True)
     failure = models.TextField(_("failure"), blank=True)
+    # The uploader's interface language: the report's messages are written in it.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("uploaded by")
     )

@@ -145,13 +145,18 @@ def periods_recompute(
             marks.delete()
 
 
-def upload_create(*, org: Organization, kind: str, file, created_by=None) -> UploadJob:
+def upload_create(*, org: Organization, kind: str, file, created_by=None, language: str = "") -> UploadJob:
     """Store the file and queue its ingestion once the job row is committed."""
     from .uploads import upload_queue
 
     with transaction.atomic():
         job = UploadJob.objects.create(
-            organization=org, kind=kind, file=file, filename=file.name[:255], created_by=created_by
+            organization=org,
+            kind=kind,
+            file=file,
+            filename=file.name[:255],
+            created_by=created_by,
+            language=language,
         )
         job_id = job.pk
         transaction.on_commit(lambda: upload_queue(upload_id=job_id))

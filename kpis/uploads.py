@@ -221,8 +221,8 @@ def upload_process(*, upload_id: int) -> None:
     job = UploadJob.objects.select_related("organization").filter(pk=upload_id).first()
     if job is None or job.is_finished:
         return
-    # The report is read by the organization's people: its messages are in their language.
-    with translation.override(job.organization.language):
+    # The report's messages are stored as text: write them in the uploader's language.
+    with translation.override(job.language or job.organization.language):
         _process(job)
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,6 +24,12 @@ PAGE_SIZE = 50
 
 def _page(request, items):
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _csv_safe(value) -> str:
+    """Error messages quote what the file said: never let a spreadsheet run it as a formula."""
+    value = str(value)
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _api_key(org, pk) -> ApiKey:
@@ -150,7 +157,11 @@ def uploads(request, org):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = services.upload_create(
-            org=org, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], created_by=request.user
+            org=org,
+            kind=form.cleaned_data["kind"],
+            file=form.cleaned_data["file"],
+            created_by=request.user,
+            language=translation.get_language() or "",
         )
         return redirect("kpis:upload", org=org.slug, pk=job.pk)
     status = 400 if form.errors else 200
@@ -197,9 +208,3 @@ def upload_report(request, org, pk):
     for row, field, message in report_rows(job):
         writer.writerow([row, "rejected", _csv_safe(field), _csv_safe(message)])
     return response
-
-
-def _csv_safe(value) -> str:
-    """Error messages quote what the file said: never let a spreadsheet run it as a formula."""
-    value = str(value)
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
