@@ -80,6 +80,14 @@ def recompute_schedule(*, organization_id: int) -> bool:
         with contextlib.suppress(RedisError):
             cache.delete(key)
         return False
+    except Exception:
+        # Without a broker the task runs eagerly, here: the write is committed already and must
+        # not turn into an error page because its recomputation failed. The marks stay for the
+        # nightly job.
+        logger.exception("Recomputation of organization %s failed", organization_id)
+        with contextlib.suppress(RedisError):
+            cache.delete(key)
+        return False
     return True
 
 
