@@ -161,3 +161,16 @@ def test_a_real_worker_runs_tasks_sent_through_redis(real_broker):
 
     with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
         assert ping.delay().get(timeout=30) == "pong"
+
+
+def test_a_failing_eager_recomputation_does_not_fail_the_write(
+    org, eager_tasks, clear_debounce, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def broken(**kwargs):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(services, "periods_recompute", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
+    assert _months(org) == [datetime.date(2026, 3, 1)]
+    assert "engine bug" in caplog.text
