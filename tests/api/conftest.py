@@ -116,3 +116,7 @@ def field(org, tree, members, experience_model):
 
 
 __all__ = ["MODEL_JSON", "Api", "make_api_key", "make_member"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "schemathesis: property-based run of the OpenAPI schema against a live server")
