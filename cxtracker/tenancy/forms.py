@@ -108,7 +108,8 @@ class MemberDeactivateForm(forms.Form):
 
 
 class _MembershipFields(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # No default: giving someone the administrator role must be a deliberate choice.
+    role = forms.ChoiceField(label=_("Role"), choices=[("", "---------"), *Role.choices])
     units = UnitMultipleChoiceField(
         queryset=OrgUnit.objects.none(),
         required=False,

@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,14 +31,6 @@ IMPORT_MAX_AGE = 3600
 PREVIEW_ROWS = 500
 
 
-def _optional_url(name, org):
-    """The URL of a screen another app may or may not provide yet."""
-    try:
-        return reverse(name, kwargs={"org": org.slug})
-    except NoReverseMatch:
-        return None
-
-
 def _import_salt(org, kind):
     return f"tenancy.import:{org.pk}:{kind}"
 
@@ -59,8 +50,6 @@ def setup(request, org):
         "units": units,
         "active_members": Member.objects.for_org(org).active_on(org.today()).count(),
         "memberships": Membership.objects.for_org(org).count(),
-        "api_keys_url": _optional_url("kpis:api-keys", org),
-        "metrics_url": _optional_url("kpis:metrics", org),
     }
     return render(request, "tenancy/setup/index.html", context)
 

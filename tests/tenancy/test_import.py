@@ -283,3 +283,10 @@ def test_outsider_gets_404_and_cannot_replay_a_preview_into_my_org(client_for, a
     assert client.post(confirm, {"kind": "units", "payload": payload}).status_code == 404
     assert not OrgUnit.objects.for_org(org).exists()
     assert re.search(r"R-NORD", preview.content.decode())
+
+
+def test_row_numbers_are_those_of_the_file_blank_lines_included(client_for, admin, org, tree, setup_url):
+    text = "code,name,team,active_from,active_to\n\nE0500,A,T1,2026-01-01,\n,,,,\nE0501,B,NOPE,2026-01-01,\n"
+    response = _upload(client_for(admin), setup_url, "members", _csv(text, name="m.csv"))
+    assert [row.number for row in response.context["check"].rows] == [3, 5]
+    assert "Row 5:" in response.content.decode()

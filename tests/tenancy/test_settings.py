@@ -56,6 +56,8 @@ def test_hub_links_every_setup_screen(client_for, admin, setup_url):
     body = response.content.decode()
     for name in ("unit-list", "member-list", "membership-list", "settings", "import"):
         assert f'href="{setup_url(f"tenancy:{name}")}"' in body
+    for name in ("kpis:metrics", "kpis:api-keys"):
+        assert f'href="{setup_url(name)}"' in body
 
 
 def test_hub_is_for_admins_only(client_for, manager, outsider, setup_url):

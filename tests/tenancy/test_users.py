@@ -151,3 +151,13 @@ def test_editing_another_orgs_membership_through_my_org_gives_404(client_for, ad
     assert client.post(delete).status_code == 404
     theirs.refresh_from_db()
     assert theirs.role == Role.ADMIN
+
+
+def test_the_role_has_no_default(client_for, admin, org, setup_url):
+    client = client_for(admin)
+    page = client.get(setup_url("tenancy:membership-create"))
+    assert '<option value="" selected>' in page.content.decode()
+    response = client.post(setup_url("tenancy:membership-create"), {"email": "x@example.com"})
+    assert response.status_code == 200
+    assert "role" in response.context["form"].errors
+    assert not Membership.objects.filter(organization=org, user__email="x@example.com").exists()
