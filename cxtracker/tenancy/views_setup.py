@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -154,7 +155,7 @@ def member_deactivate(request, org, code):
         services.member_deactivate(member=member, active_to=form.cleaned_data["active_to"])
         messages.success(
             request,
-            _("%(name)s is inactive after %(date)s.") % {"name": member.name, "date": member.active_to},
+            _("%(name)s is inactive after %(date)s.") % {"name": member.name, "date": date_format(member.active_to)},
         )
         return redirect("tenancy:member-list", org=org.slug)
     return render(request, "tenancy/setup/member_deactivate.html", {"form": form, "member": member})
@@ -259,7 +260,10 @@ def organization_settings(request, org):
 
 
 def _preview(request, org, check, *, status=200):
-    rows = check.rows if len(check.rows) <= PREVIEW_ROWS else check.errors[:PREVIEW_ROWS]
+    rows = check.rows
+    if len(rows) > PREVIEW_ROWS:
+        # A long file: show what needs fixing, else its beginning.
+        rows = (check.errors or check.rows)[:PREVIEW_ROWS]
     confirm = None
     if check.is_valid:
         payload = signing.dumps(check.payload(), salt=_import_salt(org, check.kind), compress=True)

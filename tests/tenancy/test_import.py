@@ -290,3 +290,13 @@ def test_row_numbers_are_those_of_the_file_blank_lines_included(client_for, admi
     response = _upload(client_for(admin), setup_url, "members", _csv(text, name="m.csv"))
     assert [row.number for row in response.context["check"].rows] == [3, 5]
     assert "Row 5:" in response.content.decode()
+
+
+def test_a_long_file_previews_its_beginning_and_imports_every_row(client_for, admin, org, tree, setup_url):
+    text = "code,name,team,active_from,active_to\n" + "".join(f"L{i:04d},N {i},T1,2026-01-01,\n" for i in range(600))
+    client = client_for(admin)
+    preview = _upload(client, setup_url, "members", _csv(text, name="m.csv"))
+    assert len(preview.context["rows"]) == 500
+    assert "100 more rows not shown" in preview.content.decode()
+    assert _confirm(client, setup_url, preview).status_code == 302
+    assert Member.objects.for_org(org).filter(code__startswith="L").count() == 600
