@@ -1,6 +1,9 @@
-"""Views outside any organization: picking an organization, choosing the UI language."""
+"""Views outside any organization: picking an organization, choosing the UI language, setting a
+forgotten password."""
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -48,3 +51,13 @@ def language_set(request):
         httponly=True,
     )
     return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through the e-mailed link also lifts a log-in lockout: the link
+    proves the person owns the account, and the lockout page sends them here."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response

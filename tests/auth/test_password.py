@@ -165,3 +165,29 @@ def test_reset_with_an_invalid_email_shows_a_form_error(client):
     assert response.status_code == 200
     assert "email" in response.context["form"].errors
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_resetting_the_password_lifts_a_lockout(client, admin):
+    """The lockout page sends the user to the reset: the e-mailed link proves they own the account."""
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "alice@example.com", "password": "wrong password"})
+    assert client.post(reverse("login"), {"username": "alice@example.com", "password": PASSWORD}).status_code == 429
+
+    _request_reset(client, "alice@example.com")
+    form_url = client.get(_reset_link(mail.outbox[0]), follow=True).redirect_chain[-1][0]
+    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert _can_log_in(client, "alice@example.com", NEW_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_a_failed_reset_form_keeps_the_lockout(client, admin):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "alice@example.com", "password": "wrong password"})
+    _request_reset(client, "alice@example.com")
+    form_url = client.get(_reset_link(mail.outbox[0]), follow=True).redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": "something else"})
+    assert response.status_code == 200
+
+    assert client.post(reverse("login"), {"username": "alice@example.com", "password": PASSWORD}).status_code == 429
