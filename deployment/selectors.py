@@ -194,29 +194,37 @@ def member_open_next_steps(*, org: Organization, member):
 
 
 def member_mastery_series(*, org: Organization, member) -> list[dict]:
-    """Per observation (oldest first): its date and mean score (level − 1) / 3 per dimension and
-    overall, for the member's progress chart."""
+    """The member's mastery after each observation, oldest first: the mean score (level − 1) / 3
+    of the latest level of every behavior assessed so far, overall and per dimension name. A
+    running state rather than each observation's own ratings, which cover a few behaviors only."""
     rows = (
         Rating.objects.for_org(org)
         .filter(member=member)
-        .values("observation_id", "observed_at", "behavior__dimension__name", "behavior__dimension__position", "level")
-        .order_by("observed_at", "observation_id")
+        .values_list("observation_id", "observed_at", "behavior_id", "behavior__dimension__name", "level")
+        .order_by("observed_at", "observation_id", "id")
     )
-    series: dict[int, dict] = {}
-    for r in rows:
-        point = series.setdefault(r["observation_id"], {"observed_at": r["observed_at"], "levels": {}, "all": []})
-        point["levels"].setdefault(r["behavior__dimension__name"], []).append(r["level"])
-        point["all"].append(r["level"])
-    return [
-        {
-            "observed_at": p["observed_at"],
-            "overall": sum(formulas.level_score(v) for v in p["all"]) / len(p["all"]),
-            "dimensions": {
-                name: sum(formulas.level_score(v) for v in vs) / len(vs) for name, vs in p["levels"].items()
-            },
-        }
-        for p in series.values()
-    ]
+    latest: dict[int, tuple[str, int]] = {}
+    series: list[dict] = []
+    for observation_id, observed_at, behavior_id, dimension, level in rows:
+        latest[behavior_id] = (dimension, level)
+        if series and series[-1]["observation_id"] == observation_id:
+            series[-1]["state"] = dict(latest)
+        else:
+            series.append({"observation_id": observation_id, "observed_at": observed_at, "state": dict(latest)})
+    points = []
+    for point in series:
+        by_dimension: dict[str, list[float]] = {}
+        for dimension, level in point["state"].values():
+            by_dimension.setdefault(dimension, []).append(formulas.level_score(level))
+        scores = [v for values in by_dimension.values() for v in values]
+        points.append(
+            {
+                "observed_at": point["observed_at"],
+                "overall": sum(scores) / len(scores),
+                "dimensions": {name: sum(vs) / len(vs) for name, vs in by_dimension.items()},
+            }
+        )
+    return points
 
 
 def team_animations(*, org: Organization, team):

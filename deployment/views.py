@@ -78,13 +78,13 @@ def _month_context(org, month) -> dict:
 def _model_behaviors(model) -> list:
     if model is None:
         return []
-    return list(Behavior.objects.for_org(model.organization).filter(model=model).select_related("dimension"))
+    return list(Behavior.objects.filter(organization_id=model.organization_id, model=model).select_related("dimension"))
 
 
 def _model_dimensions(model) -> list:
     if model is None:
         return []
-    return list(Dimension.objects.for_org(model.organization).filter(model=model))
+    return list(Dimension.objects.filter(organization_id=model.organization_id, model=model))
 
 
 def _chip(mean):

@@ -39,13 +39,13 @@ def test_manager_home_lists_not_yet_coached_members_first_with_coverage(
     assert "Not yet coached this month" in not_coached
     assert "Léa Martin" in not_coached and "Hugo Bernard" in not_coached
     assert "Inès Petit" not in body  # another team
-    assert "0 of 2 members coached" in body
+    assert "coached: 0 of 2" in body
 
     _observe(org, members["lea"], manager, recently, {behaviors["accueil-1"]: 4, behaviors["accueil-2"]: 3})
     body = client.get(_home(org)).content.decode()
     assert "Léa Martin" not in _section(body, "not-coached")
     assert "Léa Martin" in _section(body, "coached")
-    assert "1 of 2 members coached" in body
+    assert "coached: 1 of 2" in body
     assert 'class="coverage-value" data-team="T1">50 %' in body
     # Léa's mastery in Accueil is the mean of her latest levels there: (4 + 3) / 2 = 3.5.
     assert '<span class="level-chip level-4">3.5</span>' in body

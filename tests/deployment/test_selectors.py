@@ -104,3 +104,20 @@ def test_member_month_activity(org, tree, exp_model, behaviors):
     assert activity[m1.pk].last_observed_at == datetime.datetime(2026, 3, 12, tzinfo=PARIS)
     assert activity[m2.pk].observations_in_month == 0
     assert activity[m2.pk].last_observed_at == datetime.datetime(2026, 2, 1, tzinfo=PARIS)
+
+
+def test_member_mastery_series_keeps_the_latest_level_of_each_behavior(org, tree, exp_model, behaviors):
+    from deployment.selectors import member_mastery_series
+
+    m = make_member(org, tree["T1"])
+    a1, a2, c1 = behaviors["accueil-1"], behaviors["accueil-2"], behaviors["conseil-1"]
+    t = datetime.datetime(2026, 3, 10, 10, tzinfo=PARIS)
+    _observe(org, m, t, exp_model, {a1: 1, c1: 4})
+    _observe(org, m, t + datetime.timedelta(days=7), exp_model, {a2: 3})
+    _observe(org, m, t + datetime.timedelta(days=14), exp_model, {a1: 4})
+    series = member_mastery_series(org=org, member=m)
+    assert [p["observed_at"] for p in series] == [t + datetime.timedelta(days=d) for d in (0, 7, 14)]
+    # scores: level 1 → 0, 3 → 2/3, 4 → 1
+    assert [p["overall"] for p in series] == pytest.approx([0.5, (0 + 2 / 3 + 1) / 3, (1 + 2 / 3 + 1) / 3])
+    assert series[1]["dimensions"] == pytest.approx({"Accueil": 1 / 3, "Conseil": 1.0})
+    assert series[2]["dimensions"] == pytest.approx({"Accueil": (1 + 2 / 3) / 2, "Conseil": 1.0})
