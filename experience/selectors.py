@@ -14,16 +14,16 @@ def active_model(*, org: Organization) -> ExperienceModel | None:
     return ExperienceModel.objects.for_org(org).active().first()
 
 
-def model_structure(*, model: ExperienceModel) -> list[Dimension]:
-    """The dimensions of ``model`` in order, each with ``behaviors.all()`` in order and its
-    ``journeys.all()`` prefetched (three queries, whatever the size of the model)."""
+def model_structure(*, model: ExperienceModel, with_journeys: bool = False) -> list[Dimension]:
+    """The dimensions of ``model`` in order, each with ``behaviors.all()`` in order: two queries
+    whatever the size of the model (three with each dimension's ``journeys.all()``)."""
+    prefetches = [Prefetch("behaviors", queryset=Behavior.objects.order_by("position", "id"))]
+    if with_journeys:
+        prefetches.append(Prefetch("journeys", queryset=Journey.objects.order_by("name")))
     return list(
         Dimension.objects.filter(organization_id=model.organization_id, model=model)
         .order_by("position", "id")
-        .prefetch_related(
-            Prefetch("behaviors", queryset=Behavior.objects.order_by("position", "id")),
-            Prefetch("journeys", queryset=Journey.objects.order_by("name")),
-        )
+        .prefetch_related(*prefetches)
     )
 
 

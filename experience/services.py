@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.models import Organization, code_validator
 from deployment.models import Animation, Rating
+from kpis.recompute import periods_mark_dirty
 
 from .models import Behavior, Dimension, ExperienceModel, Journey, JourneyStage, Level
 from .selectors import model_structure
@@ -216,7 +217,7 @@ def experience_model_create_from_json(*, org: Organization, data: dict, activate
 def experience_model_export(*, model: ExperienceModel) -> dict:
     """The model in the SPEC §8 shape, ready for ``experience_model_create_from_json``."""
     dimensions = []
-    for dim in model_structure(model=model):
+    for dim in model_structure(model=model, with_journeys=True):
         behaviors = []
         for beh in dim.behaviors.all():
             entry = {"code": beh.code, "name": beh.name}
@@ -272,6 +273,9 @@ def experience_model_activate(*, org: Organization, model: ExperienceModel) -> E
         model.is_active = True
         model.activated_at = timezone.now()
         model.save(update_fields=["is_active", "activated_at"])
+        # The current month's transformation rates now count this version's behaviors; past
+        # months keep the snapshots computed with the version that was active then.
+        periods_mark_dirty(org=org, days=[org.today()])
     return model
 
 

@@ -122,7 +122,7 @@ def model_detail(request, org, model_pk):
         "experience/model_detail.html",
         {
             "model": model,
-            "dimensions": model_structure(model=model),
+            "dimensions": model_structure(model=model, with_journeys=True),
             "is_admin": admin,
             "locked": admin and services.model_is_locked(model),
             "observation_count": model.observations.count(),

@@ -99,3 +99,19 @@ def test_locked_version_refuses_code_changes_even_from_a_modified_instance(org, 
         dimension_update(org=org, dimension=dimension, code="changed", name="x", description="", journeys=[])
     assert sorted(model_v1.behaviors.values_list("code", flat=True)) == ["reformule", "salue-30s", "sourit"]
     assert sorted(model_v1.dimensions.values_list("code", flat=True)) == ["accueil", "conseil"]
+
+
+def test_activation_marks_the_current_month_for_recomputation(org, model_v1):
+    from kpis.models import DirtyPeriod
+
+    DirtyPeriod.objects.all().delete()
+    v2 = experience_model_copy(org=org, model=model_v1)
+    experience_model_activate(org=org, model=v2)
+    assert list(DirtyPeriod.objects.for_org(org).values_list("period_start", flat=True)) == [org.today().replace(day=1)]
+
+
+def test_model_structure_takes_two_queries(org, model_v1, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        dims = model_structure(model=model_v1)
+        codes = [[b.code for b in d.behaviors.all()] for d in dims]
+    assert codes == [["salue-30s", "sourit"], ["reformule"]]

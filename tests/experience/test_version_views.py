@@ -133,3 +133,38 @@ def test_outsider_cannot_touch_versions_of_another_org_through_their_own_org(
     model_v1.refresh_from_db()
     assert model_v1.name == "Expérience 2026"
     assert ExperienceModel.objects.count() == 1
+
+
+def test_retired_versions_are_labelled(admin_client, org, model_v1):
+    v2 = experience_model_copy(org=org, model=model_v1)
+    admin_client.post(url("model-activate", org, model_pk=v2.pk))
+    experience_model_copy(org=org, model=v2)
+    body = admin_client.get(url("model-list", org)).content.decode()
+    assert body.count(">active</span>") == 1
+    assert body.count(">retired</span>") == 1
+    assert body.count(">draft</span>") == 1
+
+
+def _queries(client, target):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(target).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_and_editor_queries_do_not_grow_with_the_model(admin_client, org, model_v1):
+    from experience.services import behavior_create, dimension_create
+
+    admin_client.get(url("model-list", org))  # the first visit also remembers the organization
+    small_list = _queries(admin_client, url("model-list", org))
+    draft = experience_model_copy(org=org, model=model_v1)
+    small_editor = _queries(admin_client, url("model-detail", org, model_pk=draft.pk))
+    for i in range(4):
+        experience_model_copy(org=org, model=model_v1)
+        dimension = dimension_create(org=org, model=draft, code=f"d{i}", name=f"D{i}")
+        for j in range(3):
+            behavior_create(org=org, dimension=dimension, code=f"b{i}-{j}", name=f"B{i}{j}")
+    assert _queries(admin_client, url("model-list", org)) == small_list
+    assert _queries(admin_client, url("model-detail", org, model_pk=draft.pk)) == small_editor
