@@ -26,6 +26,10 @@ def dana(db):
 
 
 def test_login_then_switch_organization_from_the_header(page, live_server, login, dana):
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    stylesheets = []
+    page.on("response", lambda r: r.request.resource_type == "stylesheet" and stylesheets.append(r.url))
     login(page, live_server, "dana@example.com", PASSWORD)
 
     # Two organizations and none used yet: the picker.
@@ -42,6 +46,10 @@ def test_login_then_switch_organization_from_the_header(page, live_server, login
     page.wait_for_url(f"{live_server.url}/o/globex/")
     expect(page.locator("main h1")).to_have_text("Globex")
     expect(page.locator("header details.org-switcher summary")).to_have_text("Globex")
+    # Every request succeeded, Pico and app.css included (served without collectstatic).
+    assert failed == []
+    assert any(url.endswith("/static/vendor/pico/pico.min.css") for url in stylesheets)
+    assert any(url.endswith("/static/css/app.css") for url in stylesheets)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "foundation-switched.png", full_page=True)
 
