@@ -9,7 +9,14 @@ from pathlib import Path
 
 MANAGE = Path(__file__).resolve().parents[2] / "manage.py"
 # Variables that would weaken the production settings if a developer's shell happened to set them.
-_UNSET = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "STATIC_MANIFEST")
+# DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests only; production never has it.
+_UNSET = (
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_PRELOAD",
+    "STATIC_MANIFEST",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def _check_deploy(**overrides):
