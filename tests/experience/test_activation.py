@@ -79,3 +79,9 @@ def test_outsider_cannot_activate_another_orgs_version(client_for, org, model_v1
     response = client_for(outsider).post(url("model-activate", org, model_pk=v2.pk))
     assert response.status_code == 404
     assert active_model(org=org) == model_v1
+
+
+def test_the_active_version_offers_no_activation(admin_client, org, model_v1):
+    body = admin_client.get(url("model-activate", org, model_pk=model_v1.pk)).content.decode()
+    assert "This version is already the active one." in body
+    assert "Activate this version" not in body
