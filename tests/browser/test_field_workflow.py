@@ -1,11 +1,13 @@
 """The manager's main task on a phone: log an observation from the home page and see the team's
 month move (SPEC §4 coverage)."""
 
+import datetime
 import re
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cxtracker.tenancy.models import Role
@@ -88,3 +90,35 @@ def test_manager_logs_an_observation_on_a_phone(browser, live_server, login, fie
         ("accueil-2", 4),
         ("conseil-1", 2),
     ]
+
+
+def test_member_search_picks_the_member_and_shows_their_previous_levels(browser, live_server, login, field):
+    from deployment.services import observation_create
+    from experience.models import Behavior
+
+    hugo = field["lea"].team.members.get(code="E0002")
+    welcome = Behavior.objects.get(code="accueil-2")
+    observation_create(
+        org=field["org"],
+        member=hugo,
+        observer=None,
+        observed_at=timezone.now() - datetime.timedelta(days=1),
+        kind="observation",
+        ratings={welcome: 3},
+    )
+    context = browser.new_context(locale="en-US", viewport={"width": 375, "height": 812})
+    try:
+        page = context.new_page()
+        login(page, live_server, "bob@example.com", PASSWORD)
+        page.goto(live_server.url + reverse("deployment:observation-create", kwargs={"org": "acme"}))
+        previous = page.locator(f'[data-previous-for="{welcome.pk}"]')
+        expect(previous).to_have_text("")
+        page.locator("#member-search").fill("hugo")
+        expect(page.locator("#id_member")).to_have_value("E0002")
+        expect(previous.locator(".level-chip")).to_have_text("3")
+        expect(previous.locator(".level-chip")).to_have_class(re.compile(r"\blevel-3\b"))
+        page.locator("#member-search").fill("léa")
+        expect(page.locator("#id_member")).to_have_value("E0001")
+        expect(previous).to_have_text("")
+    finally:
+        context.close()
