@@ -233,3 +233,13 @@ def test_outsider_gets_404_on_another_organizations_uploads(client_for, outsider
         assert client.get(_url(name, other_org, pk=job.pk)).status_code == 404
     assert client.get(_url("uploads", org)).status_code == 404
     assert "acme-secret.csv" not in client.get(_url("uploads", other_org)).content.decode()
+
+
+def test_a_file_of_several_chunks_reports_the_right_row_numbers(upload, org, tree):
+    lines = [f"q-{i},T1,2026-03-10T10:00:00+01:00,{11 if i == 2000 else i % 11}" for i in range(2500)]
+    response = upload(_csv("external_id,unit,responded_at,nps\n" + "\n".join(lines) + "\n"))
+    job = UploadJob.objects.for_org(org).get()
+    assert (job.total, job.processed, job.created, job.rejected) == (2500, 2500, 2499, 1)
+    # Item 2000 sits in the third chunk of 1,000; in the file it is on row 2002 (header, then 0-based).
+    assert [row for row, _field, _message in response.context["page"]] == [2002]
+    assert SurveyResponse.objects.for_org(org).count() == 2499
