@@ -90,7 +90,8 @@ def organization_update(*, org: Organization, **fields) -> Organization:
 
 
 def unit_create(*, org: Organization, code: str, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
-    return OrgUnit.objects.create(organization=org, code=code, name=name, kind=kind, parent=parent)
+    with transaction.atomic():
+        return OrgUnit.objects.create(organization=org, code=code, name=name, kind=kind, parent=parent)
 
 
 def unit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
@@ -136,15 +137,17 @@ def member_create(
     active_from: datetime.date,
     active_to: datetime.date | None = None,
 ) -> Member:
-    return Member.objects.create(
-        organization=org, code=code, name=name, team=team, active_from=active_from, active_to=active_to
-    )
+    with transaction.atomic():
+        return Member.objects.create(
+            organization=org, code=code, name=name, team=team, active_from=active_from, active_to=active_to
+        )
 
 
 def member_update(*, member: Member, **fields) -> Member:
     for name, value in fields.items():
         setattr(member, name, value)
-    member.save(update_fields=list(fields))
+    with transaction.atomic():
+        member.save(update_fields=list(fields))
     return member
 
 

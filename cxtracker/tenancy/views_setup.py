@@ -4,6 +4,7 @@ imports."""
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,6 +35,12 @@ PREVIEW_ROWS = 500
 
 def _import_salt(org, kind):
     return f"tenancy.import:{org.pk}:{kind}"
+
+
+def _code_taken(form):
+    """Two admins saving the same new code at once: the second one gets the form error the
+    form's own check would have given a moment later."""
+    form.add_error("code", _("This code was just taken: choose another one."))
 
 
 def _access_membership(org, membership_id) -> Membership:
@@ -75,20 +82,29 @@ def unit_create(request, org):
             initial = {"parent": parent.pk, "kind": below[parent.kind]}
     form = OrgUnitForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
-        unit = services.unit_create(org=org, **form.cleaned_data)
-        messages.success(request, _("Unit “%(name)s” created.") % {"name": unit.name})
-        return redirect("tenancy:unit-list", org=org.slug)
+        try:
+            unit = services.unit_create(org=org, **form.cleaned_data)
+        except IntegrityError:
+            _code_taken(form)
+        else:
+            messages.success(request, _("Unit “%(name)s” created.") % {"name": unit.name})
+            return redirect("tenancy:unit-list", org=org.slug)
     return render(request, "tenancy/setup/unit_form.html", {"form": form})
 
 
 @org_view(roles=ADMIN_ROLES)
 def unit_edit(request, org, code):
     unit = access_unit(request.membership, code)
-    form = OrgUnitForm(request.POST or None, instance=unit, org=org)
+    # The form gets its own copy: a rejected change must not show up in the page's title.
+    form = OrgUnitForm(request.POST or None, instance=access_unit(request.membership, code), org=org)
     if request.method == "POST" and form.is_valid():
-        services.unit_update(unit=unit, **form.cleaned_data)
-        messages.success(request, _("Unit “%(name)s” saved.") % {"name": unit.name})
-        return redirect("tenancy:unit-list", org=org.slug)
+        try:
+            unit = services.unit_update(unit=form.instance, **form.cleaned_data)
+        except IntegrityError:
+            _code_taken(form)
+        else:
+            messages.success(request, _("Unit “%(name)s” saved.") % {"name": unit.name})
+            return redirect("tenancy:unit-list", org=org.slug)
     return render(request, "tenancy/setup/unit_form.html", {"form": form, "unit": unit})
 
 
@@ -130,20 +146,28 @@ def member_list(request, org):
 def member_create(request, org):
     form = MemberForm(request.POST or None, org=org)
     if request.method == "POST" and form.is_valid():
-        member = services.member_create(org=org, **form.cleaned_data)
-        messages.success(request, _("Member “%(name)s” created.") % {"name": member.name})
-        return redirect("tenancy:member-list", org=org.slug)
+        try:
+            member = services.member_create(org=org, **form.cleaned_data)
+        except IntegrityError:
+            _code_taken(form)
+        else:
+            messages.success(request, _("Member “%(name)s” created.") % {"name": member.name})
+            return redirect("tenancy:member-list", org=org.slug)
     return render(request, "tenancy/setup/member_form.html", {"form": form})
 
 
 @org_view(roles=ADMIN_ROLES)
 def member_edit(request, org, code):
     member = access_member(request.membership, code)
-    form = MemberForm(request.POST or None, instance=member, org=org)
+    form = MemberForm(request.POST or None, instance=access_member(request.membership, code), org=org)
     if request.method == "POST" and form.is_valid():
-        services.member_update(member=member, **form.cleaned_data)
-        messages.success(request, _("Member “%(name)s” saved.") % {"name": member.name})
-        return redirect("tenancy:member-list", org=org.slug)
+        try:
+            member = services.member_update(member=form.instance, **form.cleaned_data)
+        except IntegrityError:
+            _code_taken(form)
+        else:
+            messages.success(request, _("Member “%(name)s” saved.") % {"name": member.name})
+            return redirect("tenancy:member-list", org=org.slug)
     return render(request, "tenancy/setup/member_form.html", {"form": form, "member": member})
 
 

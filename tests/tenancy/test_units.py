@@ -178,3 +178,26 @@ def test_editing_another_orgs_unit_through_my_org_gives_404(client_for, admin, o
     assert client.post(setup_url("tenancy:unit-delete", code="GT2")).status_code == 404
     assert OrgUnit.objects.get(pk=foreign["T1"].pk).name == "Lille 1"
     assert OrgUnit.objects.filter(pk=foreign["T2"].pk).exists()
+
+
+def test_a_code_taken_between_the_check_and_the_save_is_a_form_error(
+    client_for, admin, org, tree, setup_url, monkeypatch
+):
+    from cxtracker.tenancy import forms
+
+    # As if another admin had saved the same code after this form checked it.
+    monkeypatch.setattr(forms._CodeUniqueInOrg, "clean_code", lambda self: self.cleaned_data["code"])
+    response = client_for(admin).post(
+        setup_url("tenancy:unit-create"), {"code": "T1", "name": "Again", "kind": "team", "parent": tree["B"].pk}
+    )
+    assert response.status_code == 200
+    assert "just taken" in str(response.context["form"].errors["code"])
+    assert OrgUnit.objects.for_org(org).filter(code="T1").count() == 1
+
+
+def test_a_rejected_edit_keeps_the_saved_name_in_the_title(client_for, admin, tree, setup_url):
+    response = client_for(admin).post(
+        setup_url("tenancy:unit-edit", code="T1"), {"code": "T1", "name": "New name", "kind": "team", "parent": ""}
+    )
+    assert response.status_code == 200
+    assert "<h1>Edit Lille 1</h1>" in response.content.decode()
