@@ -141,7 +141,7 @@ def _xlsx_records(data: bytes):
         sheet = workbook.worksheets[0]
         return [
             (number, [_cell_text(value) for value in row])
-            for number, row in enumerate(sheet.iter_rows(values_only=True), 1)
+            for number, row in enumerate(sheet.iter_rows(min_row=1, min_col=1, values_only=True), 1)
         ]
     finally:
         workbook.close()
