@@ -257,8 +257,7 @@ def _process(job: UploadJob) -> None:
         logger.exception("Upload %s failed", job.pk)
         _fail(job, _("An unexpected error stopped the import. The rows counted above are stored."))
         return
-    job.status, job.finished_at = UploadStatus.DONE, timezone.now()
-    job.save(update_fields=["status", "finished_at"])
+    _finish(job, UploadStatus.DONE)
 
 
 def _process_chunk(job: UploadJob, ingest, chunk: list[tuple[int, dict]]) -> None:
@@ -273,8 +272,16 @@ def _process_chunk(job: UploadJob, ingest, chunk: list[tuple[int, dict]]) -> Non
 
 
 def _fail(job: UploadJob, message: str) -> None:
-    job.status, job.failure, job.finished_at = UploadStatus.FAILED, message, timezone.now()
-    job.save(update_fields=["status", "failure", "finished_at"])
+    _finish(job, UploadStatus.FAILED, failure=message)
+
+
+def _finish(job: UploadJob, status: str, failure: str = "") -> None:
+    """Close the job and drop the file: the counts and the report are what is kept, and an
+    uploaded file may hold customers' verbatims that have no reason to outlive the import."""
+    if job.file:
+        job.file.delete(save=False)
+    job.status, job.failure, job.finished_at = status, failure, timezone.now()
+    job.save(update_fields=["status", "failure", "finished_at", "file"])
 
 
 def upload_queue(*, upload_id: int) -> None:

@@ -243,3 +243,12 @@ def test_a_file_of_several_chunks_reports_the_right_row_numbers(upload, org, tre
     # Item 2000 sits in the third chunk of 1,000; in the file it is on row 2002 (header, then 0-based).
     assert [row for row, _field, _message in response.context["page"]] == [2002]
     assert SurveyResponse.objects.for_org(org).count() == 2499
+
+
+def test_the_file_is_deleted_once_imported(upload, org, tree, settings):
+    upload(_csv("external_id,unit,responded_at,nps\nq,T1,2026-03-01T10:00Z,9\n"))
+    job = UploadJob.objects.for_org(org).get()
+    assert job.status == UploadStatus.DONE
+    assert not job.file
+    assert (settings.MEDIA_ROOT / "uploads").is_dir()  # it was stored, then removed
+    assert not any(p.is_file() for p in (settings.MEDIA_ROOT / "uploads").rglob("*"))
