@@ -19,6 +19,9 @@ def test_every_tenancy_changelist_opens(client, staff, org, tree, members, manag
         response = client.get(reverse(f"admin:tenancy_{model}_changelist"))
         assert response.status_code == 200, model
     assert client.get(reverse("admin:tenancy_orgunit_change", args=[tree["T1"].pk])).status_code == 200
+    assert client.get(reverse("admin:tenancy_organization_change", args=[org.pk])).status_code == 200
+    assert client.get(reverse("admin:tenancy_member_change", args=[members["lea"].pk])).status_code == 200
+    assert client.get(reverse("admin:tenancy_organization_add")).status_code == 200
     membership = Membership.objects.get(user=manager)
     assert client.get(reverse("admin:tenancy_membership_change", args=[membership.pk])).status_code == 200
 
