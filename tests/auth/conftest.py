@@ -8,7 +8,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def nomad(org, other_org):
-    """dana belongs to two organizations: admin of Acme, manager-less executive of Globex."""
+    """dana belongs to two organizations: administrator of Acme, executive at Globex."""
     user = make_user("dana@example.com", first_name="Dana")
     make_membership(user, org, Role.ADMIN)
     make_membership(user, other_org, Role.EXECUTIVE)
