@@ -87,8 +87,12 @@ def _model_dimensions(model) -> list:
     return list(Dimension.objects.filter(organization_id=model.organization_id, model=model))
 
 
+def _pct(share: float | None) -> int | None:
+    return None if share is None else round(100 * share)
+
+
 def _chip(mean):
-    """A mean level as (rounded level for the colour, text)."""
+    """A mean level as its rounded level (for the colour) and its text."""
     if mean is None:
         return None
     return {"level": int(mean + 0.5), "text": f"{mean:.1f}"}
@@ -151,9 +155,9 @@ def _team_blocks(membership, org, teams, month) -> list[dict]:
             {
                 "team": team,
                 "summary": s,
-                "coverage_pct": round(100 * s.coverage) if s.coverage is not None else None,
-                "cadence_pct": round(100 * s.cadence),
-                "rate_pct": round(100 * s.deployment_rate) if s.deployment_rate is not None else None,
+                "coverage_pct": _pct(s.coverage),
+                "cadence_pct": _pct(s.cadence),
+                "rate_pct": _pct(s.deployment_rate),
                 "not_coached": [r for r in rows if not r["observations_in_month"]],
                 "coached": [r for r in rows if r["observations_in_month"]],
             }
@@ -188,11 +192,9 @@ def team_list(request, org):
         {
             "team": t,
             "summary": summary[t.pk],
-            "coverage_pct": round(100 * summary[t.pk].coverage) if summary[t.pk].coverage is not None else None,
-            "cadence_pct": round(100 * summary[t.pk].cadence),
-            "rate_pct": round(100 * summary[t.pk].deployment_rate)
-            if summary[t.pk].deployment_rate is not None
-            else None,
+            "coverage_pct": _pct(summary[t.pk].coverage),
+            "cadence_pct": _pct(summary[t.pk].cadence),
+            "rate_pct": _pct(summary[t.pk].deployment_rate),
         }
         for t in page.object_list
     ]
@@ -225,7 +227,6 @@ def team_detail(request, org, code):
         "behaviors": behaviors,
         "dimension_spans": dimension_spans,
         "grid": grid,
-        "levels": Level,
         "animations": _page(request, selectors.team_animations(org=org, team=team), 10),
         "can_write": can_write_field(request.membership),
         "expected_animations": org.expected_animations_per_month,
