@@ -35,7 +35,7 @@ def recompute_dirty_task() -> None:
         recompute_org(org=org)
 
 
-@shared_task(ignore_result=True, acks_late=True)
+@shared_task(ignore_result=True)
 def upload_process_task(upload_id: int) -> None:
     from .uploads import upload_process
 
