@@ -9,6 +9,7 @@ row twice.
 """
 
 import datetime
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -44,6 +45,7 @@ SURVEY_FIELDS = frozenset(
     }
 )
 METRIC_VALUE_FIELDS = frozenset({"metric", "unit", "period", "value"})
+TRIGGERS = tuple(SurveyTrigger.values)
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7), "csat": (1, 5)}
 ASPECT_RANGE = (1, 5)
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -166,6 +168,59 @@ def _insert_ignoring_conflicts(rows: list, returning: str) -> set:
     return {row[0] for row in returned if row is not None}
 
 
+# The columns of a survey response row, in the order _survey_response() returns them, with their
+# PostgreSQL type for the staging table.
+_SURVEY_COLUMNS = (
+    ("organization_id", "bigint"),
+    ("external_id", "text"),
+    ("unit_id", "bigint"),
+    ("responded_at", "timestamptz"),
+    ("nps", "smallint"),
+    ("ces", "smallint"),
+    ("csat", "smallint"),
+    ("channel", "text"),
+    ("journey", "text"),
+    ("trigger", "text"),
+    ("segment", "text"),
+    ("comment", "text"),
+    ("aspects", "jsonb"),
+)
+_EXTERNAL_ID, _RESPONDED_AT, _ASPECTS = 1, 3, 12
+_STAGING_TABLE = "kpis_ingest_survey_response"
+
+
+def _survey_responses_insert(rows: list[tuple], now: datetime.datetime) -> set[str]:
+    """Insert the rows, skipping the external_ids already stored; returns those inserted.
+
+    On PostgreSQL the batch is COPied into a session-local staging table, then moved with one
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``: close to the speed of a plain COPY,
+    where the ORM spends longer preparing 1,000 × 13 values than the database spends inserting.
+    """
+    if connection.vendor != "postgresql":
+        names = [name for name, _type in _SURVEY_COLUMNS]
+        objs = [SurveyResponse(**dict(zip(names, row, strict=True)), created_at=now) for row in rows]
+        return _insert_ignoring_conflicts(objs, "external_id")
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(name) for name, _type in _SURVEY_COLUMNS)
+    definition = ", ".join(f"{qn(name)} {db_type}" for name, db_type in _SURVEY_COLUMNS)
+    table = qn(SurveyResponse._meta.db_table)
+    with connection.cursor() as cursor:
+        # Created once per database session; emptied here in case of an earlier batch in the same
+        # transaction, and at commit.
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING_TABLE} ({definition}) ON COMMIT DELETE ROWS")
+        cursor.execute(f"TRUNCATE {_STAGING_TABLE}")
+        with cursor.copy(f"COPY {_STAGING_TABLE} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row[:_ASPECTS], json.dumps(row[_ASPECTS])))
+        # Only identifiers are formatted in; the one value is a parameter.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, {qn('created_at')}) SELECT {columns}, %s FROM {_STAGING_TABLE} "  # noqa: S608
+            f"ON CONFLICT DO NOTHING RETURNING {qn('external_id')}",
+            [now],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _units_by_code(org: Organization, codes: Iterable[str]) -> dict[str, tuple[int, str]]:
     codes = {c.strip() for c in codes if isinstance(c, str)}
     if not codes:
@@ -183,7 +238,8 @@ def _mark_dirty(org: Organization, days: set) -> None:
         periods_mark_dirty(org=org, days=days)
 
 
-def _survey_response(item: _Item, org, units, now) -> SurveyResponse | None:
+def _survey_response(item: _Item, org, units, now) -> tuple | None:
+    """The row of a valid item (in _SURVEY_COLUMNS order), else None with item.errors filled."""
     item.unknown_fields(SURVEY_FIELDS)
     external_id = item.text("external_id", required=True, max_length=128)
     unit_code = item.text("unit", required=True)
@@ -208,24 +264,26 @@ def _survey_response(item: _Item, org, units, now) -> SurveyResponse | None:
     journey = item.text("journey", max_length=64)
     segment = item.text("segment", max_length=64)
     trigger = item.text("trigger", max_length=16)
-    if trigger and trigger not in SurveyTrigger.values:
-        item.error("trigger", _("Must be one of: %(choices)s.") % {"choices": ", ".join(SurveyTrigger.values)})
+    if trigger and trigger not in TRIGGERS:
+        item.error("trigger", _("Must be one of: %(choices)s.") % {"choices": ", ".join(TRIGGERS)})
     comment = item.text("comment")
     aspects = _aspects(item)
     if item.errors:
         return None
-    return SurveyResponse(
-        organization=org,
-        external_id=external_id,
-        unit_id=unit_id,
-        responded_at=responded_at,
-        channel=channel,
-        journey=journey,
-        trigger=trigger,
-        segment=segment,
-        comment=comment,
-        aspects=aspects,
-        **scores,
+    return (
+        org.pk,
+        external_id,
+        unit_id,
+        responded_at,
+        scores["nps"],
+        scores["ces"],
+        scores["csat"],
+        channel,
+        journey,
+        trigger,
+        segment,
+        comment,
+        aspects,
     )
 
 
@@ -270,16 +328,17 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
         if row is None:
             result.reject(index, item.errors)
             continue
-        if row.external_id not in pending:
+        external_id = row[_EXTERNAL_ID]
+        if external_id not in pending:
             rows.append(row)
-        pending.setdefault(row.external_id, []).append(index)
+        pending.setdefault(external_id, []).append(index)
     if rows:
         with transaction.atomic():
-            created = _insert_ignoring_conflicts(rows, "external_id")
-            _mark_dirty(org, {r.responded_at for r in rows if r.external_id in created})
+            created = _survey_responses_insert(rows, now)
+            _mark_dirty(org, {r[_RESPONDED_AT] for r in rows if r[_EXTERNAL_ID] in created})
         for row in rows:
-            first, *repeats = pending[row.external_id]
-            result.set(first, "created" if row.external_id in created else "duplicate")
+            first, *repeats = pending[row[_EXTERNAL_ID]]
+            result.set(first, "created" if row[_EXTERNAL_ID] in created else "duplicate")
             for index in repeats:
                 result.set(index, "duplicate")
     return result
