@@ -107,3 +107,19 @@ def test_lockout_ends_after_the_cool_off_period(client, admin, settings):
     response = _log_in(client, "alice@example.com", PASSWORD)
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(admin.pk)
+
+
+@pytest.mark.django_db
+def test_e_mail_case_does_not_matter_to_log_in(client, admin):
+    response = _log_in(client, "  Alice@Example.COM ", PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin.pk)
+
+
+@pytest.mark.django_db
+def test_failures_in_other_capitalizations_count_towards_the_same_lockout(client, admin):
+    for spelling in ("alice@example.com", "Alice@example.com", "ALICE@EXAMPLE.COM", "alice@Example.com"):
+        _log_in(client, spelling, "wrong password")
+    assert _is_lockout(_log_in(client, "aLiCe@example.com", "wrong password"))
+    assert _is_lockout(_log_in(client, "alice@example.com", PASSWORD))
+    assert "_auth_user_id" not in client.session
