@@ -6,7 +6,6 @@ members, never one per member (SPEC §7: 10,000 members, 6 million ratings a yea
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
@@ -101,7 +100,7 @@ def team_month_summary(*, org: Organization, teams, month: datetime.date) -> dic
         .annotate(n=Count("id"))
         .values_list("team_id", "n")
     )
-    weight = float(org.rate_weight if org.rate_weight is not None else Decimal("0.5"))
+    weight = float(org.rate_weight)
     summary = {}
     for team in teams:
         n_active = active_counts.get(team.pk, 0)
