@@ -308,7 +308,8 @@ def dimension_move(request, org, dimension_pk):
     if direction is None:
         return HttpResponseBadRequest(_("Direction must be up or down."))
     services.dimension_move(org=org, dimension=dimension, direction=direction)
-    return _editor_url(org, dimension.model)
+    # Back to the moved row: without JavaScript the page reloads, the anchor keeps the place.
+    return redirect(f"{_model_url(org, dimension.model)}#dimension-{dimension.pk}")
 
 
 # --- behaviors -----------------------------------------------------------------------------------
@@ -394,7 +395,7 @@ def behavior_move(request, org, behavior_pk):
     if direction is None:
         return HttpResponseBadRequest(_("Direction must be up or down."))
     services.behavior_move(org=org, behavior=behavior, direction=direction)
-    return _editor_url(org, behavior.model)
+    return redirect(f"{_model_url(org, behavior.model)}#behavior-{behavior.pk}")
 
 
 # --- journeys ------------------------------------------------------------------------------------
@@ -502,9 +503,9 @@ def stage_delete(request, org, stage_pk):
 @org_view(roles=ADMIN_ROLES)
 @require_POST
 def stage_move(request, org, stage_pk):
-    stage = _get(JourneyStage, org, stage_pk)
+    stage = _get(JourneyStage, org, stage_pk, "journey")
     direction = _direction(request)
     if direction is None:
         return HttpResponseBadRequest(_("Direction must be up or down."))
     services.journey_stage_move(org=org, stage=stage, direction=direction)
-    return redirect("experience:journey-detail", org=org.slug, journey_pk=stage.journey_id)
+    return redirect(f"{_journey_url(org, stage.journey)}#stage-{stage.pk}")
