@@ -533,6 +533,15 @@ def write_schema(name: str, request, response, *, upsert=False, examples=()):
     )
 
 
+def update_schema(request, response, example: dict):
+    """``extend_schema`` of a PUT or PATCH of one object addressed by its code."""
+    return extend_schema(
+        request=request,
+        responses={200: response, 400: ERROR_RESPONSE, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE},
+        examples=[OpenApiExample("Change", value=example, request_only=True)],
+    )
+
+
 def bulk_examples(single: dict, second: dict) -> list:
     """Request examples of a write: one object, and a list of two."""
     return [

@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 
 from cxtracker.api_common import (
-    ERROR_RESPONSE,
     FROM_PARAM,
     TO_PARAM,
     UNIT_PARAM,
@@ -25,6 +24,7 @@ from cxtracker.api_common import (
     StrictSerializer,
     bulk_apply,
     bulk_examples,
+    update_schema,
     write_items,
     write_response,
     write_schema,
@@ -312,10 +312,14 @@ class MetricDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, OrgApiView):
     def get(self, request, code):
         return self.retrieve(request, code=code)
 
-    @extend_schema(request=MetricWriteSerializer, responses={200: MetricSerializer, 400: ERROR_RESPONSE})
+    @update_schema(
+        MetricWriteSerializer,
+        MetricSerializer,
+        {"name": "Panier moyen", "category": "business", "unit_of_measure": "€", "higher_is_better": True},
+    )
     def put(self, request, code):
         return self.update(request, partial=False)
 
-    @extend_schema(request=MetricWriteSerializer, responses={200: MetricSerializer, 400: ERROR_RESPONSE})
+    @update_schema(MetricWriteSerializer, MetricSerializer, {"unit_of_measure": "k€"})
     def patch(self, request, code):
         return self.update(request, partial=True)

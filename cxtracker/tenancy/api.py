@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 
 from cxtracker.api_common import (
-    ERROR_RESPONSE,
     FROM_PARAM,
     MAX_YEAR,
     MIN_YEAR,
@@ -27,6 +26,7 @@ from cxtracker.api_common import (
     StrictSerializer,
     bulk_apply,
     bulk_examples,
+    update_schema,
     write_items,
     write_response,
     write_schema,
@@ -154,11 +154,11 @@ class UnitDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, OrgApiView):
     def get(self, request, code):
         return self.retrieve(request, code=code)
 
-    @extend_schema(request=UnitWriteSerializer, responses={200: UnitSerializer, 400: ERROR_RESPONSE})
+    @update_schema(UnitWriteSerializer, UnitSerializer, {"name": "Lille Centre", "kind": "team", "parent": "BU-LILLE"})
     def put(self, request, code):
         return self.update(request, partial=False)
 
-    @extend_schema(request=UnitWriteSerializer, responses={200: UnitSerializer, 400: ERROR_RESPONSE})
+    @update_schema(UnitWriteSerializer, UnitSerializer, {"name": "Lille Centre"})
     def patch(self, request, code):
         return self.update(request, partial=True)
 
@@ -263,10 +263,14 @@ class MemberDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, OrgApiView):
     def get(self, request, code):
         return self.retrieve(request, code=code)
 
-    @extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer, 400: ERROR_RESPONSE})
+    @update_schema(
+        MemberWriteSerializer,
+        MemberSerializer,
+        {"name": "Léa Martin", "team": "T-LILLE-2", "active_from": "2026-01-01", "active_to": None},
+    )
     def put(self, request, code):
         return self.update(request, partial=False)
 
-    @extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer, 400: ERROR_RESPONSE})
+    @update_schema(MemberWriteSerializer, MemberSerializer, {"active_to": "2026-06-30"})
     def patch(self, request, code):
         return self.update(request, partial=True)
