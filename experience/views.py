@@ -23,7 +23,7 @@ from .models import Behavior, Dimension, ExperienceModel, Journey, JourneyStage
 from .selectors import active_model, journeys_with_stages, model_structure, model_versions
 
 PAGE_SIZE = 20
-GUIDANCE_FIELDS = ["guidance_unknown", "guidance_known", "guidance_applied", "guidance_mastered"]
+GUIDANCE_FIELDS = list(services.GUIDANCE_FIELDS.values())
 
 
 def _get(model_class, org, pk, *related):
@@ -73,6 +73,8 @@ def _editor_url(org, model):
 
 
 def _form(request, form, title, cancel_url, *, model=None, tab="versions"):
+    """Callers name the object in ``title`` before validating: a bound ModelForm copies the posted
+    values onto its instance, even invalid ones."""
     return render(
         request,
         "experience/form.html",
@@ -143,12 +145,13 @@ def model_active(request, org):
 @org_view(roles=ADMIN_ROLES)
 def model_edit(request, org, model_pk):
     model = _get(ExperienceModel, org, model_pk)
+    title = _("Edit %(model)s") % {"model": model}
     form = ExperienceModelForm(_bound(request), instance=model)
     if request.method == "POST" and form.is_valid():
         services.experience_model_update(org=org, model=model, **form.cleaned_data)
         messages.success(request, _("Saved."))
         return _editor_url(org, model)
-    return _form(request, form, _("Edit %(model)s") % {"model": model}, _model_url(org, model), model=model)
+    return _form(request, form, title, _model_url(org, model), model=model)
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -258,6 +261,7 @@ def dimension_create(request, org, model_pk):
 @org_view(roles=ADMIN_ROLES)
 def dimension_edit(request, org, dimension_pk):
     dimension = _get(Dimension, org, dimension_pk, "model")
+    title = _("Edit dimension %(name)s") % {"name": dimension.name}
     model = dimension.model
     form = DimensionForm(
         _bound(request),
@@ -274,9 +278,7 @@ def dimension_edit(request, org, dimension_pk):
         else:
             messages.success(request, _("Saved."))
             return _editor_url(org, model)
-    return _form(
-        request, form, _("Edit dimension %(name)s") % {"name": dimension.name}, _model_url(org, model), model=model
-    )
+    return _form(request, form, title, _model_url(org, model), model=model)
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -343,6 +345,7 @@ def behavior_create(request, org, dimension_pk):
 @org_view(roles=ADMIN_ROLES)
 def behavior_edit(request, org, behavior_pk):
     behavior = _get(Behavior, org, behavior_pk, "model", "dimension")
+    title = _("Edit behavior %(name)s") % {"name": behavior.name}
     model = behavior.model
     form = BehaviorForm(
         _bound(request),
@@ -367,9 +370,7 @@ def behavior_edit(request, org, behavior_pk):
         else:
             messages.success(request, _("Saved."))
             return _editor_url(org, model)
-    return _form(
-        request, form, _("Edit behavior %(name)s") % {"name": behavior.name}, _model_url(org, model), model=model
-    )
+    return _form(request, form, title, _model_url(org, model), model=model)
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -438,14 +439,13 @@ def journey_detail(request, org, journey_pk):
 @org_view(roles=ADMIN_ROLES)
 def journey_edit(request, org, journey_pk):
     journey = _get(Journey, org, journey_pk)
+    title = _("Edit journey %(name)s") % {"name": journey.name}
     form = JourneyForm(_bound(request), instance=journey, siblings=Journey.objects.for_org(org))
     if request.method == "POST" and form.is_valid():
         services.journey_update(org=org, journey=journey, **form.cleaned_data)
         messages.success(request, _("Saved."))
         return redirect("experience:journey-detail", org=org.slug, journey_pk=journey.pk)
-    return _form(
-        request, form, _("Edit journey %(name)s") % {"name": journey.name}, _journey_url(org, journey), tab="journeys"
-    )
+    return _form(request, form, title, _journey_url(org, journey), tab="journeys")
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -480,14 +480,13 @@ def stage_create(request, org, journey_pk):
 @org_view(roles=ADMIN_ROLES)
 def stage_edit(request, org, stage_pk):
     stage = _get(JourneyStage, org, stage_pk, "journey")
+    title = _("Edit stage %(name)s") % {"name": stage.name}
     form = JourneyStageForm(_bound(request), instance=stage)
     if request.method == "POST" and form.is_valid():
         services.journey_stage_update(org=org, stage=stage, **form.cleaned_data)
         messages.success(request, _("Saved."))
         return redirect("experience:journey-detail", org=org.slug, journey_pk=stage.journey_id)
-    return _form(
-        request, form, _("Edit stage %(name)s") % {"name": stage.name}, _journey_url(org, stage.journey), tab="journeys"
-    )
+    return _form(request, form, title, _journey_url(org, stage.journey), tab="journeys")
 
 
 @org_view(roles=ADMIN_ROLES)
