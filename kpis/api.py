@@ -185,7 +185,13 @@ class MetricValueListApi(mixins.ListModelMixin, OrgApiView):
     serializer_class = MetricValueSerializer
 
     def org_queryset(self):
-        return MetricValue.objects.for_org(self.org).filter(self.scope_q("unit__")).select_related("metric", "unit")
+        # A total order, so that pages neither repeat nor skip rows.
+        return (
+            MetricValue.objects.for_org(self.org)
+            .filter(self.scope_q("unit__"))
+            .select_related("metric", "unit")
+            .order_by("-period_start", "metric__code", "unit__path")
+        )
 
     def filter_queryset(self, queryset):
         queryset = self.unit_filter(queryset, "unit__")
@@ -281,7 +287,7 @@ class MetricListApi(mixins.ListModelMixin, OrgApiView):
     serializer_class = MetricSerializer
 
     def org_queryset(self):
-        return Metric.objects.for_org(self.org)
+        return Metric.objects.for_org(self.org).order_by("category", "name", "code")
 
     def get(self, request):
         return self.list(request)
