@@ -7,6 +7,8 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from kpis.services import metrics_seed_defaults
+
 from .models import Member, Membership, Organization, OrgUnit, Role, UnitKind
 
 DEMO_SLUG = "demo"
@@ -48,6 +50,7 @@ def seed_organization() -> tuple[Organization, list[tuple[str, str, str]]]:
         teams = _seed_tree(org)
         _seed_members(org, teams, rng)
         credentials = _seed_users(org, teams)
+        metrics_seed_defaults(org=org)
     return org, credentials
 
 
