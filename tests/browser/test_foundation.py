@@ -67,6 +67,9 @@ def test_french_browser_reads_the_interface_in_french(browser, live_server, logi
         page.locator("main .org-list a", has_text="Globex").click()
         page.wait_for_url(f"{live_server.url}/o/globex/")
 
+        # On a phone the header's links fold behind the "Menu" toggle.
+        expect(page.locator("header .nav-links")).to_be_hidden()
+        page.locator("header label.nav-toggle-label").click()
         page.locator("header details.user-menu summary").click()
         logout = page.get_by_role("button", name="Se déconnecter")
         expect(logout).to_be_visible()
