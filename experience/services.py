@@ -6,7 +6,7 @@ change and behaviors may be added, because rates and past observations depend on
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -265,6 +265,7 @@ def experience_model_activate(*, org: Organization, model: ExperienceModel) -> E
     were made with; rates switch to this one."""
     _check_same_org(org, model)
     _lock_org(org)
+    model.refresh_from_db(fields=["is_active", "activated_at"])
     if not model.behaviors.exists():
         raise ValidationError(_("A model needs at least one behavior before it can be activated."))
     # The database allows one active version per organization: deactivate before activating.
@@ -330,7 +331,18 @@ def experience_model_delete(*, org: Organization, model: ExperienceModel) -> Non
     problem = experience_model_delete_problem(model=model)
     if problem:
         raise ValidationError(problem)
-    model.delete()
+    _delete_protected(model)
+
+
+def _delete_protected(obj) -> None:
+    """Delete, turning a rating or observation written since the check into a clear refusal."""
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("“%(name)s” cannot be deleted: observations now refer to it.") % {"name": obj}
+        ) from None
 
 
 # --- dimensions and behaviors --------------------------------------------------------------------
@@ -419,7 +431,7 @@ def dimension_delete(*, org: Organization, dimension: Dimension) -> None:
     problem = dimension_delete_problem(dimension=dimension)
     if problem:
         raise ValidationError(problem)
-    dimension.delete()
+    _delete_protected(dimension)
 
 
 @transaction.atomic
@@ -495,7 +507,7 @@ def behavior_delete(*, org: Organization, behavior: Behavior) -> None:
     problem = behavior_delete_problem(behavior=behavior)
     if problem:
         raise ValidationError(problem)
-    behavior.delete()
+    _delete_protected(behavior)
 
 
 @transaction.atomic

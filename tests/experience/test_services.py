@@ -115,3 +115,24 @@ def test_model_structure_takes_two_queries(org, model_v1, django_assert_num_quer
         dims = model_structure(model=model_v1)
         codes = [[b.code for b in d.behaviors.all()] for d in dims]
     assert codes == [["salue-30s", "sourit"], ["reformule"]]
+
+
+def test_a_rating_written_after_the_check_turns_a_delete_into_a_clear_refusal(org, tree, monkeypatch):
+    from django.utils import timezone
+
+    from deployment.models import Observation, Rating
+    from experience import services
+    from tests.factories import make_member
+
+    model = experience_model_create_from_json(org=org, data=sample_data())
+    behavior = model.behaviors.get(code="sourit")
+    member = make_member(org, tree["T1"])
+    observation = Observation.objects.create(organization=org, member=member, observed_at=timezone.now(), model=model)
+    Rating.objects.create(
+        organization=org, observation=observation, behavior=behavior, level=2, member=member, observed_at=timezone.now()
+    )
+    # As if the rating had been written between the check and the delete.
+    monkeypatch.setattr(services, "behavior_delete_problem", lambda **kwargs: None)
+    with pytest.raises(ValidationError, match="observations now refer to it"):
+        services.behavior_delete(org=org, behavior=behavior)
+    assert Behavior.objects.filter(pk=behavior.pk).exists()
