@@ -1,6 +1,6 @@
 """Reads of the kpis app's setup screens."""
 
-from django.db.models import Count
+from django.db.models import Count, F
 
 from cxtracker.tenancy.models import ApiKey, Organization
 
@@ -8,7 +8,12 @@ from .models import Metric, UploadJob
 
 
 def api_key_list(*, org: Organization):
-    return ApiKey.objects.for_org(org).select_related("created_by").order_by("revoked_at", "-created_at")
+    """Active keys first, newest first; then the revoked ones."""
+    return (
+        ApiKey.objects.for_org(org)
+        .select_related("created_by")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at")
+    )
 
 
 def metric_list(*, org: Organization):

@@ -124,3 +124,14 @@ def test_command_refuses_bad_input(org, args, message, settings):
     with pytest.raises(CommandError, match=message):
         call_command("create_api_key", *args, stdout=io.StringIO(), stderr=io.StringIO())
     assert ApiKey.objects.count() == 1
+
+
+def test_active_keys_are_listed_before_revoked_ones(client_for, admin, org):
+    old, _raw = api_key_create(org=org, name="Old", scopes=["read"])
+    api_key_create(org=org, name="Current", scopes=["read"])
+    revoke = reverse("kpis:api-key-revoke", kwargs={"org": org.slug, "pk": old.pk})
+    client = client_for(admin)
+    client.post(revoke)
+    api_key_create(org=org, name="Newest", scopes=["read"])
+    names = [key.name for key in client.get(_url("api-keys", org)).context["page"]]
+    assert names == ["Newest", "Current", "Old"]
