@@ -160,6 +160,11 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_EAGER_PROPAGATES = True
+# Writes mark their months dirty; one recomputation per organization runs this long after the
+# first write of a burst.
+RECOMPUTE_DEBOUNCE_SECONDS = env.int("RECOMPUTE_DEBOUNCE_SECONDS", default=60)
+# Survey-response and metric-value files uploaded in the browser.
+KPIS_UPLOAD_MAX_BYTES = env.int("KPIS_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
