@@ -166,7 +166,8 @@ class ApiRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiKey):
-            ident = f"key-{request.auth.pk}"
+            # The prefix is unique per organization; the pair names the key.
+            ident = f"key-{request.auth.organization_id}-{request.auth.prefix}"
         elif request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
         else:
