@@ -140,7 +140,11 @@ def _parse_model_data(org: Organization, data) -> tuple[dict, _Errors]:
         else:
             for j, code in enumerate(journey_codes):
                 if not isinstance(code, str) or code not in journeys:
-                    errors.add(f"{path}.journeys[{j}]", _("Unknown journey “%(code)s”.") % {"code": code})
+                    errors.add(
+                        f"{path}.journeys[{j}]",
+                        _("Unknown journey “%(code)s”: create it first, in the journeys of the experience model.")
+                        % {"code": code},
+                    )
                 elif journeys[code] not in clean_dim["journey_ids"]:
                     clean_dim["journey_ids"].append(journeys[code])
         behaviors = dim.get("behaviors", [])

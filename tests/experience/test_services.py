@@ -118,7 +118,7 @@ def test_model_structure_takes_two_queries(org, model_v1, django_assert_num_quer
 
 
 def test_a_rating_written_after_the_check_turns_a_delete_into_a_clear_refusal(org, tree, monkeypatch):
-    from django.utils import timezone
+    from django.utils import timezone, translation
 
     from deployment.models import Observation, Rating
     from experience import services
@@ -133,6 +133,6 @@ def test_a_rating_written_after_the_check_turns_a_delete_into_a_clear_refusal(or
     )
     # As if the rating had been written between the check and the delete.
     monkeypatch.setattr(services, "behavior_delete_problem", lambda **kwargs: None)
-    with pytest.raises(ValidationError, match="observations now refer to it"):
+    with translation.override("en"), pytest.raises(ValidationError, match="observations now refer to it"):
         services.behavior_delete(org=org, behavior=behavior)
     assert Behavior.objects.filter(pk=behavior.pk).exists()
