@@ -13,6 +13,16 @@ from tests.api.conftest import Api, make_api_key
 from tests.factories import make_membership, make_org
 
 URL = "/api/v1/survey-responses/"
+WRITE_URLS = [
+    "/api/v1/units/",
+    "/api/v1/members/",
+    "/api/v1/experience-models/",
+    "/api/v1/observations/",
+    "/api/v1/animations/",
+    "/api/v1/survey-responses/",
+    "/api/v1/metric-values/",
+    "/api/v1/metrics/",
+]
 pytestmark = pytest.mark.django_db
 
 ONE = {"external_id": "x", "unit": "T1", "responded_at": "2026-03-11T18:02:00+01:00", "nps": 9}
@@ -43,6 +53,7 @@ def test_a_key_without_read_scope_cannot_read(client, org):
     assert r.status_code == 403 and "read" in r.json()["detail"]
 
 
+@pytest.mark.parametrize("url", WRITE_URLS)
 @pytest.mark.parametrize(
     ("body", "status", "needle"),
     [
@@ -53,25 +64,29 @@ def test_a_key_without_read_scope_cannot_read(client, org):
         ('"text"', 400, "Expected a JSON object or a list of objects."),
         ("[]", 400, "The list is empty."),
         ("[1]", 200, "Expected an object."),
-        ('{"external_id": "a\\u0000b"}', 400, "NUL"),
+        ("{}", 400, "This field is required."),
+        ('{"code": "a\\u0000b"}', 400, "NUL"),
     ],
 )
-def test_malformed_bodies_get_a_json_4xx(api, tree, body, status, needle):
-    r = api.post(URL, body)
-    assert r.status_code == status
+def test_malformed_bodies_get_a_json_4xx_everywhere(api, tree, url, body, status, needle):
+    r = api.post(url, body)
+    assert r.status_code == status, r.content
     assert needle in r.content.decode()
-    assert not SurveyResponse.objects.exists()
+    if status == 200:
+        assert r.json()["rejected"] == 1
 
 
-def test_more_than_1000_items_is_a_400(api, tree):
-    r = api.post(URL, [ONE] * 1001)
+@pytest.mark.parametrize("url", WRITE_URLS)
+def test_more_than_1000_items_is_a_400_everywhere(api, url):
+    r = api.post(url, [{}] * 1001)
     assert r.status_code == 400
     assert r.json() == {"non_field_errors": ["At most 1000 items per request; this one has 1001."]}
 
 
-def test_an_oversized_body_is_a_413_json(api, tree, settings):
+@pytest.mark.parametrize("url", WRITE_URLS)
+def test_an_oversized_body_is_a_413_json_everywhere(api, settings, url):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    r = api.post(URL, [ONE] * 30)
+    r = api.post(url, [ONE] * 30)
     assert r.status_code == 413
     assert "larger than 1000 bytes" in r.json()["detail"]
 
