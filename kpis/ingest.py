@@ -25,6 +25,7 @@ from cxtracker.api_common import MIN_YEAR, BulkResult, parse_moment
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 
 from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger
+from .recompute import periods_mark_dirty
 
 __all__ = ["BulkResult", "metric_values_ingest", "survey_responses_ingest"]
 
@@ -229,15 +230,6 @@ def _units_by_code(org: Organization, codes: Iterable[str]) -> dict[str, tuple[i
     return {code: (pk, kind) for code, pk, kind in rows}
 
 
-def _mark_dirty(org: Organization, days: set) -> None:
-    try:
-        from kpis.recompute import periods_mark_dirty
-    except ImportError:  # the rate engine is optional for ingestion
-        return
-    if days:
-        periods_mark_dirty(org=org, days=days)
-
-
 def _survey_response(item: _Item, org, units, now) -> tuple | None:
     """The row of a valid item (in _SURVEY_COLUMNS order), else None with item.errors filled."""
     item.unknown_fields(SURVEY_FIELDS)
@@ -335,7 +327,7 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
     if rows:
         with transaction.atomic():
             created = _survey_responses_insert(rows, now)
-            _mark_dirty(org, {r[_RESPONDED_AT] for r in rows if r[_EXTERNAL_ID] in created})
+            periods_mark_dirty(org=org, days={r[_RESPONDED_AT] for r in rows if r[_EXTERNAL_ID] in created})
         for row in rows:
             first, *repeats = pending[row[_EXTERNAL_ID]]
             result.set(first, "created" if row[_EXTERNAL_ID] in created else "duplicate")
@@ -404,7 +396,7 @@ def metric_values_ingest(*, org: Organization, items: list, from_text: bool = Fa
                 unique_fields=["organization", "metric", "unit", "period_start"],
                 update_fields=["value", "updated_at"],
             )
-            _mark_dirty(org, {key[2] for key in by_key})
+            periods_mark_dirty(org=org, days={key[2] for key in by_key})
         for key, (first, *repeats) in indexes.items():
             result.set(first, "updated" if key in existing else "created")
             for index in repeats:
