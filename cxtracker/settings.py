@@ -197,7 +197,18 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "cxtracker API",
     "DESCRIPTION": "Organization-scoped REST API of cxtracker: org structure, people, experience "
-    "models, field observations, survey responses, business and operational results.",
+    "models, field observations, survey responses, business and operational results.\n\n"
+    "**Authentication**: `Authorization: Api-Key cxt_<prefix>_<secret>`; the key decides the "
+    "organization, scope `read` for GET and `write` for writes. A browser session works too (with "
+    "the CSRF token on writes); a user of several organizations names one with the `X-Organization` "
+    "header or `?org=<slug>`.\n\n"
+    "**Writes** take one object (201 with the stored object, 200 for a duplicate or an update, 400 "
+    '`{"field": ["message"]}`) or a list of at most 1,000 (200 with `created`, `duplicates`, '
+    "`updated`, `rejected` and a result per item: valid items are stored even when others are "
+    "rejected). `external_id` makes a write idempotent; units, members, metrics and metric values "
+    "are upserts. Objects are named by their codes, datetimes carry their offset, months are `YYYY-MM`.\n\n"
+    "**Errors** are JSON 4xx; 413 above the body size limit, 429 (with `Retry-After`) above the rate "
+    "limit of the key.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
