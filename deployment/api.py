@@ -7,6 +7,7 @@ reaches the members and teams of their units only, and is itself the observer.
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
@@ -57,6 +58,16 @@ class _FieldApiView(OrgApiView):
         if user is None:
             errors[field] = [_("No user of the organization has this e-mail.")]
         return user
+
+
+def _external_id_taken(model) -> dict:
+    """Django's own "already exists" message for the model's external_id."""
+    field = model._meta.get_field("external_id")
+    message = field.error_messages["unique"] % {
+        "model_name": capfirst(model._meta.verbose_name),
+        "field_label": field.verbose_name,
+    }
+    return {"external_id": [message]}
 
 
 def _validated(serializer_class, data: dict) -> tuple[dict, dict]:
@@ -201,6 +212,9 @@ class ObservationListApi(mixins.ListModelMixin, _FieldApiView):
             next_step_on=values["next_step_on"],
             external_id=values["external_id"] or None,
         )
+        if not created and not self.members().filter(pk=observation.member_id).exists():
+            # Someone else's observation (out of a manager's scope): do not show it.
+            raise serializers.ValidationError(_external_id_taken(Observation))
         return observation, "created" if created else "duplicate"
 
 
@@ -313,6 +327,8 @@ class AnimationListApi(mixins.ListModelMixin, _FieldApiView):
             attendees=values["attendees"],
             external_id=values["external_id"] or None,
         )
+        if not created and not self.units().filter(pk=animation.team_id).exists():
+            raise serializers.ValidationError(_external_id_taken(Animation))
         return animation, "created" if created else "duplicate"
 
 

@@ -119,6 +119,14 @@ def test_manager_reads_only_their_teams_observations(api, session_api, manager, 
     assert session_api(manager).get(URL + "theirs/").status_code == 404
 
 
+def test_a_manager_reusing_an_external_id_out_of_scope_sees_nothing(api, session_api, manager, field):
+    api.post(URL, observation(external_id="elsewhere", member="E0003"))
+    r = session_api(manager).post(URL, observation(external_id="elsewhere"))
+    assert r.status_code == 400
+    assert r.json() == {"external_id": ["Observation with this external id already exists."]}
+    assert "E0003" not in r.content.decode()
+
+
 def test_executive_and_steering_cannot_write(session_api, org, field):
     for role in ("executive", "steering"):
         user = make_user(f"{role}@x.example.com")
