@@ -23,6 +23,7 @@ messages: $(BIN)/python
 
 # Embedded default: SQLite under var/, Celery tasks run eagerly, e-mail on the console.
 demo: install messages
+	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py collectstatic --no-input -v0
 	$(BIN)/python manage.py seed_demo
