@@ -1,0 +1,224 @@
+"""Periods of an organization: the one ``Month`` type (SPEC §4: periods are calendar months in the
+organization's timezone), with ``Week`` and ``Quarter`` for the queries that ask for them.
+
+No Django here: a period knows its first and last day; ``bounds(tz)`` turns it into the aware
+[start, end) datetimes that filter timestamps. Every app parses, steps and bounds months here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+# Older dates are typos, and years near 1 overflow when converted to UTC.
+MIN_YEAR, MAX_YEAR = 1970, 2999
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+class _Period:
+    """What every period offers: first/last day, bounds in a timezone, ordering by start."""
+
+    kind: ClassVar[str]
+
+    @property
+    def first_day(self) -> datetime.date:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def end_day(self) -> datetime.date:
+        """The first day after the period."""
+        return self.next().first_day
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.end_day - datetime.timedelta(days=1)
+
+    def bounds(self, tz: datetime.tzinfo) -> tuple[datetime.datetime, datetime.datetime]:
+        """[start, end) as aware datetimes at midnight in ``tz``."""
+        return (
+            datetime.datetime.combine(self.first_day, datetime.time.min, tzinfo=tz),
+            datetime.datetime.combine(self.end_day, datetime.time.min, tzinfo=tz),
+        )
+
+    def months(self) -> list[Month]:
+        """The months overlapping the period."""
+        return Month.range(Month.of(self.first_day), Month.of(self.last_day))
+
+    def next(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __lt__(self, other):
+        return (self.first_day, self.kind) < (other.first_day, other.kind)
+
+    def __le__(self, other):
+        return self == other or self < other
+
+
+@dataclass(frozen=True, eq=True)
+class Month(_Period):
+    year: int
+    month: int
+
+    kind: ClassVar[str] = "month"
+
+    def __post_init__(self):
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"month must be in 1..12, not {self.month}")
+
+    @classmethod
+    def parse(cls, value: str | None) -> Month:
+        """``YYYY-MM`` → Month; ValueError otherwise (and outside 1970–2999)."""
+        match = _MONTH_RE.match(value or "")
+        if not match:
+            raise ValueError(f"not a month (YYYY-MM): {value!r}")
+        month = cls(int(match[1]), int(match[2]))
+        month._check_year()
+        return month
+
+    @classmethod
+    def parse_or_none(cls, value: str | None) -> Month | None:
+        try:
+            return cls.parse(value)
+        except ValueError:
+            return None
+
+    @classmethod
+    def of(cls, day: datetime.date | datetime.datetime, tz: datetime.tzinfo | None = None) -> Month:
+        """The month holding ``day``; an aware datetime is first read in ``tz`` when given."""
+        if isinstance(day, datetime.datetime):
+            if tz is not None:
+                day = day.astimezone(tz)
+            day = day.date()
+        return cls(day.year, day.month)
+
+    @classmethod
+    def range(cls, first: Month, last: Month) -> list[Month]:
+        """Every month from ``first`` to ``last``, both included (empty when last < first)."""
+        months, month = [], first
+        while month <= last:
+            months.append(month)
+            month = month.next()
+        return months
+
+    def _check_year(self):
+        if not MIN_YEAR <= self.year <= MAX_YEAR:
+            raise ValueError(f"year out of {MIN_YEAR}..{MAX_YEAR}: {self.year}")
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, self.month, 1)
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    def shift(self, months: int) -> Month:
+        index = self.year * 12 + self.month - 1 + months
+        return Month(index // 12, index % 12 + 1)
+
+    def __sub__(self, other: Month) -> int:
+        """Number of months from ``other`` to this one."""
+        return (self.year - other.year) * 12 + self.month - other.month
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True, eq=True)
+class Week(_Period):
+    """An ISO week (Monday to Sunday), ``YYYY-Www``."""
+
+    year: int
+    week: int
+
+    kind: ClassVar[str] = "week"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Week:
+        match = _WEEK_RE.match(value or "")
+        if not match:
+            raise ValueError(f"not a week (YYYY-Www): {value!r}")
+        week = cls(int(match[1]), int(match[2]))
+        week.first_day  # noqa: B018 - raises ValueError for a week the year does not have
+        if not MIN_YEAR <= week.year <= MAX_YEAR:
+            raise ValueError(f"year out of range: {week.year}")
+        return week
+
+    @classmethod
+    def of(cls, day: datetime.date) -> Week:
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date.fromisocalendar(self.year, self.week, 1)
+
+    def next(self) -> Week:
+        return Week.of(self.first_day + datetime.timedelta(days=7))
+
+    def previous(self) -> Week:
+        return Week.of(self.first_day - datetime.timedelta(days=7))
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-W{self.week:02d}"
+
+
+@dataclass(frozen=True, eq=True)
+class Quarter(_Period):
+    """A calendar quarter, ``YYYY-Qn``: the sum of its three months."""
+
+    year: int
+    quarter: int
+
+    kind: ClassVar[str] = "quarter"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Quarter:
+        match = _QUARTER_RE.match(value or "")
+        if not match:
+            raise ValueError(f"not a quarter (YYYY-Qn): {value!r}")
+        quarter = cls(int(match[1]), int(match[2]))
+        if not MIN_YEAR <= quarter.year <= MAX_YEAR:
+            raise ValueError(f"year out of range: {quarter.year}")
+        return quarter
+
+    @classmethod
+    def of(cls, day: datetime.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, 3 * self.quarter - 2, 1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + self.quarter // 4, self.quarter % 4 + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - (self.quarter == 1), (self.quarter - 2) % 4 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-Q{self.quarter}"
+
+
+PERIOD_TYPES = {"month": Month, "week": Week, "quarter": Quarter}
+
+
+def period_of(kind: str, day: datetime.date) -> Month | Week | Quarter:
+    """The period of ``kind`` (month, week, quarter) holding ``day``."""
+    return PERIOD_TYPES[kind].of(day)
+
+
+def periods_between(kind: str, first: datetime.date, last: datetime.date) -> list:
+    """Every period of ``kind`` overlapping [first, last], in order."""
+    periods, period = [], period_of(kind, first)
+    while period.first_day <= last:
+        periods.append(period)
+        period = period.next()
+    return periods
