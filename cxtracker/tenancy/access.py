@@ -9,8 +9,9 @@ nobody can probe another team's or another organization's data.
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Q
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.db.models.manager import BaseManager
 from django.http import Http404
 
 from .models import Member, Membership, Organization, OrgUnit, Role, UnitKind
@@ -115,18 +116,35 @@ def scoped_members(membership: Membership):
     return Member.objects.for_org(membership.organization).filter(scope_filter(membership, "team__"))
 
 
-def access_unit(membership: Membership, code: str) -> OrgUnit:
+def access_or_404(model_or_queryset, org: Organization, **lookup):
+    """The one row of ``org`` matching ``lookup``, else 404: the generic fetch of a tenant object.
+
+    ``model_or_queryset`` is a tenant model, its manager or a queryset (``select_related`` or a membership's
+    scope already applied); the organization filter is applied first, whatever the queryset holds,
+    so a row of another organization is "missing" (same 404, nothing to tell them apart). A lookup
+    value of the wrong type (``pk="abc"``) is missing too, never a 500. A lookup matching several
+    rows is a bug of the caller (not unique within the organization) and raises.
+    """
+    if org is None:
+        raise TypeError("access_or_404 needs the organization.")
+    if not lookup:
+        raise TypeError("access_or_404 needs a lookup (pk=…, code=…).")
+    if isinstance(model_or_queryset, QuerySet | BaseManager):
+        queryset = model_or_queryset.all()
+    else:
+        queryset = model_or_queryset._default_manager.all()
     try:
-        return scoped_units(membership).get(code=code)
-    except OrgUnit.DoesNotExist:
+        return queryset.filter(organization=org).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
+
+
+def access_unit(membership: Membership, code: str) -> OrgUnit:
+    return access_or_404(scoped_units(membership), membership.organization, code=code)
 
 
 def access_member(membership: Membership, code: str) -> Member:
-    try:
-        return scoped_members(membership).select_related("team").get(code=code)
-    except Member.DoesNotExist:
-        raise Http404 from None
+    return access_or_404(scoped_members(membership).select_related("team"), membership.organization, code=code)
 
 
 def require_field_write(membership: Membership) -> None:
@@ -136,10 +154,7 @@ def require_field_write(membership: Membership) -> None:
 
 
 def access_team(membership: Membership, code: str) -> OrgUnit:
-    try:
-        return scoped_teams(membership).get(code=code)
-    except OrgUnit.DoesNotExist:
-        raise Http404 from None
+    return access_or_404(scoped_teams(membership), membership.organization, code=code)
 
 
 def scoped_observations(membership: Membership):
@@ -164,10 +179,8 @@ def _require_author(membership: Membership, author_id) -> None:
 
 def access_observation(membership: Membership, pk: int, *, write: bool = False):
     """An observation in scope (404 otherwise); with ``write``, only its observer or an admin (403)."""
-    try:
-        observation = scoped_observations(membership).select_related("member__team", "observer", "model").get(pk=pk)
-    except ObjectDoesNotExist:
-        raise Http404 from None
+    observations = scoped_observations(membership).select_related("member__team", "observer", "model")
+    observation = access_or_404(observations, membership.organization, pk=pk)
     if write:
         _require_author(membership, observation.observer_id)
     return observation
@@ -175,10 +188,8 @@ def access_observation(membership: Membership, pk: int, *, write: bool = False):
 
 def access_animation(membership: Membership, pk: int, *, write: bool = False):
     """An animation of a team in scope (404 otherwise); with ``write``, who held it or an admin (403)."""
-    try:
-        animation = scoped_animations(membership).select_related("team", "held_by").get(pk=pk)
-    except ObjectDoesNotExist:
-        raise Http404 from None
+    animations = scoped_animations(membership).select_related("team", "held_by")
+    animation = access_or_404(animations, membership.organization, pk=pk)
     if write:
         _require_author(membership, animation.held_by_id)
     return animation
