@@ -1,7 +1,9 @@
 """The experience model an organization wants its frontline staff to master.
 
 A model is versioned: observations keep pointing at the behaviors of the version they were made
-with, and rates use the one active version of the organization.
+with. The rates of a month use the version active at the end of that month
+(``ExperienceModelActivation`` keeps the history); a rating counts for the behavior of the same
+code in whatever version a month uses.
 """
 
 from django.db import models
@@ -49,6 +51,28 @@ class ExperienceModel(TenantModel):
 
     def __str__(self):
         return f"{self.name} v{self.version}"
+
+
+class ExperienceModelActivation(TenantModel):
+    """One activation of a version: the history that tells which version a past month used.
+
+    A version activated twice (v1, then v2, then v1 again) has two rows; the version of a moment
+    is the one of the last activation at or before it (``selectors.models_active_at``).
+    """
+
+    model = models.ForeignKey(
+        ExperienceModel, on_delete=models.PROTECT, related_name="activations", verbose_name=_("experience model")
+    )
+    activated_at = models.DateTimeField(_("activated"))
+
+    class Meta:
+        ordering = ["activated_at", "id"]
+        verbose_name = _("activation")
+        verbose_name_plural = _("activations")
+        indexes = [models.Index(fields=["organization", "activated_at"])]
+
+    def __str__(self):
+        return f"{self.model} · {self.activated_at:%Y-%m-%d %H:%M}"
 
 
 class Dimension(TenantModel):

@@ -1,17 +1,50 @@
 """Reads of the experience model."""
 
+import bisect
+import datetime
+from collections.abc import Iterable
+
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 from cxtracker.tenancy.models import Organization
 from deployment.models import Observation
 
-from .models import Behavior, Dimension, ExperienceModel, Journey
+from .models import Behavior, Dimension, ExperienceModel, ExperienceModelActivation, Journey
 
 
 def active_model(*, org: Organization) -> ExperienceModel | None:
-    """The organization's active version, the one rates and new observations use."""
+    """The organization's active version, the one new observations and this month's rates use."""
     return ExperienceModel.objects.for_org(org).active().first()
+
+
+def models_active_at(
+    *, org: Organization, moments: Iterable[datetime.datetime]
+) -> dict[datetime.datetime, ExperienceModel | None]:
+    """The version active at each moment (aware datetimes): the version of the last activation at
+    or before it. A past month's rates use the version active at its end.
+
+    A moment before the first activation gets the first activated version: the organization's
+    data starts with it (observations can be dated before the model was switched on). None
+    only for an organization that never activated a version. One query, whatever the number of
+    moments.
+
+    The version decides which behaviors a month counts, not which ratings: a rating carries over
+    to every version by behavior code (a rating of ``salue-30s`` made with v1 counts for
+    ``salue-30s`` of v2), and a behavior new in a version starts at level 1 for everyone.
+    """
+    moments = list(moments)
+    activations = list(
+        ExperienceModelActivation.objects.for_org(org).select_related("model").order_by("activated_at", "id")
+    )
+    if not activations:
+        return dict.fromkeys(moments)
+    times = [activation.activated_at for activation in activations]
+    result = {}
+    for moment in moments:
+        index = bisect.bisect_right(times, moment)
+        result[moment] = activations[max(index - 1, 0)].model
+    return result
 
 
 def model_structure(*, model: ExperienceModel, with_journeys: bool = False) -> list[Dimension]:

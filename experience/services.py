@@ -14,7 +14,7 @@ from cxtracker.tenancy.models import Organization, code_validator
 from deployment.models import Animation, Rating
 from kpis.recompute import periods_mark_dirty
 
-from .models import Behavior, Dimension, ExperienceModel, Journey, JourneyStage, Level
+from .models import Behavior, Dimension, ExperienceModel, ExperienceModelActivation, Journey, JourneyStage, Level
 from .selectors import model_structure
 
 # The JSON shape of SPEC §8; the guidance of a behavior is keyed by level ("1".."4").
@@ -265,8 +265,17 @@ def experience_model_update(*, org: Organization, model: ExperienceModel, name: 
 
 @transaction.atomic
 def experience_model_activate(*, org: Organization, model: ExperienceModel) -> ExperienceModel:
-    """Make ``model`` the organization's one active version. Observations keep the version they
-    were made with; rates switch to this one."""
+    """Make ``model`` the organization's one active version, from now on.
+
+    Observations keep the version they were made with. A month's rates use the version active at
+    the end of that month (the activation history, ``selectors.models_active_at``): this month
+    and the next ones switch to ``model``, past months keep theirs.
+
+    Ratings carry across versions by behavior code: a member's level on a behavior of ``model``
+    is their latest rating of a behavior with the same code, whichever version it was made with
+    (``salue-30s`` rated 3 with v1 counts as 3 for ``salue-30s`` of v2). Only a behavior new in
+    ``model`` starts at level 1 for everyone.
+    """
     _check_same_org(org, model)
     _lock_org(org)
     model.refresh_from_db(fields=["is_active", "activated_at"])
@@ -275,12 +284,14 @@ def experience_model_activate(*, org: Organization, model: ExperienceModel) -> E
     # The database allows one active version per organization: deactivate before activating.
     ExperienceModel.objects.for_org(org).filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
     if not model.is_active:
+        now = timezone.now()
         model.is_active = True
-        model.activated_at = timezone.now()
+        model.activated_at = now
         model.save(update_fields=["is_active", "activated_at"])
-        # The current month's transformation rates now count this version's behaviors; past
-        # months keep the snapshots computed with the version that was active then.
-        periods_mark_dirty(org=org, days=[org.today()])
+        ExperienceModelActivation.objects.create(organization=org, model=model, activated_at=now)
+        # The version of this month changes, for every team; the cascade reaches the months
+        # after it, should the organization's clock already be there.
+        periods_mark_dirty(org=org, days=[now], cascade=True)
     return model
 
 
@@ -323,6 +334,8 @@ def experience_model_delete_problem(*, model: ExperienceModel) -> str | None:
         return _("The active version cannot be deleted: activate another version first.")
     if model.observations.exists():
         return _("This version cannot be deleted: observations were made with it and keep pointing at it.")
+    if model.activations.exists():
+        return _("This version was active in the past: the rates of those months use it, so it cannot be deleted.")
     if Animation.objects.filter(dimensions__model=model).exists():
         return _("This version cannot be deleted: team animations are about its dimensions.")
     return None
