@@ -1,11 +1,11 @@
-import datetime
 from dataclasses import dataclass
 
+from cxtracker.months import Month
 from cxtracker.tenancy.access import scoped_teams
 from cxtracker.tenancy.models import Membership, OrgUnit, UnitKind
 from deployment.selectors import team_month_summary
 
-from .formulas import weighted_mean
+from kpis.formulas import weighted_mean
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _rollup(unit, team_months) -> Rollup:
     )
 
 
-def deployment_overview(*, membership: Membership, month: datetime.date) -> tuple[Rollup, list[Rollup]]:
+def deployment_overview(*, membership: Membership, month: Month) -> tuple[Rollup, list[Rollup]]:
     """The month's deployment over every team the membership sees, and per region."""
     org = membership.organization
     teams = list(scoped_teams(membership))

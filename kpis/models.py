@@ -109,18 +109,27 @@ class MetricValue(TenantModel):
 
 
 class DirtyPeriod(TenantModel):
-    """A month of an organization whose rates and KPIs must be recomputed.
+    """A month of an organization whose snapshots must be recomputed: of one team, or of every team
+    when ``team`` is empty.
 
     Writes mark it in their own transaction, so the mark survives a broker outage; the debounced
     task and the nightly catch-up clear it once the month is recomputed (SPEC §6).
     """
 
     period_start = models.DateField()
+    team = models.ForeignKey("tenancy.OrgUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     marked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "period_start"], name="dirtyperiod_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "period_start"], condition=Q(team__isnull=True), name="dirtyperiod_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "period_start", "team"],
+                condition=Q(team__isnull=False),
+                name="dirtyperiod_unique_team",
+            ),
         ]
 
 
@@ -137,6 +146,87 @@ class ComputedPeriod(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "period_start"], name="computedperiod_unique"),
         ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshots (SPEC §4, §6): per team and month, additive sums only, so that a business unit, a
+# region or the organization is the SUM over its subtree's teams at read time (a unit move needs
+# no recompute) and every ratio is computed in one place, kpis.formulas.
+
+
+class TeamMonthSnapshot(TenantModel):
+    """A team's month: deployment counts at the month, mastery pairs at the end of the month."""
+
+    team = models.ForeignKey("tenancy.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    active_members = models.PositiveIntegerField(default=0)
+    coached_members = models.PositiveIntegerField(default=0)
+    animations = models.PositiveIntegerField(default=0)
+    # Σ active × cadence: the cadence weighted by active members, so that it sums over teams.
+    cadence_weight = models.FloatField(default=0)
+    # (member, behavior) pairs of the active members × the month's model behaviors.
+    pairs = models.PositiveIntegerField(default=0)
+    # Σ (level − 1) over the pairs (unrated = level 1): the mean score is score_points / 3 / pairs.
+    score_points = models.PositiveIntegerField(default=0)
+    assessed = models.PositiveIntegerField(default=0)
+    known = models.PositiveIntegerField(default=0)
+    mastered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "team", "period_start"], name="teammonthsnapshot_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "period_start"])]
+
+
+class TeamDimensionSnapshot(TenantModel):
+    """The mastery pairs of one dimension of a team's month. Dimensions are named by code, which
+    carries across model versions."""
+
+    team = models.ForeignKey("tenancy.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    dimension_code = models.CharField(max_length=64)
+    dimension_name = models.CharField(max_length=200)
+    dimension_position = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0)
+    score_points = models.PositiveIntegerField(default=0)
+    assessed = models.PositiveIntegerField(default=0)
+    known = models.PositiveIntegerField(default=0)
+    mastered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "team", "period_start", "dimension_code"], name="teamdimensionsnapshot_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "period_start"])]
+
+
+class TeamKpiSnapshot(TenantModel):
+    """Survey counts of a team's month: all its responses (``breakdown`` empty), and those of each
+    journey, segment, channel and trigger (``breakdown`` names the field, ``value`` its value).
+    Sums of squares serve the significance tests. Crossed filters (a journey *and* a trigger) are
+    counted from the responses on demand."""
+
+    team = models.ForeignKey("tenancy.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    breakdown = models.CharField(max_length=16, blank=True)
+    value = models.CharField(max_length=64, blank=True)
+    promoters = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    nps_n = models.PositiveIntegerField(default=0)
+    csat_n = models.PositiveIntegerField(default=0)
+    csat_top2 = models.PositiveIntegerField(default=0)
+    csat_sum = models.PositiveBigIntegerField(default=0)
+    csat_sq_sum = models.PositiveBigIntegerField(default=0)
+    ces_n = models.PositiveIntegerField(default=0)
+    ces_sum = models.PositiveBigIntegerField(default=0)
+    ces_sq_sum = models.PositiveBigIntegerField(default=0)
+    ces_easy = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "breakdown", "period_start"])]
 
 
 class UploadKind(models.TextChoices):

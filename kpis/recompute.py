@@ -1,8 +1,12 @@
 """Writes mark months dirty; a debounced Celery task recomputes them (SPEC §6).
 
 The mark is a row written in the caller's transaction, so it exists exactly when the data does.
-Scheduling the task happens after commit and may fail (broker down): the write still succeeds and
-the nightly ``recompute_dirty_task`` catches up on every mark left behind.
+A mark names a team (its snapshots only) or none (every team of the organization). Scheduling the
+task happens after commit and may fail (broker down): the write still succeeds and the nightly
+``recompute_dirty_task`` catches up on every mark left behind.
+
+It never imports the tasks module: it sends the task by its registered name
+(``cxtracker.queue.enqueue``), and the task calls ``kpis.services.recompute_org``.
 """
 
 import contextlib
@@ -13,17 +17,21 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Min, Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
-from cxtracker.tenancy.models import Organization
+from cxtracker.months import Month
+from cxtracker.queue import BrokerUnavailable, enqueue
+from cxtracker.tenancy.models import Organization, OrgUnit
+from deployment.models import Animation, Observation
 
-from .models import DirtyPeriod
+from .models import ComputedPeriod, DirtyPeriod, SurveyResponse
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE_SECONDS = 60
+RECOMPUTE_TASK = "kpis.tasks.recompute_org_task"
 
 
 def debounce_seconds() -> int:
@@ -34,27 +42,84 @@ def debounce_key(organization_id: int) -> str:
     return f"kpis:recompute-scheduled:{organization_id}"
 
 
-def month_of(org: Organization, day: datetime.date | datetime.datetime) -> datetime.date:
-    """The first day of the month holding ``day`` in the organization's timezone."""
-    if isinstance(day, datetime.datetime):
-        day = timezone.localtime(day, org.tzinfo).date()
-    return day.replace(day=1)
+def month_of(org: Organization, day: datetime.date | datetime.datetime) -> Month:
+    """The month holding ``day`` in the organization's timezone."""
+    return Month.of(day, org.tzinfo)
 
 
-def periods_mark_dirty(*, org: Organization, days: Iterable[datetime.date | datetime.datetime]) -> None:
-    """Mark the months holding ``days`` for recomputation and schedule it once the caller commits."""
+def _team_ids(teams) -> list[int] | None:
+    if teams is None:
+        return None
+    return sorted({t.pk if isinstance(t, OrgUnit) else int(t) for t in teams if t is not None})
+
+
+def periods_mark_dirty(
+    *,
+    org: Organization,
+    days: Iterable[datetime.date | datetime.datetime],
+    teams: Iterable[OrgUnit | int] | None = None,
+    cascade: bool = False,
+) -> None:
+    """Mark the months holding ``days`` for recomputation and schedule it once the caller commits.
+
+    ``teams``: the teams whose snapshots changed (None: every team). ``cascade``: every later month
+    up to the current one too, for what carries forward (a rating counts at the end of its month
+    and of every month after it until a newer one; a member's activity range).
+    """
     months = {month_of(org, day) for day in days}
-    if not months:
+    team_ids = _team_ids(teams)
+    if not months or team_ids == []:
         return
+    if cascade:
+        current = Month.of(org.today())
+        months |= set(Month.range(min(months), current))
     now = timezone.now()
+    starts = sorted(m.first_day for m in months)
+    team_slots = [None] if team_ids is None else team_ids
     DirtyPeriod.objects.bulk_create(
-        [DirtyPeriod(organization=org, period_start=month, marked_at=now) for month in sorted(months)],
-        update_conflicts=True,
-        unique_fields=["organization", "period_start"],
-        update_fields=["marked_at"],
+        [
+            DirtyPeriod(organization=org, period_start=start, team_id=team_id, marked_at=now)
+            for start in starts
+            for team_id in team_slots
+        ],
+        ignore_conflicts=True,
     )
+    # The rows that existed already get the new time, so that a recomputation that read them
+    # before this write does not clear them (see periods_recompute).
+    existing = DirtyPeriod.objects.for_org(org).filter(period_start__in=starts)
+    existing = existing.filter(team__isnull=True) if team_ids is None else existing.filter(team_id__in=team_ids)
+    existing.update(marked_at=now)
     organization_id = org.pk
     transaction.on_commit(lambda: recompute_schedule(organization_id=organization_id))
+
+
+def history_months(*, org: Organization) -> list[Month]:
+    """The organization's months that have figures: from its first observation, animation or
+    survey response to the current month."""
+    firsts = [
+        Observation.objects.for_org(org).aggregate(first=Min("observed_at"))["first"],
+        Animation.objects.for_org(org).aggregate(first=Min("held_at"))["first"],
+        SurveyResponse.objects.for_org(org).aggregate(first=Min("responded_at"))["first"],
+    ]
+    firsts = [month_of(org, f) for f in firsts if f is not None]
+    current = Month.of(org.today())
+    return Month.range(min(firsts), current) if firsts else [current]
+
+
+def periods_mark_all(*, org: Organization) -> None:
+    """Mark every month of the organization's history, every team: for what changes all figures
+    (settings, timezone, the seed)."""
+    periods_mark_dirty(org=org, days=[m.first_day for m in history_months(org=org)])
+
+
+def periods_mark_missing(*, org: Organization) -> int:
+    """Mark the months of the history never computed (a new month has begun, say): the nightly job
+    calls it so that every month has its snapshots. Returns how many were marked."""
+    computed = set(ComputedPeriod.objects.for_org(org).values_list("period_start", flat=True))
+    missing = [m.first_day for m in history_months(org=org) if m.first_day not in computed]
+    if missing:
+        periods_mark_dirty(org=org, days=missing)
+    return len(missing)
 
 
 def recompute_schedule(*, organization_id: int) -> bool:
@@ -63,8 +128,6 @@ def recompute_schedule(*, organization_id: int) -> bool:
     Returns whether a task was sent. The debounce key lives as long as the countdown: writes
     during that window ride on the task already sent, which reads the marks when it runs.
     """
-    from .tasks import recompute_org_task
-
     delay = debounce_seconds()
     key = debounce_key(organization_id)
     try:
@@ -74,8 +137,8 @@ def recompute_schedule(*, organization_id: int) -> bool:
         logger.warning("Cache unreachable: recomputation of organization %s left to the nightly job", organization_id)
         return False
     try:
-        recompute_org_task.apply_async((organization_id,), countdown=delay)
-    except (KombuOperationalError, RedisError, OSError):
+        enqueue(RECOMPUTE_TASK, organization_id, countdown=delay)
+    except BrokerUnavailable:
         logger.warning("Broker unreachable: recomputation of organization %s left to the nightly job", organization_id)
         with contextlib.suppress(RedisError):
             cache.delete(key)
@@ -91,15 +154,20 @@ def recompute_schedule(*, organization_id: int) -> bool:
     return True
 
 
-def recompute_org(*, org: Organization) -> int:
-    """Recompute every dirty month of the organization, one transaction per month.
+def dirty_marks(*, org: Organization) -> list[tuple[int, datetime.date, int | None, datetime.datetime]]:
+    """(id, month start, team id or None, marked_at) of every mark of the organization."""
+    return list(
+        DirtyPeriod.objects.for_org(org)
+        .order_by("period_start", "team_id")
+        .values_list("pk", "period_start", "team_id", "marked_at")
+    )
 
-    A mark is cleared only if nobody re-marked the month after it was read here, so data written
-    during the run is recomputed by the next task. Returns the number of months recomputed.
-    """
-    from .services import periods_recompute
 
-    marks = dict(DirtyPeriod.objects.for_org(org).order_by("period_start").values_list("period_start", "marked_at"))
-    for period_start, marked_at in marks.items():
-        periods_recompute(org=org, periods=[period_start], seen_marks={period_start: marked_at})
-    return len(marks)
+def marks_clear(*, org: Organization, marks) -> None:
+    """Delete the marks read earlier, unless re-marked since (their marked_at moved)."""
+    marks = list(marks)
+    for i in range(0, len(marks), 500):
+        q = Q()
+        for pk, _start, _team, marked_at in marks[i : i + 500]:
+            q |= Q(pk=pk, marked_at=marked_at)
+        DirtyPeriod.objects.for_org(org).filter(q).delete()

@@ -1,10 +1,25 @@
-"""Reads of the kpis app's setup screens."""
+"""Reads of the kpis app: its setup screens, and the rates and KPIs read from the snapshots."""
 
-from django.db.models import Count, F
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
 
-from cxtracker.tenancy.models import ApiKey, Organization
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 
-from .models import Metric, UploadJob
+from cxtracker.months import Month, period_of
+from cxtracker.tenancy.models import ApiKey, Organization, OrgUnit, UnitKind
+
+from . import formulas
+from .models import (
+    Metric,
+    MetricValue,
+    SurveyResponse,
+    TeamDimensionSnapshot,
+    TeamKpiSnapshot,
+    TeamMonthSnapshot,
+    UploadJob,
+)
 
 
 def api_key_list(*, org: Organization):
@@ -22,3 +37,304 @@ def metric_list(*, org: Organization):
 
 def upload_list(*, org: Organization):
     return UploadJob.objects.for_org(org).select_related("created_by").defer("errors")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rates and KPIs, read from the snapshots (SPEC §4, §8). A unit's figures are the sums of its
+# subtree's team snapshots; every ratio comes from kpis.formulas.
+
+MONTH_SUMS = (
+    "active_members",
+    "coached_members",
+    "animations",
+    "cadence_weight",
+    "pairs",
+    "score_points",
+    "assessed",
+    "known",
+    "mastered",
+)
+PAIR_SUMS = ("pairs", "score_points", "assessed", "known", "mastered")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A unit to report on, or the whole organization (``unit`` None)."""
+
+    unit: OrgUnit | None
+
+    @property
+    def key(self):
+        return self.unit.pk if self.unit else None
+
+    def covers(self, ancestor_ids: frozenset) -> bool:
+        return self.unit is None or self.unit.pk in ancestor_ids
+
+    def describe(self, org: Organization) -> dict:
+        if self.unit is None:
+            return {"unit": None, "unit_name": org.name, "kind": "organization"}
+        return {"unit": self.unit.code, "unit_name": self.unit.name, "kind": self.unit.kind}
+
+
+def _ancestors(org: Organization, targets) -> dict[int, frozenset]:
+    """team id → the ids on its path (itself included), for the teams under the targets."""
+    teams = OrgUnit.objects.for_org(org).filter(kind=UnitKind.TEAM)
+    if all(t.unit is not None for t in targets):
+        q = Q()
+        for t in targets:
+            q |= Q(path__startswith=t.unit.path)
+        teams = teams.filter(q)
+    return {pk: frozenset(int(i) for i in path.strip("/").split("/")) for pk, path in teams.values_list("pk", "path")}
+
+
+def _rounded(figures: dict) -> dict:
+    return {k: formulas.rounded(v) for k, v in figures.items()}
+
+
+def _sum_into(acc: dict, row: dict, keys) -> None:
+    for k in keys:
+        acc[k] = acc.get(k, 0) + (row[k] or 0)
+
+
+def _period_months(periods) -> tuple[list[Month], dict]:
+    """All months the periods cover, and period → its months."""
+    by_period = {p: p.months() for p in periods}
+    months = sorted({m for ms in by_period.values() for m in ms})
+    return months, by_period
+
+
+def rates_read(*, org: Organization, targets: list[Target], periods: list) -> list[dict]:
+    """Deployment and transformation figures of each target and period (SPEC §8 ``/rates/``).
+
+    A period of several months (a quarter) sums its months' deployment counts (member-months) and
+    takes the transformation rate at its end, that of its last month.
+    """
+    months, by_period = _period_months(periods)
+    if not months or not targets:
+        return []
+    ancestors = _ancestors(org, targets)
+    starts = [m.first_day for m in months]
+    rows = (
+        TeamMonthSnapshot.objects.for_org(org)
+        .filter(period_start__in=starts, team_id__in=list(ancestors))
+        .values("team_id", "period_start", *MONTH_SUMS)
+    )
+    dim_rows = (
+        TeamDimensionSnapshot.objects.for_org(org)
+        .filter(period_start__in=starts, team_id__in=list(ancestors))
+        .values("team_id", "period_start", "dimension_code", "dimension_name", "dimension_position", *PAIR_SUMS)
+    )
+    sums: dict = defaultdict(dict)  # (target key, month start) → sums
+    teams_seen: dict = defaultdict(set)
+    for row in rows:
+        for t in targets:
+            if t.covers(ancestors[row["team_id"]]):
+                _sum_into(sums[(t.key, row["period_start"])], row, MONTH_SUMS)
+                teams_seen[(t.key, row["period_start"])].add(row["team_id"])
+    dims: dict = defaultdict(dict)  # (target key, month start) → code → sums
+    for row in dim_rows:
+        for t in targets:
+            if t.covers(ancestors[row["team_id"]]):
+                acc = dims[(t.key, row["period_start"])].setdefault(
+                    row["dimension_code"],
+                    {
+                        "code": row["dimension_code"],
+                        "name": row["dimension_name"],
+                        "position": row["dimension_position"],
+                    },
+                )
+                _sum_into(acc, row, PAIR_SUMS)
+    weight = float(org.rate_weight)
+    expected = org.expected_animations_per_month
+    result = []
+    for t in targets:
+        for period in periods:
+            period_months = by_period[period]
+            dep: dict = {}
+            for m in period_months:
+                _sum_into(
+                    dep, sums.get((t.key, m.first_day), {}), ("active_members", "coached_members", "cadence_weight")
+                )
+            end_key = (t.key, period_months[-1].first_day)
+            end_sums = sums.get(end_key, {})
+            computed = bool(teams_seen.get(end_key)) or any(teams_seen.get((t.key, m.first_day)) for m in period_months)
+            figures = formulas.deployment(dep, weight=weight)
+            animations = sum(sums.get((t.key, m.first_day), {}).get("animations", 0) for m in period_months)
+            if t.unit is not None and t.unit.kind == UnitKind.TEAM and computed:
+                # A team's cadence stands without active members: its animations against the target.
+                figures["cadence"] = sum(
+                    formulas.cadence(sums.get((t.key, m.first_day), {}).get("animations", 0), expected)
+                    for m in period_months
+                ) / len(period_months)
+            mastery = formulas.mastery(end_sums)
+            dimensions = sorted(dims.get(end_key, {}).values(), key=lambda d: (d["position"], d["code"]))
+            result.append(
+                {
+                    **t.describe(org),
+                    "period": str(period),
+                    "active_members": end_sums.get("active_members", 0) if computed else None,
+                    "coached_members": dep.get("coached_members", 0) if computed else None,
+                    "animations": animations if computed else None,
+                    **{k: formulas.rounded(v) for k, v in figures.items()},
+                    **{k: formulas.rounded(v) for k, v in mastery.items()},
+                    "dimensions": [
+                        {
+                            "code": d["code"],
+                            "name": d["name"],
+                            **{k: formulas.rounded(v) for k, v in formulas.mastery(d).items()},
+                        }
+                        for d in dimensions
+                    ],
+                }
+            )
+    return result
+
+
+KPI_FILTERS = ("journey", "segment", "channel", "trigger")
+
+
+def kpis_read(*, org: Organization, targets: list[Target], periods: list, filters: dict | None = None) -> list[dict]:
+    """NPS, CSAT and CES of each target and period with n, margins and low-sample flags (SPEC §8
+    ``/kpis/``). Months and quarters sum the monthly snapshots; weeks, and crossed filters (two
+    breakdowns at once), count the responses on demand."""
+    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    if not periods or not targets:
+        return []
+    ancestors = _ancestors(org, targets)
+    on_demand = periods[0].kind == "week" or len(filters) > 1
+    rows = (
+        _kpi_rows_raw(org, ancestors, periods, filters)
+        if on_demand
+        else _kpi_rows_snap(org, ancestors, periods, filters)
+    )
+    sums: dict = defaultdict(dict)  # (target key, period) → sums
+    for team_id, period, row in rows:
+        for t in targets:
+            if t.covers(ancestors[team_id]):
+                _sum_into(sums[(t.key, period)], row, formulas.KPI_SUMS)
+    result = []
+    for t in targets:
+        for period in periods:
+            figures = formulas.kpis(sums.get((t.key, period), {}), min_sample=org.min_sample_size)
+            result.append(
+                {
+                    **t.describe(org),
+                    "period": str(period),
+                    **{k: formulas.rounded(v) if isinstance(v, float) else v for k, v in figures.items()},
+                }
+            )
+    return result
+
+
+def _kpi_rows_snap(org, ancestors, periods, filters):
+    _months, by_period = _period_months(periods)
+    period_of_month = {m.first_day: p for p, ms in by_period.items() for m in ms}
+    snaps = TeamKpiSnapshot.objects.for_org(org).filter(
+        period_start__in=list(period_of_month), team_id__in=list(ancestors)
+    )
+    if filters:
+        ((key, value),) = filters.items()
+        snaps = snaps.filter(breakdown=key, value=value)
+    else:
+        snaps = snaps.filter(breakdown="")
+    for row in snaps.values("team_id", "period_start", *formulas.KPI_SUMS):
+        yield row["team_id"], period_of_month[row["period_start"]], row
+
+
+def _kpi_rows_raw(org, ancestors, periods, filters):
+    from .engine import kpi_aggregates
+
+    tz = org.tzinfo
+    start, end = periods[0].bounds(tz)[0], periods[-1].bounds(tz)[1]
+    kind = periods[0].kind
+    trunc = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}[kind]
+    responses = SurveyResponse.objects.for_org(org).filter(
+        responded_at__gte=start, responded_at__lt=end, unit_id__in=list(ancestors), **filters
+    )
+    wanted = set(periods)
+    rows = (
+        responses.annotate(bucket=trunc("responded_at", tzinfo=tz))
+        .values("unit_id", "bucket")
+        .annotate(**kpi_aggregates())
+        .order_by()
+    )
+    for row in rows:
+        bucket = row["bucket"]
+        day = bucket.astimezone(tz).date() if isinstance(bucket, datetime.datetime) else bucket
+        period = period_of(kind, day)
+        if period in wanted:
+            yield row["unit_id"], period, row
+
+
+# ---------------------------------------------------------------------------------------------
+# Team-month panels for the lag analysis.
+
+
+def team_month_rates(*, org: Organization, first: Month, last: Month, unit: OrgUnit | None = None):
+    """One row per team and month: team_id, team_code, month (Month), active_members,
+    transformation_rate (None without pairs), deployment_rate."""
+    import pandas as pd
+
+    snaps = TeamMonthSnapshot.objects.for_org(org).filter(
+        period_start__gte=first.first_day, period_start__lte=last.first_day
+    )
+    if unit is not None:
+        snaps = snaps.filter(team__path__startswith=unit.path)
+    weight = float(org.rate_weight)
+    records = []
+    for row in snaps.values("team_id", "team__code", "period_start", *MONTH_SUMS).order_by("team_id", "period_start"):
+        records.append(
+            {
+                "team_id": row["team_id"],
+                "team_code": row["team__code"],
+                "month": Month.of(row["period_start"]),
+                "active_members": row["active_members"],
+                "transformation_rate": formulas.transformation_rate(row["score_points"], row["pairs"]),
+                "deployment_rate": formulas.deployment(row, weight=weight)["deployment_rate"],
+            }
+        )
+    return pd.DataFrame.from_records(
+        records, columns=["team_id", "team_code", "month", "active_members", "transformation_rate", "deployment_rate"]
+    )
+
+
+SURVEY_OUTCOMES = ("nps", "csat", "ces")
+
+
+def team_month_outcomes(*, org: Organization, outcome: str, first: Month, last: Month, unit: OrgUnit | None = None):
+    """One row per team and month with an outcome: team_id, month (Month), value, n (None for a
+    business metric). ``outcome`` is nps, csat, ces or a metric code of the organization."""
+    import pandas as pd
+
+    columns = ["team_id", "month", "value", "n"]
+    records = []
+    if outcome in SURVEY_OUTCOMES:
+        snaps = TeamKpiSnapshot.objects.for_org(org).filter(
+            breakdown="", period_start__gte=first.first_day, period_start__lte=last.first_day
+        )
+        if unit is not None:
+            snaps = snaps.filter(team__path__startswith=unit.path)
+        for row in snaps.values("team_id", "period_start", *formulas.KPI_SUMS):
+            figures = formulas.kpis(row, min_sample=org.min_sample_size)
+            n = figures[f"{outcome}_n"]
+            if figures[outcome] is not None:
+                records.append(
+                    {
+                        "team_id": row["team_id"],
+                        "month": Month.of(row["period_start"]),
+                        "value": figures[outcome],
+                        "n": n,
+                    }
+                )
+    else:
+        values = MetricValue.objects.for_org(org).filter(
+            metric__code=outcome,
+            unit__kind=UnitKind.TEAM,
+            period_start__gte=first.first_day,
+            period_start__lte=last.first_day,
+        )
+        if unit is not None:
+            values = values.filter(unit__path__startswith=unit.path)
+        for team_id, period_start, value in values.values_list("unit_id", "period_start", "value"):
+            records.append({"team_id": team_id, "month": Month.of(period_start), "value": value, "n": None})
+    return pd.DataFrame.from_records(records, columns=columns)

@@ -1,15 +1,27 @@
-"""Writes of the kpis app: metric definitions, API keys, recomputation bookkeeping, uploads."""
+"""Writes of the kpis app: metric definitions, API keys, the snapshots of the rate and KPI engine,
+uploads."""
 
-import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxtracker.months import Month
 from cxtracker.tenancy.models import ApiKey, ApiKeyScope, Organization
 
-from .models import ComputedPeriod, DirtyPeriod, Metric, MetricCategory, UploadJob
+from . import engine
+from .models import (
+    ComputedPeriod,
+    Metric,
+    MetricCategory,
+    TeamDimensionSnapshot,
+    TeamKpiSnapshot,
+    TeamMonthSnapshot,
+    UploadJob,
+)
+from .recompute import dirty_marks, marks_clear, periods_mark_missing
+from .uploads import upload_queue
 
 
 class ServiceError(Exception):
@@ -116,39 +128,96 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     return key
 
 
-def periods_recompute(
-    *,
-    org: Organization,
-    periods: Iterable[datetime.date],
-    seen_marks: Mapping[datetime.date, datetime.datetime] | None = None,
-) -> None:
-    """Recompute the organization's snapshots of the given months, one transaction per month.
-
-    This is the single hook of the rate and KPI engine (a later issue): it will replace the
-    month's snapshots inside the transaction below, so readers never see half a computation.
-    Today it does the bookkeeping only: it records when the month was recomputed and clears its
-    dirty mark. A mark is cleared only if it is still the one in ``seen_marks`` (the caller read
-    it before recomputing), else only if made before this call, so that data written during the
-    recomputation keeps its month dirty for the next run.
-    """
-    started = timezone.now()
-    for period_start in sorted(set(periods)):
-        with transaction.atomic():
-            ComputedPeriod.objects.update_or_create(
-                organization=org, period_start=period_start, defaults={"recomputed_at": timezone.now()}
+def snapshots_recompute(*, org: Organization, months: Iterable[Month], teams=None) -> int:
+    """Replace the snapshots of ``months`` (of the teams ``teams``, or of every team) in one
+    transaction: readers see the previous figures until it commits, and a failure midway leaves
+    them as they were. Running it twice gives the same rows. Returns the number of team-months."""
+    months = sorted(set(months))
+    if not months:
+        return 0
+    team_ids = None if teams is None else sorted({t.pk if hasattr(t, "pk") else int(t) for t in teams})
+    computed = engine.team_months_compute(org=org, months=months, team_ids=team_ids)
+    starts = [m.first_day for m in months]
+    now = timezone.now()
+    with transaction.atomic():
+        for model in (TeamMonthSnapshot, TeamDimensionSnapshot, TeamKpiSnapshot):
+            old = model.objects.for_org(org).filter(period_start__in=starts)
+            if team_ids is not None:
+                old = old.filter(team_id__in=team_ids)
+            old.delete()
+        TeamMonthSnapshot.objects.bulk_create(
+            [
+                TeamMonthSnapshot(organization=org, team_id=team_id, period_start=start, **vars(tm))
+                for (team_id, start), tm in computed.teams.items()
+            ],
+            batch_size=2000,
+        )
+        TeamDimensionSnapshot.objects.bulk_create(
+            [
+                TeamDimensionSnapshot(
+                    organization=org,
+                    team_id=team_id,
+                    period_start=start,
+                    dimension_code=code,
+                    dimension_name=dm.name,
+                    dimension_position=dm.position,
+                    pairs=dm.pairs,
+                    score_points=dm.score_points,
+                    assessed=dm.assessed,
+                    known=dm.known,
+                    mastered=dm.mastered,
+                )
+                for (team_id, start, code), dm in computed.dimensions.items()
+            ],
+            batch_size=2000,
+        )
+        TeamKpiSnapshot.objects.bulk_create(
+            [TeamKpiSnapshot(organization=org, **row) for row in computed.kpis], batch_size=2000
+        )
+        if team_ids is None:
+            ComputedPeriod.objects.bulk_create(
+                [ComputedPeriod(organization=org, period_start=start, recomputed_at=now) for start in starts],
+                update_conflicts=True,
+                unique_fields=["organization", "period_start"],
+                update_fields=["recomputed_at"],
             )
-            marks = DirtyPeriod.objects.for_org(org).filter(period_start=period_start)
-            if seen_marks is not None and period_start in seen_marks:
-                marks = marks.filter(marked_at=seen_marks[period_start])
-            else:
-                marks = marks.filter(marked_at__lte=started)
-            marks.delete()
+    return len(computed.teams)
+
+
+def snapshots_recompute_marks(*, org: Organization, marks) -> None:
+    """Recompute what the dirty marks name (whole months, or some teams of a month) and clear the
+    marks in the same transaction, unless re-marked meanwhile."""
+    whole = sorted({start for _pk, start, team, _at in marks if team is None})
+    by_month: dict = {}
+    for _pk, start, team, _at in marks:
+        if team is not None and start not in whole:
+            by_month.setdefault(start, set()).add(team)
+    with transaction.atomic():
+        if whole:
+            snapshots_recompute(org=org, months=[Month.of(d) for d in whole])
+        if by_month:
+            teams = set().union(*by_month.values())
+            snapshots_recompute(org=org, months=[Month.of(d) for d in by_month], teams=teams)
+        marks_clear(org=org, marks=marks)
+
+
+def recompute_org(*, org: Organization) -> int:
+    """Recompute every dirty month of the organization (SPEC §6). Returns the months recomputed."""
+    marks = dirty_marks(org=org)
+    if marks:
+        snapshots_recompute_marks(org=org, marks=marks)
+    return len({start for _pk, start, _team, _at in marks})
+
+
+def recompute_catch_up(*, org: Organization) -> int:
+    """The nightly pass of one organization: months never computed (a new month has begun), then
+    every dirty mark left behind."""
+    periods_mark_missing(org=org)
+    return recompute_org(org=org)
 
 
 def upload_create(*, org: Organization, kind: str, file, created_by=None, language: str = "") -> UploadJob:
     """Store the file and queue its ingestion once the job row is committed."""
-    from .uploads import upload_queue
-
     with transaction.atomic():
         job = UploadJob.objects.create(
             organization=org,

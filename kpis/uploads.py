@@ -19,6 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cxtracker.queue import BrokerUnavailable, enqueue
+
+from .ingest import metric_values_ingest, survey_responses_ingest
 from .models import UploadJob, UploadKind, UploadStatus
 
 logger = logging.getLogger(__name__)
@@ -209,8 +212,6 @@ def _item(header: list[str], cells: list, kind: str, tzinfo) -> dict:
 
 
 def _ingest(kind: str):
-    from .ingest import metric_values_ingest, survey_responses_ingest
-
     return survey_responses_ingest if kind == UploadKind.SURVEY_RESPONSES else metric_values_ingest
 
 
@@ -287,14 +288,9 @@ def _finish(job: UploadJob, status: str, failure: str = "") -> None:
 def upload_queue(*, upload_id: int) -> None:
     """Send the job to the workers; with the broker down, say so on the job rather than leave it
     waiting forever."""
-    from kombu.exceptions import OperationalError as KombuOperationalError
-    from redis.exceptions import RedisError
-
-    from .tasks import upload_process_task
-
     try:
-        upload_process_task.delay(upload_id)
-    except (KombuOperationalError, RedisError, OSError):
+        enqueue("kpis.tasks.upload_process_task", upload_id)
+    except BrokerUnavailable:
         logger.warning("Broker unreachable: upload %s not queued", upload_id)
         job = UploadJob.objects.get(pk=upload_id)
         _fail(job, _("The background workers cannot be reached right now. Upload the file again later."))

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from dashboards.formulas import weighted_mean
+from kpis.formulas import weighted_mean
 from deployment.models import Animation, Observation
 from experience.models import ExperienceModel
 from tests.factories import make_member

@@ -2,7 +2,7 @@
 
 import pytest
 
-from deployment import formulas
+from kpis import formulas
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,12 @@ import redis
 from django.core.cache import cache
 
 from cxtracker.celery import app as celery_app
+from cxtracker.months import Month
 from kpis import services
 from kpis.ingest import survey_responses_ingest
 from kpis.models import ComputedPeriod, DirtyPeriod, SurveyResponse
 from kpis.recompute import debounce_key, periods_mark_dirty
-from kpis.tasks import recompute_dirty_task, recompute_org_task
+from kpis.tasks import recompute_catch_up_task, recompute_dirty_task, recompute_org_task
 from tests.factories import make_org
 from tests.kpis.conftest import needs_redis
 
@@ -113,23 +114,33 @@ def test_a_write_succeeds_when_the_broker_is_down(
     # The slot is freed so that the next write tries the broker again.
     assert cache.get(debounce_key(org.pk)) is None
 
-    # The nightly catch-up recomputes what the debounced task could not.
-    recompute_dirty_task.apply()
+    # The nightly catch-up (one task per organization) recomputes what the debounced task could not.
+    recompute_catch_up_task.apply(args=(org.pk,))
     assert _months(org) == []
-    assert ComputedPeriod.objects.for_org(org).get().period_start == datetime.date(2026, 4, 1)
+    assert datetime.date(2026, 4, 1) in set(ComputedPeriod.objects.for_org(org).values_list("period_start", flat=True))
+
+
+def test_the_nightly_job_fans_out_one_catch_up_per_organization(org, other_org, tree, eager_tasks):
+    periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
+    periods_mark_dirty(org=other_org, days=[datetime.date(2026, 3, 1)])
+    recompute_dirty_task.apply()
+    assert _months(org) == [] and _months(other_org) == []
+    # Every month from the first data to the current one has been computed, the current one included.
+    current = org.today().replace(day=1)
+    assert current in set(ComputedPeriod.objects.for_org(org).values_list("period_start", flat=True))
 
 
 def test_recompute_task_clears_processed_marks_and_keeps_marks_made_during_the_run(org, monkeypatch):
     march, april = datetime.date(2026, 3, 1), datetime.date(2026, 4, 1)
     periods_mark_dirty(org=org, days=[march, april])
-    real = services.periods_recompute
+    real = services.snapshots_recompute
 
-    def recompute_while_a_write_lands(*, org, periods, seen_marks=None):
-        if march in periods:
+    def recompute_while_a_write_lands(*, org, months, teams=None):
+        if Month(2026, 3) in months:
             periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 20)])
-        real(org=org, periods=periods, seen_marks=seen_marks)
+        return real(org=org, months=months, teams=teams)
 
-    monkeypatch.setattr(services, "periods_recompute", recompute_while_a_write_lands)
+    monkeypatch.setattr(services, "snapshots_recompute", recompute_while_a_write_lands)
     cache.set(debounce_key(org.pk), 1)
 
     recompute_org_task.apply(args=(org.pk,))
@@ -169,7 +180,7 @@ def test_a_failing_eager_recomputation_does_not_fail_the_write(
     def broken(**kwargs):
         raise RuntimeError("engine bug")
 
-    monkeypatch.setattr(services, "periods_recompute", broken)
+    monkeypatch.setattr(services, "snapshots_recompute", broken)
     with django_capture_on_commit_callbacks(execute=True):
         periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
     assert _months(org) == [datetime.date(2026, 3, 1)]

@@ -1,0 +1,18 @@
+"""Sending Celery tasks by name, so that services never import task modules (dependencies point
+one way: tasks → services). With the embedded default the task runs eagerly, here."""
+
+from celery import current_app
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
+
+
+class BrokerUnavailable(Exception):
+    """The broker could not be reached: the caller leaves the work to the nightly catch-up."""
+
+
+def enqueue(task_name: str, *args, countdown: float | None = None):
+    task = current_app.tasks[task_name]
+    try:
+        return task.apply_async(args, countdown=countdown)
+    except (KombuOperationalError, RedisError, OSError) as exc:
+        raise BrokerUnavailable(str(exc)) from exc

@@ -1,0 +1,356 @@
+"""The rate and KPI engine: counts per team and month, from the raw field and survey data.
+
+``team_months_compute`` returns the additive sums of SPEC §4 for a set of months and teams, ready to
+store as snapshots (``kpis.services.snapshots_recompute`` does). The database counts, set-based for
+all teams at once; kpis.formulas does the arithmetic at read time.
+
+The transformation rate needs, at the end of every month, the latest level of every (member,
+behavior): on PostgreSQL one query gives each rating its validity interval (``LEAD`` over the
+member's ratings of that behavior code) and spreads it over the month ends it covers
+(``width_bucket`` + ``generate_series``), then counts per team, month and dimension. Other
+databases (the embedded SQLite default) take a slower path in Python that gives the same figures.
+
+Ratings carry across model versions by behavior code: a month uses the behaviors of the version
+active at its end, and a rating of code ``salue-30s`` made with an earlier version counts for the
+behavior of that code.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from cxtracker.months import Month
+from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
+from deployment.models import Animation, Observation, Rating
+from experience.models import Behavior, ExperienceModel
+
+from . import formulas
+from .models import SurveyResponse
+
+KPI_KEYS = ("journey", "segment", "channel", "trigger")
+
+
+@dataclass
+class TeamMonth:
+    active_members: int = 0
+    coached_members: int = 0
+    animations: int = 0
+    cadence_weight: float = 0.0
+    pairs: int = 0
+    score_points: int = 0
+    assessed: int = 0
+    known: int = 0
+    mastered: int = 0
+
+
+@dataclass
+class DimensionMonth:
+    name: str
+    position: int
+    pairs: int = 0
+    score_points: int = 0
+    assessed: int = 0
+    known: int = 0
+    mastered: int = 0
+
+
+@dataclass
+class Computed:
+    """What one computation produced, keyed by (team id, month start)."""
+
+    teams: dict = field(default_factory=dict)  # (team, start) → TeamMonth
+    dimensions: dict = field(default_factory=dict)  # (team, start, dimension code) → DimensionMonth
+    kpis: list = field(default_factory=list)  # dicts: team_id, period_start, journey…, sums
+
+
+@dataclass(frozen=True)
+class MonthModel:
+    month: Month
+    end: datetime.datetime
+    model_id: int | None
+    behaviors: dict  # behavior code → (dimension code, dimension name, dimension position)
+
+
+def month_models(*, org: Organization, months: list[Month]) -> list[MonthModel]:
+    """Each month with the model version active at its end and that version's behaviors."""
+    tz = org.tzinfo
+    ends = [m.bounds(tz)[1] for m in months]
+    models = _models_active_at(org=org, moments=ends)
+    model_ids = {m.pk for m in models.values() if m is not None}
+    behaviors: dict[int, dict] = defaultdict(dict)
+    rows = (
+        Behavior.objects.for_org(org)
+        .filter(model_id__in=model_ids)
+        .values_list("model_id", "code", "dimension__code", "dimension__name", "dimension__position")
+    )
+    for model_id, code, dim_code, dim_name, dim_position in rows:
+        behaviors[model_id][code] = (dim_code, dim_name, dim_position)
+    result = []
+    for month, end in zip(months, ends, strict=True):
+        model = models.get(end)
+        result.append(MonthModel(month, end, model.pk if model else None, behaviors.get(model.pk, {}) if model else {}))
+    return result
+
+
+def _models_active_at(*, org, moments):
+    try:
+        from experience.selectors import models_active_at
+    except ImportError:  # the activation history is not there yet: the active version everywhere
+        active = ExperienceModel.objects.for_org(org).filter(is_active=True).first()
+        return dict.fromkeys(moments, active)
+    return models_active_at(org=org, moments=moments)
+
+
+def team_months_compute(*, org: Organization, months: list[Month], team_ids: list[int] | None = None) -> Computed:
+    """The snapshot sums of ``months`` for the organization's teams (or those of ``team_ids``)."""
+    months = sorted(set(months))
+    out = Computed()
+    if not months:
+        return out
+    tz = org.tzinfo
+    teams = OrgUnit.objects.for_org(org).filter(kind=UnitKind.TEAM)
+    if team_ids is not None:
+        teams = teams.filter(pk__in=team_ids)
+    team_list = list(teams.values_list("pk", flat=True))
+    if not team_list:
+        return out
+    wanted = {m.first_day for m in months}
+    start, end = months[0].bounds(tz)[0], months[-1].bounds(tz)[1]
+    mms = month_models(org=org, months=months)
+
+    # Active members of each team and month: one query, counted here.
+    members = Member.objects.for_org(org).filter(team_id__in=team_list, active_from__lt=months[-1].end_day)
+    members = members.filter(Q(active_to__isnull=True) | Q(active_to__gte=months[0].first_day))
+    member_rows = list(members.values_list("pk", "team_id", "active_from", "active_to"))
+    active: dict[datetime.date, dict[int, int]] = {m.first_day: {} for m in months}  # start → member → team
+    for pk, team_id, active_from, active_to in member_rows:
+        for m in months:
+            if active_from <= m.last_day and (active_to is None or active_to >= m.first_day):
+                active[m.first_day][pk] = team_id
+
+    for team_id in team_list:
+        for m in months:
+            out.teams[(team_id, m.first_day)] = TeamMonth()
+    for start_day, by_member in active.items():
+        for team_id in by_member.values():
+            out.teams[(team_id, start_day)].active_members += 1
+
+    # Coached members: distinct (member, month) of the observations, kept when the member is active.
+    coached = (
+        Observation.objects.for_org(org)
+        .filter(member_id__in=[pk for pk, *_ in member_rows], observed_at__gte=start, observed_at__lt=end)
+        .annotate(month=TruncMonth("observed_at", tzinfo=tz))
+        .values_list("member_id", "month")
+        .order_by()
+        .distinct()
+    )
+    for member_id, month in coached:
+        day = _month_day(month, tz)
+        team_id = active.get(day, {}).get(member_id)
+        if team_id is not None:
+            out.teams[(team_id, day)].coached_members += 1
+
+    animations = (
+        Animation.objects.for_org(org)
+        .filter(team_id__in=team_list, held_at__gte=start, held_at__lt=end)
+        .annotate(month=TruncMonth("held_at", tzinfo=tz))
+        .values("team_id", "month")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "month", "n")
+    )
+    for team_id, month, n in animations:
+        day = _month_day(month, tz)
+        if day in wanted:
+            out.teams[(team_id, day)].animations += n
+    expected = org.expected_animations_per_month
+    for tm in out.teams.values():
+        tm.cadence_weight = tm.active_members * formulas.cadence(tm.animations, expected)
+
+    # Mastery: pairs of active members × the month's behaviors, then the rated ones.
+    for mm in mms:
+        day = mm.month.first_day
+        per_dimension: dict[str, int] = defaultdict(int)
+        meta: dict[str, tuple[str, int]] = {}
+        for dim_code, dim_name, dim_position in mm.behaviors.values():
+            per_dimension[dim_code] += 1
+            meta[dim_code] = (dim_name, dim_position)
+        for team_id in team_list:
+            n_active = out.teams[(team_id, day)].active_members
+            out.teams[(team_id, day)].pairs = n_active * len(mm.behaviors)
+            for dim_code, n_behaviors in per_dimension.items():
+                name, position = meta[dim_code]
+                out.dimensions[(team_id, day, dim_code)] = DimensionMonth(name, position, pairs=n_active * n_behaviors)
+    rated = _rated_pg(org, mms, team_ids) if connection.vendor == "postgresql" else _rated_python(org, mms, active)
+    for team_id, day, dim_code, assessed, points, known, mastered in rated:
+        dm = out.dimensions.get((team_id, day, dim_code))
+        tm = out.teams.get((team_id, day))
+        if dm is None or tm is None:
+            continue
+        for target in (dm, tm):
+            target.assessed += assessed
+            target.score_points += points
+            target.known += known
+            target.mastered += mastered
+
+    out.kpis = _kpi_rows(org, team_list, team_ids, start, end, wanted)
+    return out
+
+
+def _month_day(value, tz) -> datetime.date:
+    """A TruncMonth result (aware datetime, or date on some backends) as the month's first day."""
+    if isinstance(value, datetime.datetime):
+        value = value.astimezone(tz).date() if value.tzinfo else value.date()
+    return value.replace(day=1)
+
+
+_RATED_SQL = """
+WITH ends AS (
+    SELECT array_agg(e ORDER BY e) AS arr, count(*) AS n FROM unnest(%(ends)s::timestamptz[]) AS e
+),
+months AS (
+    SELECT i::int AS i, s AS period_start, mdl AS model_id
+    FROM unnest(%(starts)s::date[], %(models)s::bigint[]) WITH ORDINALITY AS t(s, mdl, i)
+),
+mb AS (
+    SELECT m.i, m.period_start, b.code, d.code AS dim_code
+    FROM months m
+    JOIN experience_behavior b ON b.model_id = m.model_id
+    JOIN experience_dimension d ON d.id = b.dimension_id
+),
+r AS (
+    SELECT r.member_id, b.code, r.level, r.observed_at,
+           LEAD(r.observed_at) OVER (PARTITION BY r.member_id, b.code ORDER BY r.observed_at, r.id) AS next_at
+    FROM deployment_rating r
+    JOIN experience_behavior b ON b.id = r.behavior_id
+    WHERE r.organization_id = %(org)s AND r.observed_at < %(max_end)s {member_filter}
+),
+spread AS (
+    SELECT r.member_id, r.code, r.level, gs.i
+    FROM r, ends,
+         generate_series(
+             width_bucket(r.observed_at, ends.arr) + 1,
+             CASE WHEN r.next_at IS NULL THEN ends.n::int ELSE width_bucket(r.next_at, ends.arr) END
+         ) AS gs(i)
+)
+SELECT mem.team_id, mb.period_start, mb.dim_code,
+       count(*) AS assessed,
+       sum(s.level - 1) AS points,
+       count(*) FILTER (WHERE s.level >= 2) AS known,
+       count(*) FILTER (WHERE s.level = 4) AS mastered
+FROM spread s
+JOIN mb ON mb.i = s.i AND mb.code = s.code
+JOIN tenancy_member mem ON mem.id = s.member_id
+WHERE mem.active_from < (mb.period_start + interval '1 month')::date
+  AND (mem.active_to IS NULL OR mem.active_to >= mb.period_start) {team_filter}
+GROUP BY mem.team_id, mb.period_start, mb.dim_code
+"""
+
+
+def _rated_pg(org, mms: list[MonthModel], team_ids):
+    """(team, month start, dimension code, assessed, Σ(level − 1), known, mastered) of the rated
+    pairs of active members at each month end, in one query."""
+    mms = [mm for mm in mms if mm.model_id is not None]
+    if not mms:
+        return []
+    params = {
+        "org": org.pk,
+        "ends": [mm.end for mm in mms],
+        "starts": [mm.month.first_day for mm in mms],
+        "models": [mm.model_id for mm in mms],
+        "max_end": mms[-1].end,
+    }
+    member_filter = team_filter = ""
+    if team_ids is not None:
+        params["teams"] = list(team_ids)
+        member_filter = (
+            "AND r.member_id IN (SELECT id FROM tenancy_member WHERE organization_id = %(org)s"
+            " AND team_id = ANY(%(teams)s))"
+        )
+        team_filter = "AND mem.team_id = ANY(%(teams)s)"
+    sql = _RATED_SQL.format(member_filter=member_filter, team_filter=team_filter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _rated_python(org, mms: list[MonthModel], active):
+    """The same counts as ``_rated_pg``, in Python (SQLite): every rating of the active members,
+    in (observed_at, id) order, replayed month end by month end."""
+    member_ids = {pk for by_member in active.values() for pk in by_member}
+    if not member_ids or not any(mm.model_id for mm in mms):
+        return []
+    ratings = (
+        Rating.objects.for_org(org)
+        .filter(member_id__in=member_ids, observed_at__lt=mms[-1].end)
+        .order_by("observed_at", "id")
+        .values_list("member_id", "behavior__code", "level", "observed_at")
+    )
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    latest: dict[tuple[int, str], int] = {}
+    ratings = iter(ratings)
+    pending = next(ratings, None)
+    for mm in mms:
+        while pending is not None and pending[3] < mm.end:
+            member_id, code, level, _at = pending
+            latest[(member_id, code)] = level
+            pending = next(ratings, None)
+        day = mm.month.first_day
+        by_member = active.get(day, {})
+        for (member_id, code), level in latest.items():
+            team_id = by_member.get(member_id)
+            behavior = mm.behaviors.get(code)
+            if team_id is None or behavior is None:
+                continue
+            c = counts[(team_id, day, behavior[0])]
+            c[0] += 1
+            c[1] += level - 1
+            c[2] += level >= 2
+            c[3] += level == 4
+    return [(t, d, dim, *c) for (t, d, dim), c in counts.items()]
+
+
+def _kpi_rows(org, team_list, team_ids, start, end, wanted) -> list[dict]:
+    """Survey counts per team and month: of all responses, then per value of each breakdown
+    (journey, segment, channel, trigger). One grouped query each."""
+    tz = org.tzinfo
+    responses = SurveyResponse.objects.for_org(org).filter(responded_at__gte=start, responded_at__lt=end)
+    if team_ids is not None:
+        responses = responses.filter(unit_id__in=team_list)
+    responses = responses.annotate(month=TruncMonth("responded_at", tzinfo=tz))
+    result = []
+    for breakdown in ("", *KPI_KEYS):
+        keys = ("unit_id", "month", breakdown) if breakdown else ("unit_id", "month")
+        for row in responses.values(*keys).annotate(**kpi_aggregates()).order_by():
+            day = _month_day(row.pop("month"), tz)
+            if day not in wanted:
+                continue
+            entry = {k: row[k] or 0 for k in formulas.KPI_SUMS}
+            entry.update(
+                team_id=row["unit_id"],
+                period_start=day,
+                breakdown=breakdown,
+                value=row[breakdown] if breakdown else "",
+            )
+            result.append(entry)
+    return result
+
+
+def kpi_aggregates() -> dict:
+    """The survey sums of kpis.formulas.KPI_SUMS as ORM aggregates over SurveyResponse rows."""
+    return {
+        "promoters": Count("id", filter=Q(nps__gte=9)),
+        "detractors": Count("id", filter=Q(nps__lte=6)),
+        "nps_n": Count("nps"),
+        "csat_n": Count("csat"),
+        "csat_top2": Count("id", filter=Q(csat__gte=4)),
+        "csat_sum": Sum("csat"),
+        "csat_sq_sum": Sum(F("csat") * F("csat")),
+        "ces_n": Count("ces"),
+        "ces_sum": Sum("ces"),
+        "ces_sq_sum": Sum(F("ces") * F("ces")),
+        "ces_easy": Count("id", filter=Q(ces__gte=5)),
+    }
