@@ -1,4 +1,4 @@
-"""/api/v1/: every endpoint is an OrgApiView (cxtracker.api_common), which resolves the
+"""/api/v1/: every endpoint is an OrgApiView (cxtracker.api.views), which resolves the
 organization before the handler runs; tests/test_api_tenancy.py walks these routes as an outsider."""
 
 from django.urls import path

@@ -188,9 +188,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # Every endpoint is an OrgApiView (cxtracker/api_common.py), which sets its parser (with a
+    # Every endpoint is an OrgApiView (cxtracker/api/views.py), which sets its parser (with a
     # body size limit), throttle and pagination; bad input of any kind answers JSON 4xx.
-    "EXCEPTION_HANDLER": "cxtracker.api_common.api_exception_handler",
+    "EXCEPTION_HANDLER": "cxtracker.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 
-from cxtracker.api_common import (
+from cxtracker.api import (
     OrgApiView,
     bulk_apply,
     bulk_examples,

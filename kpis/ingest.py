@@ -21,7 +21,7 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxtracker.api_common import MIN_YEAR, BulkResult, parse_moment
+from cxtracker.api import MIN_YEAR, BulkResult, parse_moment
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 
 from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger

@@ -11,7 +11,7 @@ import json
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cxtracker.api_common import OrgApiView
+from cxtracker.api import OrgApiView
 from tests.api.conftest import make_api_key
 from tests.factories import make_unit
 from tests.world import build_world

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 
-from cxtracker.api_common import (
+from cxtracker.api import (
     FROM_PARAM,
     MAX_YEAR,
     MIN_YEAR,
