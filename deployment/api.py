@@ -3,24 +3,10 @@
 The deployment services validate and write (idempotent by ``external_id``); this module turns
 codes and e-mails into the organization's rows, within the caller's scope: a manager's session
 reaches the members and teams of their units only, and is itself the observer.
-
-A bulk write is set-based (up to 1,000 items a request, SPEC §7's year is 240,000 observations):
-each item is read in plain Python when it is well-formed (DRF's serializer, which takes about a
-millisecond an item, reads the others and words their errors), the codes and e-mails of the whole
-list are resolved with one query each, and the services write the batch in a few statements.
 """
 
-import datetime
-import re
-from collections.abc import Iterable
-from functools import lru_cache
-
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db.models import Prefetch
-from django.db.models.functions import Upper
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -34,10 +20,9 @@ from cxtracker.api import (
     OrgApiView,
     StrictCharField,
     StrictSerializer,
-    BulkResult,
+    bulk_apply,
     bulk_examples,
     errors_of,
-    parse_moment,
     write_items,
     write_response,
     write_schema,
@@ -46,7 +31,7 @@ from cxtracker.tenancy.access import FIELD_WRITE_ROLES
 from cxtracker.tenancy.models import UnitKind
 
 from .models import Animation, AnimationKind, Observation, ObservationKind, Rating
-from .services import Written, animations_create_or_get, observations_create_or_get
+from .services import animation_create_or_get, observation_create_or_get
 
 # --- shared ----------------------------------------------------------------------------------
 
@@ -55,57 +40,24 @@ class _FieldApiView(OrgApiView):
     write_roles = FIELD_WRITE_ROLES
     lookup_field = lookup_url_kwarg = "external_id"
 
-    def people(self, emails: Iterable) -> dict:
-        """The users of the organization behind ``emails`` (case-insensitive), by e-mail as
-        given: one query for a whole batch. Through a session there is nobody to look up."""
-        emails = {e for e in emails if isinstance(e, str) and e}
-        if self.membership is not None or not emails:
-            return {}
-        users = get_user_model().objects.filter(memberships__organization=self.org).order_by("pk")
-        found = {}
-        # ASCII e-mails (nearly all) in one query; UPPER on both sides is what iexact compares.
-        plain = {e.upper(): e for e in emails if e.isascii()}
-        for user in users.annotate(email_upper=Upper("email")).filter(email_upper__in=plain):
-            found.setdefault(user.email_upper, user)
-        people = {email: found.get(upper) for upper, email in plain.items()}
-        for email in emails - set(plain.values()):
-            people[email] = users.filter(email__iexact=email).first()
-        return people
-
-    def person(self, email, field: str, errors: dict, people: dict):
+    def person(self, email, field: str, errors: dict):
         """The user behind ``email``: through a session the caller, through a key a user of the
-        organization (``people``, from ``self.people``) or nobody."""
+        organization (or nobody)."""
         if self.membership is not None:
             if email not in (None, "") and email.lower() != self.request.user.email.lower():
                 errors[field] = [_("Through a session, this is you: leave it out or give your own e-mail.")]
             return self.request.user
         if not email:
             return None
-        user = people.get(email)
+        user = (
+            get_user_model()
+            .objects.filter(email__iexact=email, memberships__organization=self.org)
+            .order_by("pk")
+            .first()
+        )
         if user is None:
             errors[field] = [_("No user of the organization has this e-mail.")]
         return user
-
-    def report(self, result: BulkResult, indexes: list[int], written: list[Written], model, scope) -> None:
-        """The status of each item the service wrote. A duplicate whose stored row is out of the
-        caller's scope (``scope``: the members or units they reach) is rejected, its row unshown."""
-        owners = {w.owner_id for w in written if w.errors is None and not w.created}
-        if self.membership is not None and owners:
-            owners = set(scope.filter(pk__in=owners).values_list("pk", flat=True))
-        for index, outcome in zip(indexes, written, strict=True):
-            if outcome.errors:
-                result.reject(index, outcome.errors)
-            elif outcome.created:
-                result.set(index, "created")
-            elif outcome.owner_id in owners:
-                result.set(index, "duplicate")
-            else:
-                result.reject(index, _external_id_taken(model))
-
-
-def _by_code(queryset, codes: Iterable[str]) -> dict:
-    codes = set(codes)
-    return {row.code: row for row in queryset.filter(code__in=codes)} if codes else {}
 
 
 def _external_id_taken(model) -> dict:
@@ -123,97 +75,6 @@ def _validated(serializer_class, data: dict) -> tuple[dict, dict]:
     if serializer.is_valid():
         return serializer.validated_data, {}
     return {}, errors_of(serializers.ValidationError(serializer.errors))
-
-
-def _not_an_object() -> dict:
-    return {"non_field_errors": [_("Expected an object.")]}
-
-
-# The fast reading of a well-formed item: exactly what the write serializer returns for it, or None
-# to let the serializer decide. A string is read as StrictCharField reads it (stripped); NUL and
-# lone surrogates, which its validators refuse, go to the serializer.
-_UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _text(value) -> str | None:
-    if type(value) is not str or _UNSAFE_TEXT.search(value):
-        return None
-    return value.strip()
-
-
-@lru_cache(maxsize=1024)
-def _is_email(value: str) -> bool:
-    try:
-        validate_email(value)
-    except DjangoValidationError:
-        return False
-    return True
-
-
-def _read_email(item: dict, field: str, values: dict) -> bool:
-    """An optional, nullable, blank-able EmailField."""
-    if field not in item:
-        return True
-    value = item[field]
-    if value is None:
-        values[field] = None
-        return True
-    text = _text(value)
-    if text is None or (text and not _is_email(text)):
-        return False
-    values[field] = text
-    return True
-
-
-def _read_texts(item: dict, values: dict, fields: dict[str, int | None]) -> bool:
-    """Optional blank-able strings defaulting to "" (``fields``: name -> max length)."""
-    for field, max_length in fields.items():
-        text = _text(item.get(field, ""))
-        if text is None or (max_length is not None and len(text) > max_length):
-            return False
-        values[field] = text
-    return True
-
-
-def _read_external_id(item: dict, values: dict) -> bool:
-    value = item.get("external_id")
-    if value is None:
-        values["external_id"] = None
-        return True
-    text = _text(value)
-    if text is None or len(text) > 128:
-        return False
-    values["external_id"] = text
-    return True
-
-
-def _read_moment(item: dict, field: str, values: dict, now) -> bool:
-    try:
-        values[field] = parse_moment(item.get(field), now)
-    except DjangoValidationError:
-        return False
-    return True
-
-
-def _read_codes(item: dict, field: str, values: dict) -> bool:
-    """An optional list of non-blank strings defaulting to []."""
-    value = item.get(field, [])
-    if type(value) is not list:
-        return False
-    codes = [_text(v) for v in value]
-    if not all(codes):
-        return False
-    values[field] = codes
-    return True
-
-
-def _checked(item: dict, read, serializer_class, now) -> tuple[dict, dict]:
-    """``(values, errors)`` of an item: read fast when it is well-formed, else by the serializer."""
-    values = read(item, now)
-    if values is not None:
-        return values, {}
-    return _validated(serializer_class, item)
 
 
 # --- observations ----------------------------------------------------------------------------
