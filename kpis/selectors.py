@@ -93,7 +93,7 @@ def _rounded(figures: dict) -> dict:
 
 def _sum_into(acc: dict, row: dict, keys) -> None:
     for k in keys:
-        acc[k] = acc.get(k, 0) + (row[k] or 0)
+        acc[k] = acc.get(k, 0) + (row.get(k) or 0)
 
 
 def _period_months(periods) -> tuple[list[Month], dict]:
