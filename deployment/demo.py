@@ -12,13 +12,14 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from cxtracker.months import Month
 from cxtracker.tenancy.models import Member, Membership, Organization, OrgUnit, Role, UnitKind
 from experience.models import Behavior, Dimension, ExperienceModel
 from experience.selectors import active_model
 from kpis.recompute import periods_mark_dirty
 
 from .models import Animation, AnimationKind, Observation, ObservationKind, Rating
-from .selectors import month_bounds, month_current, month_previous
+from .selectors import month_current
 
 # profile: observations per member per month, animations per team per month, progress per
 # observation (in levels), month (0-11) from which the team really starts
@@ -89,7 +90,7 @@ def seed(org: Organization, model: ExperienceModel | None = None) -> None:
         skill = {m.pk: {b.pk: rng.uniform(1.0, 2.4) for b in behaviors} for m in members}
         for index, month in enumerate(months):
             factor = 1.0 if index >= start_month else 0.25
-            start, end = month_bounds(org=org, month=month)
+            start, end = month.bounds(org.tzinfo)
             end = min(end, now)
             for member in members:
                 for _ in range(_poisson(rng, obs_rate * factor)):
@@ -158,7 +159,7 @@ def seed(org: Organization, model: ExperienceModel | None = None) -> None:
             ),
             batch_size=5000,
         )
-        periods_mark_dirty(org=org, days=months)
+        periods_mark_dirty(org=org, days=[month.first_day for month in months])
 
 
 def _observation(rng, org, model, member, observer, when, now) -> Observation:
@@ -193,10 +194,10 @@ def _observers_by_team(org, teams) -> dict[int, object]:
     return {team_id: user for team_id, (_depth, user) in best.items()}
 
 
-def _last_twelve_months(org) -> list[datetime.date]:
+def _last_twelve_months(org) -> list[Month]:
     months = [month_current(org=org)]
     while len(months) < 12:
-        months.append(month_previous(months[-1]))
+        months.append(months[-1].previous())
     return months[::-1]
 
 

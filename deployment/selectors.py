@@ -1,4 +1,4 @@
-"""Reads of the field data: month bounds, team month summaries, latest levels.
+"""Reads of the field data: team month summaries, latest levels.
 
 Everything is aggregated in the database, one query per figure for a whole list of teams or
 members, never one per member (SPEC §7: 10,000 members, 6 million ratings a year).
@@ -10,49 +10,22 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
 
+from cxtracker.months import Month
 from cxtracker.tenancy.models import Member, Organization, OrgUnit
+from kpis import formulas
 
-from . import formulas
 from .models import Animation, Observation, Rating
 
 # ---------------------------------------------------------------------------------------------
 # Months, in the organization's timezone (SPEC §4: periods are calendar months of the org).
 
 
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
+# Parsing, stepping and bounds are cxtracker.months.Month's (``month.bounds(org.tzinfo)``).
 
 
-def month_next(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def month_previous(month: datetime.date) -> datetime.date:
-    return (month.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
-def month_last_day(month: datetime.date) -> datetime.date:
-    return month_next(month) - datetime.timedelta(days=1)
-
-
-def month_current(*, org: Organization) -> datetime.date:
-    return month_start(org.today())
-
-
-def month_parse(value: str | None) -> datetime.date | None:
-    """``YYYY-MM`` → the month's first day, or None when the value is not a month."""
-    try:
-        return datetime.datetime.strptime(value or "", "%Y-%m").date()
-    except ValueError:
-        return None
-
-
-def month_bounds(*, org: Organization, month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """[start, end) of the month as aware datetimes at midnight in the organization's timezone."""
-    tz = org.tzinfo
-    start = datetime.datetime.combine(month_start(month), datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(month_next(month), datetime.time.min, tzinfo=tz)
-    return start, end
+def month_current(*, org: Organization) -> Month:
+    """The organization's current month (its today, in its timezone)."""
+    return Month.of(org.today())
 
 
 def day_bounds(*, org: Organization, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -76,15 +49,15 @@ class TeamMonth:
     deployment_rate: float | None
 
 
-def team_month_summary(*, org: Organization, teams, month: datetime.date) -> dict[int, TeamMonth]:
+def team_month_summary(*, org: Organization, teams, month: Month) -> dict[int, TeamMonth]:
     """Coverage, cadence and deployment rate of each team in ``month``, keyed by team id.
 
     Three queries whatever the number of teams: active members, coached members, animations.
     """
     teams = list(teams)
     team_ids = [t.pk for t in teams]
-    first, last = month_start(month), month_last_day(month)
-    start, end = month_bounds(org=org, month=month)
+    first, last = month.first_day, month.last_day
+    start, end = month.bounds(org.tzinfo)
     active = Member.objects.for_org(org).filter(team_id__in=team_ids).active_between(first, last)
     active_counts = dict(active.values("team_id").annotate(n=Count("id")).values_list("team_id", "n"))
     coached_counts = dict(
@@ -130,10 +103,10 @@ class MemberMonth:
     observations_in_month: int
 
 
-def member_month_activity(*, org: Organization, members, month: datetime.date) -> dict[int, MemberMonth]:
+def member_month_activity(*, org: Organization, members, month: Month) -> dict[int, MemberMonth]:
     """Per member id: the last observation ever (up to the end of the month) and the number of
     observations and coachings in the month. One query."""
-    start, end = month_bounds(org=org, month=month)
+    start, end = month.bounds(org.tzinfo)
     rows = (
         Observation.objects.for_org(org)
         .filter(member__in=members, observed_at__lt=end)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from cxtracker.months import Month
 from cxtracker.tenancy.access import (
     FIELD_WRITE_ROLES,
     access_animation,
@@ -57,20 +58,20 @@ def _page(request, items, per_page):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def _month(request, org) -> datetime.date:
+def _month(request, org) -> Month:
     """The month asked for (``?month=YYYY-MM``), the current one by default; never the future."""
     current = selectors.month_current(org=org)
-    asked = selectors.month_parse(request.GET.get("month"))
+    asked = Month.parse_or_none(request.GET.get("month"))
     return min(asked, current) if asked else current
 
 
 def _month_context(org, month) -> dict:
     current = selectors.month_current(org=org)
     return {
-        "month": month,
-        "month_value": month.strftime("%Y-%m"),
-        "previous_month": selectors.month_previous(month).strftime("%Y-%m"),
-        "next_month": selectors.month_next(month).strftime("%Y-%m") if month < current else None,
+        "month": month.first_day,  # a date, for the templates' |date
+        "month_value": str(month),
+        "previous_month": str(month.previous()),
+        "next_month": str(month.next()) if month < current else None,
         "is_current_month": month == current,
     }
 
@@ -111,7 +112,7 @@ def _put_errors(form, error: ValidationError) -> None:
 
 
 def _month_end_or_now(org, month) -> datetime.datetime:
-    return min(timezone.now(), selectors.month_bounds(org=org, month=month)[1])
+    return min(timezone.now(), month.bounds(org.tzinfo)[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def _team_blocks(membership, org, teams, month) -> list[dict]:
     """Each team with its month summary and its active members, not yet coached first."""
     teams = list(teams)
     summary = selectors.team_month_summary(org=org, teams=teams, month=month)
-    first, last = selectors.month_start(month), selectors.month_last_day(month)
+    first, last = month.first_day, month.last_day
     members = list(
         scoped_members(membership)
         .filter(team__in=teams)

@@ -21,7 +21,8 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxtracker.api import MIN_YEAR, BulkResult, parse_moment
+from cxtracker.api import BulkResult, parse_moment
+from cxtracker.months import Month
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 
 from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger
@@ -49,7 +50,6 @@ METRIC_VALUE_FIELDS = frozenset({"metric", "unit", "period", "value"})
 TRIGGERS = tuple(SurveyTrigger.values)
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7), "csat": (1, 5)}
 ASPECT_RANGE = (1, 5)
-_PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -341,11 +341,11 @@ def _period(item: _Item, today: datetime.date) -> datetime.date | None:
     if value is None:
         item.error("period", _("This field is required."))
         return None
-    match = _PERIOD_RE.match(value.strip()) if isinstance(value, str) else None
-    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < MIN_YEAR:
+    month = Month.parse_or_none(value.strip()) if isinstance(value, str) else None
+    if month is None:
         item.error("period", _("Must be a month written YYYY-MM."))
         return None
-    start = datetime.date(int(match[1]), int(match[2]), 1)
+    start = month.first_day
     if start > today:
         item.error("period", _("This month is in the future."))
         return None

@@ -7,12 +7,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cxtracker.months import Month
 from deployment.models import Observation, Rating
-from deployment.selectors import latest_levels, member_month_activity, month_bounds, team_month_summary
+from deployment.selectors import latest_levels, member_month_activity, team_month_summary
 from tests.factories import make_member
 
 PARIS = datetime.timezone(datetime.timedelta(hours=1))
-MARCH = datetime.date(2026, 3, 1)
+MARCH = Month(2026, 3)
 
 
 def _observe(org, member, when, model, levels: dict, observer=None):
@@ -32,7 +33,7 @@ def _animate(org, team, when, n=1):
 
 
 def test_month_bounds_are_midnights_in_the_org_timezone(org):
-    start, end = month_bounds(org=org, month=MARCH)
+    start, end = MARCH.bounds(org.tzinfo)
     assert start.isoformat() == "2026-03-01T00:00:00+01:00"
     assert end.astimezone(datetime.UTC).isoformat() == "2026-03-31T22:00:00+00:00"  # CEST from the 29th
 
