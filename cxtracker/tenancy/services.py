@@ -9,12 +9,14 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
+from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from kpis import services as kpis_services
+from kpis.recompute import periods_mark_all, periods_mark_dirty
 
 from . import imports
-from .models import KIND_RANK, Member, Membership, Organization, OrgUnit, Role
+from .models import KIND_RANK, Member, Membership, Organization, OrgUnit, Role, UnitKind
 
 
 class UnitNotEmpty(Exception):
@@ -79,10 +81,23 @@ def organization_create(
     return org
 
 
+# Settings every figure depends on: the deployment rate's weight and expected cadence, the
+# low-sample threshold, and the timezone that decides which month a moment falls in.
+FIGURE_SETTINGS = ("rate_weight", "expected_animations_per_month", "min_sample_size", "timezone")
+
+
 def organization_update(*, org: Organization, **fields) -> Organization:
-    for name, value in fields.items():
-        setattr(org, name, value)
-    org.save(update_fields=list(fields))
+    """Change the given fields; a change of a setting of FIGURE_SETTINGS marks every month of
+    the organization for recomputation."""
+    with transaction.atomic():
+        # Compare with the stored row: a bound ModelForm has already copied its values onto ``org``.
+        watched = [name for name in fields if name in FIGURE_SETTINGS]
+        stored = Organization.objects.select_for_update().filter(pk=org.pk).values(*watched).get() if watched else {}
+        for name, value in fields.items():
+            setattr(org, name, value)
+        org.save(update_fields=list(fields))
+        if any(stored[name] != getattr(org, name) for name in watched):
+            periods_mark_all(org=org)
     return org
 
 
@@ -95,11 +110,20 @@ def unit_create(*, org: Organization, code: str, name: str, kind: str, parent: O
 
 
 def unit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
-    """Rename, recode, change kind or move; OrgUnit.save() re-paths the subtree on a move."""
+    """Rename, recode, change kind or move; OrgUnit.save() re-paths the subtree on a move.
+
+    A move needs no recomputation: snapshots are per team and month, and a business unit or a
+    region sums its subtree's snapshots when it is read, so the team's history moves with it.
+    A unit that starts or stops being a team does change which snapshots exist: every month is
+    marked then (rare, and only possible once its members are gone).
+    """
     with transaction.atomic():
+        old_kind = OrgUnit.objects.filter(pk=unit.pk).values_list("kind", flat=True).get()
         for name, value in fields.items():
             setattr(unit, name, value)
         unit.save()
+        if UnitKind.TEAM in {old_kind, unit.kind} and old_kind != unit.kind:
+            periods_mark_all(org=unit.organization)
     return unit
 
 
@@ -128,6 +152,57 @@ def unit_delete(*, unit: OrgUnit) -> None:
 # --- members ---------------------------------------------------------------------------------
 
 
+# What of a member the snapshots depend on: their team and their activity range.
+_MEMBER_FIGURE_FIELDS = ("team_id", "active_from", "active_to")
+
+
+def _member_figures(member: Member) -> tuple:
+    return tuple(getattr(member, name) for name in _MEMBER_FIGURE_FIELDS)
+
+
+def _member_change(before: tuple | None, after: tuple | None) -> tuple[datetime.date | None, set[int]]:
+    """The first day whose snapshots a member's change affects, and the teams affected.
+
+    ``before`` / ``after``: (team_id, active_from, active_to), None for a member created or
+    deleted. A team change affects both teams over the whole activity; a date change the
+    months from the earlier of the old and new dates on (the caller cascades to the current
+    month: whether a member counts carries forward, like their ratings). (None, set()) when
+    nothing the snapshots read changed.
+    """
+    if before == after:
+        return None, set()
+    if before is None or after is None:
+        team_id, active_from, _active_to = before or after
+        return active_from, {team_id}
+    (old_team, old_from, old_to), (new_team, new_from, new_to) = before, after
+    if old_team != new_team:
+        return min(old_from, new_from), {old_team, new_team}
+    days = []
+    if old_from != new_from:
+        days.append(min(old_from, new_from))
+    if old_to != new_to:
+        days.append(min(day for day in (old_to, new_to) if day is not None))
+    return min(days), {new_team}
+
+
+def _members_changed(org: Organization, changes: list[tuple[tuple | None, tuple | None]]) -> None:
+    """One mark for a batch of member changes: from the earliest day affected, for every team
+    affected, cascading to the current month."""
+    days, teams = [], set()
+    for before, after in changes:
+        day, changed_teams = _member_change(before, after)
+        if day is not None:
+            days.append(day)
+            teams |= changed_teams
+    if days:
+        periods_mark_dirty(org=org, days=[min(days)], teams=teams, cascade=True)
+
+
+def _check_team(org: Organization, team: OrgUnit) -> None:
+    if team.organization_id != org.pk or team.kind != UnitKind.TEAM:
+        raise ValidationError({"team": _("Choose a team of the organization.")})
+
+
 def member_create(
     *,
     org: Organization,
@@ -137,17 +212,26 @@ def member_create(
     active_from: datetime.date,
     active_to: datetime.date | None = None,
 ) -> Member:
+    _check_team(org, team)
     with transaction.atomic():
-        return Member.objects.create(
+        member = Member.objects.create(
             organization=org, code=code, name=name, team=team, active_from=active_from, active_to=active_to
         )
+        _members_changed(org, [(None, _member_figures(member))])
+    return member
 
 
 def member_update(*, member: Member, **fields) -> Member:
-    for name, value in fields.items():
-        setattr(member, name, value)
+    """Change the given fields; a change of team or of dates marks the months it affects."""
+    if "team" in fields:
+        _check_team(member.organization, fields["team"])
     with transaction.atomic():
+        # Compare with the stored row: a bound ModelForm has already copied its values onto ``member``.
+        before = Member.objects.select_for_update().filter(pk=member.pk).values_list(*_MEMBER_FIGURE_FIELDS).get()
+        for name, value in fields.items():
+            setattr(member, name, value)
         member.save(update_fields=list(fields))
+        _members_changed(member.organization, [(before, _member_figures(member))])
     return member
 
 
@@ -157,6 +241,21 @@ def member_deactivate(*, member: Member, active_to: datetime.date) -> Member:
 
 def member_reactivate(*, member: Member) -> Member:
     return member_update(member=member, active_to=None)
+
+
+def member_delete(*, member: Member) -> None:
+    """Delete the member with their observations and ratings (the database cascades); their
+    team's months are marked from the first day they counted in."""
+    org = member.organization
+    with transaction.atomic():
+        team_id, active_from = (
+            Member.objects.select_for_update().filter(pk=member.pk).values_list("team_id", "active_from").get()
+        )
+        # Dates may have been edited after observations were made: the ratings counted from the first.
+        first_observed = member.observations.aggregate(first=Min("observed_at"))["first"]
+        member.delete()
+        days = [active_from] if first_observed is None else [active_from, first_observed]
+        periods_mark_dirty(org=org, days=days, teams=[team_id], cascade=True)
 
 
 # --- users and memberships -------------------------------------------------------------------
@@ -262,8 +361,11 @@ def import_apply(*, org: Organization, kind: str, payload: list) -> tuple[int, i
 
 
 def _units_write(org, rows) -> tuple[int, int]:
+    """Moves need no recomputation (see ``unit_update``); a unit that starts or stops being a
+    team marks every month, once for the whole file."""
     existing = {u.code: u for u in OrgUnit.objects.for_org(org)}
     created = updated = 0
+    kind_of_team_changed = False
     # Parents always rank above their children, so writing by rank writes each parent first and
     # OrgUnit.save() computes every path from an up-to-date parent.
     for row in sorted(rows, key=lambda r: KIND_RANK[r.values["kind"]]):
@@ -280,16 +382,20 @@ def _units_write(org, rows) -> tuple[int, int]:
             # A move of an ancestor earlier in this loop re-pathed this unit in the database only;
             # save() needs the current path to re-path the unit's own subtree.
             unit.path, unit.depth = OrgUnit.objects.filter(pk=unit.pk).values_list("path", "depth").get()
+            if unit.kind != values["kind"] and UnitKind.TEAM in {unit.kind, values["kind"]}:
+                kind_of_team_changed = True
         unit.name, unit.kind, unit.parent = values["name"], values["kind"], parent
         unit.save()
         existing[unit.code] = unit
+    if kind_of_team_changed:
+        periods_mark_all(org=org)
     return created, updated
 
 
 def _members_write(org, rows) -> tuple[int, int]:
     teams = {u.code: u for u in OrgUnit.objects.for_org(org).filter(code__in={r.values["team"] for r in rows})}
     existing = {m.code: m for m in Member.objects.for_org(org).filter(code__in={r.values["code"] for r in rows})}
-    to_create, to_update = [], []
+    to_create, to_update, changes = [], [], []
     for row in rows:
         values = row.values
         fields = {
@@ -300,11 +406,16 @@ def _members_write(org, rows) -> tuple[int, int]:
         }
         member = existing.get(values["code"])
         if member is None:
-            to_create.append(Member(organization=org, code=values["code"], **fields))
+            member = Member(organization=org, code=values["code"], **fields)
+            to_create.append(member)
+            changes.append((None, _member_figures(member)))
         else:
+            before = _member_figures(member)
             for name, value in fields.items():
                 setattr(member, name, value)
             to_update.append(member)
+            changes.append((before, _member_figures(member)))
     Member.objects.bulk_create(to_create, batch_size=1000)
     Member.objects.bulk_update(to_update, ["name", "team", "active_from", "active_to"], batch_size=1000)
+    _members_changed(org, changes)
     return len(to_create), len(to_update)
