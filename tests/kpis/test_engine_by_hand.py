@@ -327,6 +327,76 @@ ORG_RATES = {
 }
 
 
+# The counts behind a team's deployment figures: coached = distinct active members observed in the
+# month (A1's o6 and o6b are one member, B1's o8 and o9 too), animations held in the Paris month.
+TEAM_COUNTS = {
+    # unit: (coached Jan, Feb, Mar, Apr), (animations Jan, Feb, Mar, Apr)
+    "T-A": ((2, 1, 2, 1), (2, 5, 1, 2)),
+    "T-B": ((1, 2, 0, 1), (0, 4, 3, 0)),
+    "T-C": ((1, 1, 0, 0), (1, 1, 2, 0)),
+}
+
+# Per dimension: accueil holds S and O (2 pairs per active member; O is never rated, so its pairs are
+# level 1, unassessed), conseil holds R (1 pair per member). Same formulas over the dimension's pairs:
+# (transformation_rate, assessed_share, known_share, mastered_share).
+NULL_DIMENSION = (None, None, None, None)
+DIMENSIONS = {
+    # --- January --- (levels in the table above TEAM_RATES)
+    # T-A accueil: S A1 2, A2 3 → points 1 + 2 = 3 over 6 pairs → 3/18 = 0.1667; assessed 2/6, known 2/6, mastered 0.
+    #     conseil: R A1 1 → points 0 → 0.0; assessed 1/3 = 0.3333; known 0; mastered 0.
+    ("T-A", "2026-01"): {"accueil": (0.1667, 0.3333, 0.3333, 0.0), "conseil": (0.0, 0.3333, 0.0, 0.0)},
+    # T-B accueil: S B1 4 → 3 over 4 pairs → 3/12 = 0.25; assessed, known, mastered 1/4 = 0.25.
+    #     conseil: R B1 2 → 1 over 2 pairs → 1/6 = 0.1667; assessed 1/2; known 1/2; mastered 0.
+    ("T-B", "2026-01"): {"accueil": (0.25, 0.25, 0.25, 0.25), "conseil": (0.1667, 0.5, 0.5, 0.0)},
+    # T-C accueil: S C2 2 → 1/12 = 0.0833; assessed 1/4, known 1/4. conseil: nobody rated: pairs at level 1
+    #     → 0.0 everywhere (a figure over existing pairs, not a null).
+    ("T-C", "2026-01"): {"accueil": (0.0833, 0.25, 0.25, 0.0), "conseil": (0.0, 0.0, 0.0, 0.0)},
+    # B-N accueil: points 3 + 3 = 6 over 10 pairs → 6/30 = 0.2; assessed 3/10, known 3/10, mastered 1/10.
+    #     conseil: points 0 + 1 = 1 over 5 → 1/15 = 0.0667; assessed 2/5 = 0.4; known 1/5 = 0.2; mastered 0.
+    ("B-N", "2026-01"): {"accueil": (0.2, 0.3, 0.3, 0.1), "conseil": (0.0667, 0.4, 0.2, 0.0)},
+    # org accueil: points 6 + 1 = 7 over 14 → 7/42 = 0.1667; assessed 4/14 = 0.2857; known 4/14; mastered 1/14
+    #     = 0.0714. conseil: 1 over 7 → 1/21 = 0.0476; assessed 2/7 = 0.2857; known 1/7 = 0.1429; mastered 0.
+    (None, "2026-01"): {"accueil": (0.1667, 0.2857, 0.2857, 0.0714), "conseil": (0.0476, 0.2857, 0.1429, 0.0)},
+    # --- February ---
+    # T-A accueil: S A1 3, A2 3 → 4/18 = 0.2222; assessed 2/6, known 2/6. conseil: R A1 1 → 0.0; assessed 1/3.
+    ("T-A", "2026-02"): {"accueil": (0.2222, 0.3333, 0.3333, 0.0), "conseil": (0.0, 0.3333, 0.0, 0.0)},
+    # T-B accueil: S B1 4 → 3/12 = 0.25 (B2 unrated). conseil: R B1 1 (the tie), B2 3 → 0 + 2 = 2/6 = 0.3333;
+    #     assessed 2/2 = 1.0; known 1/2 = 0.5; mastered 0.
+    ("T-B", "2026-02"): {"accueil": (0.25, 0.25, 0.25, 0.25), "conseil": (0.3333, 1.0, 0.5, 0.0)},
+    # T-C accueil: S C1 3, C2 2 → 3/12 = 0.25; assessed 2/4 = 0.5; known 0.5. conseil: 0.0 everywhere.
+    ("T-C", "2026-02"): {"accueil": (0.25, 0.5, 0.5, 0.0), "conseil": (0.0, 0.0, 0.0, 0.0)},
+    # B-N accueil: 4 + 3 = 7/30 = 0.2333; assessed 3/10; known 3/10; mastered 1/10.
+    #     conseil: 0 + 2 = 2/15 = 0.1333; assessed (1 + 2)/5 = 0.6; known 1/5 = 0.2; mastered 0.
+    ("B-N", "2026-02"): {"accueil": (0.2333, 0.3, 0.3, 0.1), "conseil": (0.1333, 0.6, 0.2, 0.0)},
+    # org accueil: 7 + 3 = 10/42 = 0.2381; assessed 5/14 = 0.3571; known 5/14; mastered 1/14 = 0.0714.
+    #     conseil: 2/21 = 0.0952; assessed 3/7 = 0.4286; known 1/7 = 0.1429; mastered 0.
+    (None, "2026-02"): {"accueil": (0.2381, 0.3571, 0.3571, 0.0714), "conseil": (0.0952, 0.4286, 0.1429, 0.0)},
+    # --- March ---
+    # T-A accueil: S A1 3, A3 2 → 3/18 = 0.1667; assessed 2/6; known 2/6. conseil: R A1 3 (o10) → 2/9 = 0.2222;
+    #     assessed 1/3; known 1/3; mastered 0.
+    ("T-A", "2026-03"): {"accueil": (0.1667, 0.3333, 0.3333, 0.0), "conseil": (0.2222, 0.3333, 0.3333, 0.0)},
+    ("T-B", "2026-03"): {"accueil": (0.25, 0.25, 0.25, 0.25), "conseil": (0.3333, 1.0, 0.5, 0.0)},  # as in Feb
+    ("T-C", "2026-03"): {"accueil": NULL_DIMENSION, "conseil": NULL_DIMENSION},  # no active member
+    # B-N (= org) accueil: 3 + 3 = 6/30 = 0.2; assessed (2 + 1)/10 = 0.3; known 3/10; mastered 1/10.
+    #     conseil: 2 + 2 = 4/15 = 0.2667; assessed (1 + 2)/5 = 0.6; known (1 + 1)/5 = 0.4; mastered 0.
+    ("B-N", "2026-03"): {"accueil": (0.2, 0.3, 0.3, 0.1), "conseil": (0.2667, 0.6, 0.4, 0.0)},
+    (None, "2026-03"): {"accueil": (0.2, 0.3, 0.3, 0.1), "conseil": (0.2667, 0.6, 0.4, 0.0)},
+    # --- April ---
+    # T-A accueil: S A1 4 (o11), A3 2 → 3 + 1 = 4/18 = 0.2222; assessed 2/6; known 2/6; mastered 1/6 = 0.1667.
+    #     conseil: R A1 3 → 2/9 = 0.2222; assessed 1/3; known 1/3; mastered 0.
+    ("T-A", "2026-04"): {"accueil": (0.2222, 0.3333, 0.3333, 0.1667), "conseil": (0.2222, 0.3333, 0.3333, 0.0)},
+    # T-B accueil: S B1 4, B2 4 → 6/12 = 0.5; assessed 2/4, known 2/4, mastered 2/4 = 0.5.
+    #     conseil: R B1 1, B2 4 → 0 + 3 = 3/6 = 0.5; assessed 1.0; known 1/2; mastered 1/2.
+    ("T-B", "2026-04"): {"accueil": (0.5, 0.5, 0.5, 0.5), "conseil": (0.5, 1.0, 0.5, 0.5)},
+    ("T-C", "2026-04"): {"accueil": NULL_DIMENSION, "conseil": NULL_DIMENSION},
+    # B-N (= org) accueil: 4 + 6 = 10/30 = 0.3333; assessed (2 + 2)/10 = 0.4; known 4/10; mastered (1 + 2)/10
+    #     = 0.3. conseil: 2 + 3 = 5/15 = 0.3333; assessed 3/5 = 0.6; known 2/5 = 0.4; mastered 1/5 = 0.2.
+    #     (accueil 10 + conseil 5 = 15 points: the unit's 15/45 above.)
+    ("B-N", "2026-04"): {"accueil": (0.3333, 0.4, 0.4, 0.3), "conseil": (0.3333, 0.6, 0.4, 0.2)},
+    (None, "2026-04"): {"accueil": (0.3333, 0.4, 0.4, 0.3), "conseil": (0.3333, 0.6, 0.4, 0.2)},
+}
+
+
 # ---------------------------------------------------------------------------------------------
 # Expected KPIs.
 # NPS = 100·(P − D)/n; margin = 1.96·100·sqrt((p + d − (p − d)²)/n), p = P/n, d = D/n.
@@ -561,6 +631,36 @@ def test_business_unit_region_and_organization_rates_are_the_hand_computed_ones(
     _check(org, {(None, month): want for month, want in ORG_RATES.items()})
 
 
+def test_team_counts_behind_the_deployment_figures(golf):
+    _recompute(golf["org"])
+    rows = _by_unit_period(_read(golf["api"], "/api/v1/rates/", level="team", **{"from": "2026-01", "to": "2026-04"}))
+    expected = {
+        (unit, str(month)): {"coached_members": coached[i], "animations": animations[i]}
+        for unit, (coached, animations) in TEAM_COUNTS.items()
+        for i, month in enumerate(MONTHS)
+    }
+    _check(rows, expected)
+
+
+def test_per_dimension_figures_at_team_business_unit_and_organization_level(golf):
+    _recompute(golf["org"])
+    api, span = golf["api"], {"from": "2026-01", "to": "2026-04"}
+    rows = {}
+    for level in ("team", "business_unit", "organization"):
+        rows |= _by_unit_period(_read(api, "/api/v1/rates/", level=level, **span))
+    wrong = []
+    for key, dimensions in DIMENSIONS.items():
+        row = rows.get(key)
+        got = {d["code"]: d for d in (row or {}).get("dimensions") or []}
+        assert list(got) == ["accueil", "conseil"], f"{key}: the model's dimensions in order, got {list(got)}"
+        for code, figures in dimensions.items():
+            want = dict(
+                zip(("transformation_rate", "assessed_share", "known_share", "mastered_share"), figures, strict=True)
+            )
+            wrong += _mismatches(f"{key[0]} {key[1]} {code}", got.get(code), want)
+    assert not wrong, "\n".join(wrong)
+
+
 def test_one_unit_by_code_and_a_narrower_span(golf):
     _recompute(golf["org"])
     api = golf["api"]
@@ -649,6 +749,55 @@ def test_a_quarter_sums_its_months_counts(golf):
         )
     )
     _check(rows, {(None, "2026-Q1"): _kpi(23.0769, 13, 48.4054, 72.7273, 3.8182, 11, 4.4545, 0.5455, 11)})
+
+    # All four filters at once, 2026-Q1: journey purchase, segment all, channel store, trigger event →
+    #   r11 (9, 5, 6; B Jan), r15 (5, –, 3; C Jan), r1 (10, 5, 7), r2 (9, 4, 6), r6 (9, –, –) (A Mar),
+    #   r10 (7, 4, 5; B Mar). NPS 9 5 10 9 9 7 → n 6, P 4, D 1 → 50.0; margin as the March event one, 61.1137.
+    #   CSAT 5 5 4 4 → n 4, 100.0, mean 18/4 = 4.5 (low sample: 4 < 5). CES 6 3 7 6 5 → n 5, 27/5 = 5.4,
+    #   easy 4/5 = 0.8.
+    filters = {"journey": "purchase", "segment": "all", "channel": "store", "trigger": "event"}
+    rows = _by_unit_period(
+        _read(
+            golf["api"],
+            "/api/v1/kpis/",
+            level="organization",
+            period="quarter",
+            **filters,
+            **{"from": "2026-01", "to": "2026-03"},
+        )
+    )
+    _check(rows, {(None, "2026-Q1"): _kpi(50.0, 6, 61.1137, 100.0, 4.5, 4, 5.4, 0.8, 5)})
+
+
+def test_weeks_of_march(golf):
+    _recompute(golf["org"])
+    # ISO weeks overlapping March 2026, in Paris: W09 = 23 Feb–1 Mar … W14 = 30 Mar–5 Apr.
+    rows = _by_unit_period(
+        _read(golf["api"], "/api/v1/kpis/", level="organization", period="week", **{"from": "2026-03", "to": "2026-03"})
+    )
+    assert sorted(rows) == [(None, f"2026-W{n:02d}") for n in range(9, 15)]
+    _check(
+        rows,
+        {
+            # W09: r3 (8, 3, 5) on Sunday 1 March 00:30 Paris: a passive → NPS 0.0, margin 0; CSAT 3 → 0.0,
+            #   mean 3.0; CES 5 → 5.0, easy 1.0.
+            (None, "2026-W09"): _kpi(0.0, 1, 0.0, 0.0, 3.0, 1, 5.0, 1.0, 1),
+            # W10: r1 (10, 5, 7).
+            (None, "2026-W10"): _kpi(100.0, 1, 0.0, 100.0, 5.0, 1, 7.0, 1.0, 1),
+            # W11: r2 (9, 4, 6), r10 (7, 4, 5), r16 (9, 4, 6). NPS n 3, P 2, D 0 → 66.6667; p 0.6667, d 0:
+            #   (0.6667 − 0.4444)/3 = 0.074074; sqrt 0.27217 × 196 = 53.3444. CSAT 4 4 4 → 100.0, mean 4.0.
+            #   CES 6 5 6 → 17/3 = 5.6667, easy 1.0.
+            (None, "2026-W11"): _kpi(66.6667, 3, 53.3444, 100.0, 4.0, 3, 5.6667, 1.0, 3),
+            # W12: r4 (6, 2, 3).
+            (None, "2026-W12"): _kpi(-100.0, 1, 0.0, 0.0, 2.0, 1, 3.0, 0.0, 1),
+            # W13: r5 (3, 5, 2), r6 (9, –, –), r7 (–, 4, –), r8 (–, –, 4). NPS 3 9 → n 2, P 1, D 1 → 0.0;
+            #   p = d = 0.5: (1 − 0)/2 = 0.5; sqrt 0.70711 × 196 = 138.5929. CSAT 5 4 → 100.0, mean 4.5.
+            #   CES 2 4 → 3.0, easy 0.0.
+            (None, "2026-W13"): _kpi(0.0, 2, 138.5929, 100.0, 4.5, 2, 3.0, 0.0, 2),
+            # W14: r9 (0, 1, 1) at 1 April 00:30 Paris: the whole week counts, April days included.
+            (None, "2026-W14"): A_APRIL,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
