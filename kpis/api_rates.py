@@ -11,7 +11,8 @@ from rest_framework import exceptions, serializers
 from cxtracker.api import ERROR_RESPONSE, FROM_PARAM, TO_PARAM, OrgApiView
 from cxtracker.months import Month, periods_between
 from cxtracker.tenancy.access import can_read_all
-from cxtracker.tenancy.models import OrgUnit, UnitKind
+from cxtracker.tenancy.models import KIND_RANK, OrgUnit, UnitKind
+from kpis.models import SurveyTrigger
 
 from .selectors import KPI_FILTERS, Target, kpis_read, rates_read
 
@@ -63,6 +64,15 @@ class _FiguresApi(OrgApiView):
             return [Target(unit)]
         chosen = units.filter(kind=level)
         if unit is not None:
+            if KIND_RANK[level] < KIND_RANK[unit.kind]:
+                raise exceptions.ValidationError(
+                    {
+                        "level": [
+                            _("%(unit)s is a %(kind)s: choose its level or one below.")
+                            % {"unit": unit.code, "kind": unit.get_kind_display().lower()}
+                        ]
+                    }
+                )
             chosen = chosen.filter(path__startswith=unit.path)
         return [Target(u) for u in chosen.order_by("path")]
 
@@ -111,9 +121,11 @@ class RateSerializer(serializers.Serializer):
     unit_name = serializers.CharField()
     kind = serializers.ChoiceField(choices=list(LEVELS))
     period = serializers.CharField(help_text="YYYY-MM, or YYYY-Qn with period=quarter.")
-    active_members = serializers.IntegerField(allow_null=True)
-    coached_members = serializers.IntegerField(allow_null=True)
-    animations = serializers.IntegerField(allow_null=True)
+    active_members = serializers.IntegerField(allow_null=True, help_text="Active in the period's last month.")
+    coached_members = serializers.IntegerField(
+        allow_null=True, help_text="Coached members; over a quarter, the sum of its months (member-months)."
+    )
+    animations = serializers.IntegerField(allow_null=True, help_text="Animations held in the period.")
     coverage = serializers.FloatField(allow_null=True)
     cadence = serializers.FloatField(allow_null=True)
     deployment_rate = serializers.FloatField(allow_null=True)
@@ -237,6 +249,10 @@ class KpisApi(_FiguresApi):
             if value is not None and value != "":
                 if len(value) > 64:
                     raise exceptions.ValidationError({name: [_("At most 64 characters.")]})
+                if name == "trigger" and value not in SurveyTrigger.values:
+                    raise exceptions.ValidationError(
+                        {name: [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(SurveyTrigger.values)}]}
+                    )
                 filters[name] = value
         rows = kpis_read(org=self.org, targets=self._targets(), periods=self._periods(), filters=filters)
         return self._respond(rows)
