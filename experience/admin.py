@@ -2,25 +2,45 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cxtracker.tenancy.admin import ServiceModelAdmin
+
 from .models import Behavior, Dimension, ExperienceModel, Journey, JourneyStage
-from .services import experience_model_activate
+from .services import (
+    experience_model_activate,
+    experience_model_create,
+    experience_model_delete,
+    experience_model_delete_problem,
+    experience_model_update,
+)
+
+
+class _ReadOnly:
+    """A version's structure is edited in the app, whose services keep a version in use locked
+    (only its wording may change) and mark the months whose rates change: here it is shown only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class _TenantInlineAdmin(admin.ModelAdmin):
-    """Inline rows take the organization (and the model version, for behaviors) of their parent."""
+    """Inline rows take the organization of their parent."""
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
             instance.organization_id = form.instance.organization_id
-            if isinstance(instance, Behavior):
-                instance.model_id = form.instance.model_id
             instance.save()
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
 
 
-class DimensionInline(admin.TabularInline):
+class DimensionInline(_ReadOnly, admin.TabularInline):
     model = Dimension
     fields = ["position", "code", "name"]
     extra = 0
@@ -28,15 +48,36 @@ class DimensionInline(admin.TabularInline):
 
 
 @admin.register(ExperienceModel)
-class ExperienceModelAdmin(_TenantInlineAdmin):
+class ExperienceModelAdmin(ServiceModelAdmin):
     list_display = ["name", "version", "organization", "is_active", "activated_at", "created_at"]
     list_filter = ["organization", "is_active"]
     search_fields = ["name"]
     list_select_related = ["organization"]
-    # Activation goes through the service, which keeps one active version per organization.
-    readonly_fields = ["is_active", "activated_at", "created_at"]
+    fields = ["organization", "name", "description", "version", "is_active", "activated_at", "created_at"]
     inlines = [DimensionInline]
     actions = ["activate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Versions are numbered by the service; activation goes through it too (the action), which
+        # keeps one active version per organization and the activation history.
+        readonly = ["version", "is_active", "activated_at", "created_at"]
+        return readonly if obj is None else ["organization", *readonly]
+
+    def service_save(self, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            stored = self.stored(obj)
+            experience_model_update(
+                org=stored.organization, model=stored, name=data["name"], description=data["description"]
+            )
+            return stored
+        return experience_model_create(org=data["organization"], name=data["name"], description=data["description"])
+
+    def delete_problem(self, obj):
+        return experience_model_delete_problem(model=obj)
+
+    def service_delete(self, obj):
+        experience_model_delete(org=obj.organization, model=obj)
 
     @admin.action(description=_("Activate the selected version"))
     def activate(self, request, queryset):
@@ -52,7 +93,7 @@ class ExperienceModelAdmin(_TenantInlineAdmin):
             self.message_user(request, _("%(model)s is now the active version.") % {"model": model})
 
 
-class BehaviorInline(admin.StackedInline):
+class BehaviorInline(_ReadOnly, admin.StackedInline):
     model = Behavior
     fields = [
         ("position", "code"),
@@ -64,7 +105,7 @@ class BehaviorInline(admin.StackedInline):
 
 
 @admin.register(Dimension)
-class DimensionAdmin(_TenantInlineAdmin):
+class DimensionAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["name", "code", "model", "position", "organization"]
     list_filter = ["organization"]
     search_fields = ["code", "name"]
@@ -75,7 +116,7 @@ class DimensionAdmin(_TenantInlineAdmin):
 
 
 @admin.register(Behavior)
-class BehaviorAdmin(admin.ModelAdmin):
+class BehaviorAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["name", "code", "dimension", "model", "position", "organization"]
     list_filter = ["organization"]
     search_fields = ["code", "name"]

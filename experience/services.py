@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.models import Organization, code_validator
 from deployment.models import Animation, Rating
-from kpis.recompute import periods_mark_dirty
+from kpis.recompute import periods_mark_all, periods_mark_dirty
 
 from .models import Behavior, Dimension, ExperienceModel, ExperienceModelActivation, Journey, JourneyStage, Level
 from .selectors import model_structure
@@ -47,6 +47,25 @@ def _check_same_org(org: Organization, *objects) -> None:
 
 def model_is_locked(model: ExperienceModel) -> bool:
     return model.is_active or model.observations.exists()
+
+
+def _version_figures_changed(org: Organization, model_id: int) -> None:
+    """Mark the months that use a version whose structure changed (a behavior added, removed or
+    recoded, a dimension renamed): every month from its first activation on, and the whole history
+    for the organization's first version, which the months before any activation use too. A
+    version never activated is used by no month."""
+    activations = list(
+        ExperienceModelActivation.objects.for_org(org)
+        .order_by("activated_at", "id")
+        .values_list("model_id", "activated_at")
+    )
+    first = next((activated_at for version, activated_at in activations if version == model_id), None)
+    if first is None:
+        return
+    if activations[0][0] == model_id:
+        periods_mark_all(org=org)
+    else:
+        periods_mark_dirty(org=org, days=[first], cascade=True)
 
 
 # --- JSON import / export ------------------------------------------------------------------------
@@ -414,6 +433,7 @@ def dimension_create(
         organization=org, model=model, code=code, name=name, description=description, position=position
     )
     dimension.journeys.set(journeys)
+    _version_figures_changed(org, model.pk)
     return dimension
 
 
@@ -429,6 +449,9 @@ def dimension_update(
     dimension.code, dimension.name, dimension.description = code, name, description
     dimension.save(update_fields=["code", "name", "description"])
     dimension.journeys.set(journeys)
+    if (code, name) != (stored.code, stored.name):
+        # The dimension snapshots carry its code and name.
+        _version_figures_changed(org, dimension.model_id)
     return dimension
 
 
@@ -449,6 +472,7 @@ def dimension_delete(*, org: Organization, dimension: Dimension) -> None:
     if problem:
         raise ValidationError(problem)
     _delete_protected(dimension)
+    _version_figures_changed(org, dimension.model_id)
 
 
 @transaction.atomic
@@ -463,10 +487,11 @@ def dimension_move(*, org: Organization, dimension: Dimension, direction: str) -
 
 @transaction.atomic
 def behavior_create(*, org: Organization, dimension: Dimension, code: str, name: str, **guidance) -> Behavior:
-    """Adding a behavior is allowed even on a locked version: nothing already measured changes."""
+    """Adding a behavior is allowed even on a locked version: no rating changes. The rates of the
+    months using the version do (the new behavior counts at level 1 for everyone until rated)."""
     _check_same_org(org, dimension)
     position = _next_position(dimension.behaviors.all())
-    return Behavior.objects.create(
+    behavior = Behavior.objects.create(
         organization=org,
         model_id=dimension.model_id,
         dimension=dimension,
@@ -475,6 +500,8 @@ def behavior_create(*, org: Organization, dimension: Dimension, code: str, name:
         position=position,
         **_guidance_fields(guidance),
     )
+    _version_figures_changed(org, dimension.model_id)
+    return behavior
 
 
 @transaction.atomic
@@ -499,6 +526,8 @@ def behavior_update(
     for field, value in _guidance_fields(guidance).items():
         setattr(behavior, field, value)
     behavior.save(update_fields=fields)
+    if (code, dimension.pk) != (stored.code, stored.dimension_id):
+        _version_figures_changed(org, behavior.model_id)
     return behavior
 
 
@@ -525,6 +554,7 @@ def behavior_delete(*, org: Organization, behavior: Behavior) -> None:
     if problem:
         raise ValidationError(problem)
     _delete_protected(behavior)
+    _version_figures_changed(org, behavior.model_id)
 
 
 @transaction.atomic

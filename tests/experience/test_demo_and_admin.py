@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from experience.demo import seed
-from experience.models import Behavior, Dimension, ExperienceModel, Journey
+from experience.models import Dimension, ExperienceModel, Journey
 from experience.selectors import active_model, model_structure
 from experience.services import experience_model_copy, experience_model_create_from_json, experience_model_export
 
@@ -56,47 +56,47 @@ def test_admin_pages_render_with_inlines(client, org):
         assert client.get(page).status_code == 200, page
 
 
-def test_admin_inline_behavior_takes_the_organization_and_model_of_its_dimension(client, org):
+def test_admin_shows_a_versions_structure_read_only(client, org):
+    """Dimensions and behaviors are edited in the app, whose services keep a version in use locked
+    and mark the months whose rates change."""
     model = seed(org)
     dimension = model.dimensions.get(code="accueil")
     client = _superuser_client(client)
     page = client.get(reverse("admin:experience_dimension_change", args=[dimension.pk]))
-    data = {}
-    for name in ("code", "name", "description", "position"):
-        data[name] = getattr(dimension, name)
-    data["model"] = model.pk
-    data["organization"] = org.pk
-    behaviors = list(dimension.behaviors.all())
-    prefix = "behaviors"
-    data.update(
-        {
-            f"{prefix}-TOTAL_FORMS": len(behaviors) + 1,
-            f"{prefix}-INITIAL_FORMS": len(behaviors),
-            f"{prefix}-MIN_NUM_FORMS": 0,
-            f"{prefix}-MAX_NUM_FORMS": 1000,
-        }
-    )
-    for i, b in enumerate(behaviors):
-        data.update(
-            {
-                f"{prefix}-{i}-id": b.pk,
-                f"{prefix}-{i}-dimension": dimension.pk,
-                f"{prefix}-{i}-position": b.position,
-                f"{prefix}-{i}-code": b.code,
-                f"{prefix}-{i}-name": b.name,
-            }
-        )
-    n = len(behaviors)
-    data.update({f"{prefix}-{n}-dimension": dimension.pk, f"{prefix}-{n}-position": 9, f"{prefix}-{n}-code": "neuf"})
-    data[f"{prefix}-{n}-name"] = "Nouveau comportement"
     assert page.status_code == 200
-
-    response = client.post(reverse("admin:experience_dimension_change", args=[dimension.pk]), data)
-
-    assert response.status_code == 302, response.content.decode()[:2000]
-    created = Behavior.objects.get(code="neuf")
-    assert (created.organization, created.model, created.dimension) == (org, model, dimension)
+    assert 'name="code"' not in page.content.decode()
+    assert 'name="behaviors-0-code"' not in page.content.decode()
+    assert client.get(reverse("admin:experience_behavior_add")).status_code == 403
+    response = client.post(reverse("admin:experience_dimension_change", args=[dimension.pk]), {"code": "x"})
+    assert response.status_code == 403
     assert Dimension.objects.get(pk=dimension.pk).code == "accueil"
+
+
+def test_admin_renames_a_version_through_the_service_and_cannot_renumber_or_move_it(client, org, other_org):
+    model = seed(org)
+    client = _superuser_client(client)
+    response = client.post(
+        reverse("admin:experience_experiencemodel_change", args=[model.pk]),
+        {
+            "name": "Expérience 2027",
+            "description": "",
+            "version": 7,
+            "organization": other_org.pk,
+            "dimensions-TOTAL_FORMS": 0,
+            "dimensions-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    model.refresh_from_db()
+    assert (model.name, model.version, model.organization) == ("Expérience 2027", 1, org)
+
+
+def test_admin_refuses_to_delete_the_active_version(client, org):
+    model = seed(org)
+    client = _superuser_client(client)
+    page = client.post(reverse("admin:experience_experiencemodel_delete", args=[model.pk]), {"post": "yes"})
+    assert page.status_code == 200
+    assert ExperienceModel.objects.filter(pk=model.pk).exists()
 
 
 def test_admin_action_activates_through_the_service(client, org):

@@ -18,7 +18,8 @@ from cxtracker.tenancy import services as tenancy_services
 from cxtracker.tenancy.models import Member, UnitKind
 from deployment.models import Observation
 from deployment.services import animation_create, observation_create
-from experience.services import experience_model_activate, experience_model_copy
+from experience.models import ExperienceModelActivation
+from experience.services import behavior_create, dimension_update, experience_model_activate, experience_model_copy
 from kpis.models import DirtyPeriod, Metric, MetricCategory, MetricValue, SurveyResponse
 from tests.deployment.conftest import make_experience_model
 from tests.factories import make_member, make_unit
@@ -476,3 +477,41 @@ def test_survey_responses_are_read_only_in_the_admin(staff_client, org, history)
         == 403
     )
     assert staff_client.get(reverse("admin:kpis_surveyresponse_add")).status_code == 403
+
+
+def test_a_behavior_added_to_the_first_version_marks_every_month_of_the_history(org, history):
+    v1 = make_experience_model(org, active=False)
+    experience_model_activate(org=org, model=v1)
+    _clear(org)
+
+    behavior_create(org=org, dimension=v1.dimensions.get(code="accueil"), code="sourit", name="Sourit")
+
+    # The months before the first activation use the first version too.
+    assert _marks(org) == _from(org, history, None)
+
+
+def test_a_behavior_added_to_a_later_version_marks_from_its_activation(org, history, months):
+    v1 = make_experience_model(org, active=False)
+    experience_model_activate(org=org, model=v1)
+    v2 = experience_model_copy(org=org, model=v1)
+    experience_model_activate(org=org, model=v2)
+    ExperienceModelActivation.objects.filter(model=v1).update(activated_at=_aware(org, _day(months[0])))
+    ExperienceModelActivation.objects.filter(model=v2).update(activated_at=_aware(org, _day(months[3])))
+    _clear(org)
+
+    behavior_create(org=org, dimension=v2.dimensions.get(code="conseil"), code="reformule", name="Reformule")
+
+    assert _marks(org) == _from(org, months[3], None)
+
+
+def test_a_draft_never_activated_changes_no_figure(org, history):
+    v1 = make_experience_model(org, active=False)
+    experience_model_activate(org=org, model=v1)
+    draft = experience_model_copy(org=org, model=v1)
+    _clear(org)
+
+    behavior_create(org=org, dimension=draft.dimensions.get(code="accueil"), code="sourit", name="Sourit")
+    dimension = draft.dimensions.get(code="conseil")
+    dimension_update(org=org, dimension=dimension, code="conseil", name="Le conseil", description="", journeys=[])
+
+    assert _marks(org) == set()
