@@ -25,9 +25,10 @@ def models_active_at(
     or before it. A past month's rates use the version active at its end.
 
     A moment before the first activation gets the first activated version: the organization's
-    data starts with it (observations can be dated before the model was switched on). None
-    only for an organization that never activated a version. One query, whatever the number of
-    moments.
+    data starts with it (observations can be dated before the model was switched on). Without
+    any activation recorded (an active version written without the service), the active version
+    holds everywhere; None for an organization with no active version. One query whatever the
+    number of moments, two in that last case.
 
     The version decides which behaviors a month counts, not which ratings: a rating carries over
     to every version by behavior code (a rating of ``salue-30s`` made with v1 counts for
@@ -38,7 +39,7 @@ def models_active_at(
         ExperienceModelActivation.objects.for_org(org).select_related("model").order_by("activated_at", "id")
     )
     if not activations:
-        return dict.fromkeys(moments)
+        return dict.fromkeys(moments, active_model(org=org))
     times = [activation.activated_at for activation in activations]
     result = {}
     for moment in moments:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from cxtracker.months import Month
-from experience.models import ExperienceModelActivation
+from experience.models import ExperienceModel, ExperienceModelActivation
 from experience.selectors import models_active_at
 from experience.services import (
     experience_model_activate,
@@ -99,6 +99,13 @@ def test_an_organization_that_never_activated_a_version_has_none(org, other_org)
     moment = _at(2026, 3, 31, 23, 59)
 
     assert models_active_at(org=org, moments=[moment]) == {moment: None}
+
+
+def test_an_active_version_without_recorded_activation_holds_everywhere(org):
+    model = ExperienceModel.objects.create(organization=org, name="M", version=1, is_active=True)
+    moments = [_at(2025, 6, 30, 12, 0), _at(2026, 3, 31, 23, 59)]
+
+    assert models_active_at(org=org, moments=moments) == dict.fromkeys(moments, model)
 
 
 def test_another_organizations_activations_are_ignored(org, other_org, model_v1):
