@@ -10,7 +10,7 @@ from rest_framework import exceptions, serializers
 
 from cxtracker.api import ERROR_RESPONSE, FROM_PARAM, TO_PARAM, OrgApiView
 from cxtracker.months import Month, periods_between
-from cxtracker.tenancy.access import can_read_all
+from cxtracker.tenancy.access import can_read_all, sees_individuals
 from cxtracker.tenancy.models import KIND_RANK, OrgUnit, UnitKind
 from kpis.models import SurveyTrigger
 
@@ -134,6 +134,10 @@ class RateSerializer(serializers.Serializer):
     known_share = serializers.FloatField(allow_null=True)
     mastered_share = serializers.FloatField(allow_null=True)
     dimensions = DimensionFigureSerializer(many=True)
+    suppressed = serializers.BooleanField(
+        help_text="The group has fewer active members than the organization's minimum group size: its "
+        "member-derived figures are hidden from the roles above the managers."
+    )
 
 
 class KpiSerializer(serializers.Serializer):
@@ -170,6 +174,7 @@ RATE_EXAMPLE = {
     "assessed_share": 0.8,
     "known_share": 0.7,
     "mastered_share": 0.12,
+    "suppressed": False,
     "dimensions": [
         {
             "code": "accueil",
@@ -217,7 +222,11 @@ class RatesApi(_FiguresApi):
         examples=[OpenApiExample("A team's month", value=RATE_EXAMPLE, response_only=True)],
     )
     def get(self, request):
-        return self._respond(rates_read(org=self.org, targets=self._targets(), periods=self._periods()))
+        # Above the managers, small groups' member-derived figures are hidden (SPEC §4). An API key
+        # is an admin's integration: it reads the observations themselves, so it sees them all.
+        protect = self.membership is not None and not sees_individuals(self.membership)
+        rows = rates_read(org=self.org, targets=self._targets(), periods=self._periods(), protect=protect)
+        return self._respond(rows)
 
 
 class KpisApi(_FiguresApi):

@@ -10,7 +10,7 @@ from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 from cxtracker.months import Month, period_of
 from cxtracker.tenancy.models import ApiKey, Organization, OrgUnit, UnitKind
 
-from . import formulas
+from . import formulas, protection
 from .models import (
     Metric,
     MetricValue,
@@ -103,11 +103,49 @@ def _period_months(periods) -> tuple[list[Month], dict]:
     return months, by_period
 
 
-def rates_read(*, org: Organization, targets: list[Target], periods: list) -> list[dict]:
+MEMBER_DERIVED = (
+    "coached_members",
+    "coverage",
+    "deployment_rate",
+    "transformation_rate",
+    "assessed_share",
+    "known_share",
+    "mastered_share",
+)
+
+
+def suppressed_units(*, org: Organization, months: list[Month]) -> dict:
+    """month start → the unit ids (and ``None`` for the organization) whose member-derived figures
+    are hidden from the roles above the managers that month (kpis.protection)."""
+    units = list(OrgUnit.objects.for_org(org).values_list("pk", "parent_id", "path", "kind"))
+    parents = {pk: parent for pk, parent, _path, _kind in units}
+    paths = {pk: [int(i) for i in path.strip("/").split("/")] for pk, _p, path, kind in units if kind == UnitKind.TEAM}
+    sizes: dict = defaultdict(lambda: defaultdict(int))
+    rows = TeamMonthSnapshot.objects.for_org(org).filter(period_start__in=[m.first_day for m in months])
+    for team_id, start, active in rows.values_list("team_id", "period_start", "active_members"):
+        for unit_id in [*paths.get(team_id, []), protection.ROOT]:
+            sizes[start][unit_id] += active
+    return {
+        m.first_day: protection.suppressed_groups(parents, sizes.get(m.first_day, {}), org.min_group_size)
+        for m in months
+    }
+
+
+def _suppress(row: dict, org: Organization) -> dict:
+    for key in MEMBER_DERIVED:
+        row[key] = None
+    row["dimensions"] = []
+    row["suppressed"] = True
+    return row
+
+
+def rates_read(*, org: Organization, targets: list[Target], periods: list, protect: bool = False) -> list[dict]:
     """Deployment and transformation figures of each target and period (SPEC §8 ``/rates/``).
 
     A period of several months (a quarter) sums its months' deployment counts (member-months) and
-    takes the transformation rate at its end, that of its last month.
+    takes the transformation rate at its end, that of its last month. With ``protect`` (a reader
+    above the managers), member-derived figures of small groups are hidden (kpis.protection); a
+    period hides a group hidden in any of its months.
     """
     months, by_period = _period_months(periods)
     if not months or not targets:
@@ -146,10 +184,12 @@ def rates_read(*, org: Organization, targets: list[Target], periods: list) -> li
                 _sum_into(acc, row, PAIR_SUMS)
     weight = float(org.rate_weight)
     expected = org.expected_animations_per_month
+    hidden = suppressed_units(org=org, months=months) if protect else {}
     result = []
     for t in targets:
         for period in periods:
             period_months = by_period[period]
+            is_hidden = any(t.key in hidden.get(m.first_day, ()) for m in period_months)
             dep: dict = {}
             for m in period_months:
                 _sum_into(
@@ -168,25 +208,25 @@ def rates_read(*, org: Organization, targets: list[Target], periods: list) -> li
                 ) / len(period_months)
             mastery = formulas.mastery(end_sums)
             dimensions = sorted(dims.get(end_key, {}).values(), key=lambda d: (d["position"], d["code"]))
-            result.append(
-                {
-                    **t.describe(org),
-                    "period": str(period),
-                    "active_members": end_sums.get("active_members", 0) if computed else None,
-                    "coached_members": dep.get("coached_members", 0) if computed else None,
-                    "animations": animations if computed else None,
-                    **{k: formulas.rounded(v) for k, v in figures.items()},
-                    **{k: formulas.rounded(v) for k, v in mastery.items()},
-                    "dimensions": [
-                        {
-                            "code": d["code"],
-                            "name": d["name"],
-                            **{k: formulas.rounded(v) for k, v in formulas.mastery(d).items()},
-                        }
-                        for d in dimensions
-                    ],
-                }
-            )
+            row = {
+                **t.describe(org),
+                "period": str(period),
+                "active_members": end_sums.get("active_members", 0) if computed else None,
+                "coached_members": dep.get("coached_members", 0) if computed else None,
+                "animations": animations if computed else None,
+                **{k: formulas.rounded(v) for k, v in figures.items()},
+                **{k: formulas.rounded(v) for k, v in mastery.items()},
+                "dimensions": [
+                    {
+                        "code": d["code"],
+                        "name": d["name"],
+                        **{k: formulas.rounded(v) for k, v in formulas.mastery(d).items()},
+                    }
+                    for d in dimensions
+                ],
+                "suppressed": False,
+            }
+            result.append(_suppress(row, org) if is_hidden else row)
     return result
 
 

@@ -73,6 +73,13 @@ def can_write_field(membership: Membership) -> bool:
     return membership.role in FIELD_WRITE_ROLES
 
 
+def sees_individuals(membership: Membership) -> bool:
+    """Who may see individual members' levels and observations, and small groups' member-derived
+    figures: admins and managers (within their units; their scope does the rest). Executives and
+    steering members see groups only, and not the small ones (SPEC §4)."""
+    return membership.role in FIELD_WRITE_ROLES
+
+
 def is_admin(membership: Membership) -> bool:
     return membership.role in ADMIN_ROLES
 

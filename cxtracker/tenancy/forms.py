@@ -149,7 +149,7 @@ class MembershipForm(_MembershipFields):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "timezone", "language", "rate_weight", "expected_animations_per_month", "min_sample_size"]
+        fields = ["name", "timezone", "language", "rate_weight", "expected_animations_per_month", "min_sample_size", "min_group_size"]
         widgets = {"rate_weight": forms.NumberInput(attrs={"step": "0.05", "min": "0", "max": "1"})}
 
 

@@ -69,6 +69,15 @@ class Organization(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100000)],
         help_text=_("Below this number of responses a customer KPI is flagged as a low sample."),
     )
+    min_group_size = models.PositiveSmallIntegerField(
+        _("minimum group size"),
+        default=5,
+        validators=[MinValueValidator(3), MaxValueValidator(1000)],
+        help_text=_(
+            "Above the managers, coverage and mastery figures of a group with fewer active members are not shown, "
+            "so that nobody's levels can be singled out (never below 3)."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
