@@ -9,6 +9,7 @@ from cxtracker.tenancy import api as tenancy_api
 from deployment import api as deployment_api
 from experience import api as experience_api
 from kpis import api as kpis_api
+from kpis import api_lag as kpis_api_lag
 
 urlpatterns = [
     # The schema and its docs hold no tenant data: public, so that client developers can read them.
@@ -41,4 +42,5 @@ urlpatterns = [
     path("metric-values/", kpis_api.MetricValueListApi.as_view(), name="api-metric-values"),
     path("metrics/", kpis_api.MetricListApi.as_view(), name="api-metrics"),
     path("metrics/<str:code>/", kpis_api.MetricDetailApi.as_view(), name="api-metric"),
+    path("analysis/lag/", kpis_api_lag.LagAnalysisApi.as_view(), name="api-analysis-lag"),
 ]
