@@ -9,13 +9,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cxtracker.tenancy.access import ADMIN_ROLES, is_admin, org_view
+from cxtracker.tenancy.access import ADMIN_ROLES, access_or_404, is_admin, org_view
 
 from . import services
 from .forms import BehaviorForm, DimensionForm, ExperienceModelForm, JourneyForm, JourneyStageForm, ModelImportForm
@@ -24,14 +24,6 @@ from .selectors import active_model, journeys_with_stages, model_structure, mode
 
 PAGE_SIZE = 20
 GUIDANCE_FIELDS = list(services.GUIDANCE_FIELDS.values())
-
-
-def _get(model_class, org, pk, *related):
-    """A row of this organization, or 404 (another organization's id is "missing")."""
-    queryset = model_class.objects.for_org(org)
-    if related:
-        queryset = queryset.select_related(*related)
-    return get_object_or_404(queryset, pk=pk)
 
 
 def _bound(request, files=False):
@@ -117,7 +109,7 @@ def model_create(request, org):
 
 @org_view()
 def model_detail(request, org, model_pk):
-    model = _get(ExperienceModel, org, model_pk)
+    model = access_or_404(ExperienceModel, org, pk=model_pk)
     admin = is_admin(request.membership)
     return render(
         request,
@@ -144,7 +136,7 @@ def model_active(request, org):
 
 @org_view(roles=ADMIN_ROLES)
 def model_edit(request, org, model_pk):
-    model = _get(ExperienceModel, org, model_pk)
+    model = access_or_404(ExperienceModel, org, pk=model_pk)
     title = _("Edit %(model)s") % {"model": model}
     form = ExperienceModelForm(_bound(request), instance=model)
     if request.method == "POST" and form.is_valid():
@@ -157,7 +149,7 @@ def model_edit(request, org, model_pk):
 @org_view(roles=ADMIN_ROLES)
 @require_POST
 def model_copy(request, org, model_pk):
-    model = _get(ExperienceModel, org, model_pk)
+    model = access_or_404(ExperienceModel, org, pk=model_pk)
     copy = services.experience_model_copy(org=org, model=model)
     messages.success(
         request,
@@ -169,7 +161,7 @@ def model_copy(request, org, model_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def model_activate(request, org, model_pk):
-    model = _get(ExperienceModel, org, model_pk)
+    model = access_or_404(ExperienceModel, org, pk=model_pk)
     current = active_model(org=org)
     if request.method == "POST":
         try:
@@ -191,7 +183,7 @@ def model_activate(request, org, model_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def model_delete(request, org, model_pk):
-    model = _get(ExperienceModel, org, model_pk)
+    model = access_or_404(ExperienceModel, org, pk=model_pk)
     problem = services.experience_model_delete_problem(model=model)
     if request.method == "POST":
         try:
@@ -212,7 +204,7 @@ def model_delete(request, org, model_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def model_export(request, org, model_pk):
-    model = _get(ExperienceModel, org, model_pk)
+    model = access_or_404(ExperienceModel, org, pk=model_pk)
     body = json.dumps(services.experience_model_export(model=model), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"{slugify(model.name) or 'model'}-v{model.version}.json"
@@ -245,7 +237,7 @@ def model_import(request, org):
 
 @org_view(roles=ADMIN_ROLES)
 def dimension_create(request, org, model_pk):
-    model = _get(ExperienceModel, org, model_pk)
+    model = access_or_404(ExperienceModel, org, pk=model_pk)
     form = DimensionForm(_bound(request), org=org, siblings=model.dimensions.all())
     if request.method == "POST" and form.is_valid():
         try:
@@ -260,7 +252,7 @@ def dimension_create(request, org, model_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def dimension_edit(request, org, dimension_pk):
-    dimension = _get(Dimension, org, dimension_pk, "model")
+    dimension = access_or_404(Dimension.objects.select_related("model"), org, pk=dimension_pk)
     title = _("Edit dimension %(name)s") % {"name": dimension.name}
     model = dimension.model
     form = DimensionForm(
@@ -283,7 +275,7 @@ def dimension_edit(request, org, dimension_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def dimension_delete(request, org, dimension_pk):
-    dimension = _get(Dimension, org, dimension_pk, "model")
+    dimension = access_or_404(Dimension.objects.select_related("model"), org, pk=dimension_pk)
     problem = services.dimension_delete_problem(dimension=dimension)
     if request.method == "POST":
         try:
@@ -305,7 +297,7 @@ def dimension_delete(request, org, dimension_pk):
 @org_view(roles=ADMIN_ROLES)
 @require_POST
 def dimension_move(request, org, dimension_pk):
-    dimension = _get(Dimension, org, dimension_pk, "model")
+    dimension = access_or_404(Dimension.objects.select_related("model"), org, pk=dimension_pk)
     direction = _direction(request)
     if direction is None:
         return HttpResponseBadRequest(_("Direction must be up or down."))
@@ -319,7 +311,7 @@ def dimension_move(request, org, dimension_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def behavior_create(request, org, dimension_pk):
-    dimension = _get(Dimension, org, dimension_pk, "model")
+    dimension = access_or_404(Dimension.objects.select_related("model"), org, pk=dimension_pk)
     model = dimension.model
     form = BehaviorForm(_bound(request), model=model, siblings=model.behaviors.all(), initial={"dimension": dimension})
     if request.method == "POST" and form.is_valid():
@@ -344,7 +336,7 @@ def behavior_create(request, org, dimension_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def behavior_edit(request, org, behavior_pk):
-    behavior = _get(Behavior, org, behavior_pk, "model", "dimension")
+    behavior = access_or_404(Behavior.objects.select_related("model", "dimension"), org, pk=behavior_pk)
     title = _("Edit behavior %(name)s") % {"name": behavior.name}
     model = behavior.model
     form = BehaviorForm(
@@ -375,7 +367,7 @@ def behavior_edit(request, org, behavior_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def behavior_delete(request, org, behavior_pk):
-    behavior = _get(Behavior, org, behavior_pk, "model")
+    behavior = access_or_404(Behavior.objects.select_related("model"), org, pk=behavior_pk)
     problem = services.behavior_delete_problem(behavior=behavior)
     if request.method == "POST":
         try:
@@ -391,7 +383,7 @@ def behavior_delete(request, org, behavior_pk):
 @org_view(roles=ADMIN_ROLES)
 @require_POST
 def behavior_move(request, org, behavior_pk):
-    behavior = _get(Behavior, org, behavior_pk, "model")
+    behavior = access_or_404(Behavior.objects.select_related("model"), org, pk=behavior_pk)
     direction = _direction(request)
     if direction is None:
         return HttpResponseBadRequest(_("Direction must be up or down."))
@@ -425,7 +417,7 @@ def journey_create(request, org):
 
 @org_view()
 def journey_detail(request, org, journey_pk):
-    journey = _get(Journey, org, journey_pk)
+    journey = access_or_404(Journey, org, pk=journey_pk)
     context = {
         "journey": journey,
         "stages": journey.stages.order_by("position", "id"),
@@ -438,7 +430,7 @@ def journey_detail(request, org, journey_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def journey_edit(request, org, journey_pk):
-    journey = _get(Journey, org, journey_pk)
+    journey = access_or_404(Journey, org, pk=journey_pk)
     title = _("Edit journey %(name)s") % {"name": journey.name}
     form = JourneyForm(_bound(request), instance=journey, siblings=Journey.objects.for_org(org))
     if request.method == "POST" and form.is_valid():
@@ -450,7 +442,7 @@ def journey_edit(request, org, journey_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def journey_delete(request, org, journey_pk):
-    journey = _get(Journey, org, journey_pk)
+    journey = access_or_404(Journey, org, pk=journey_pk)
     if request.method == "POST":
         services.journey_delete(org=org, journey=journey)
         messages.success(request, _("Journey “%(name)s” deleted.") % {"name": journey.name})
@@ -466,7 +458,7 @@ def journey_delete(request, org, journey_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def stage_create(request, org, journey_pk):
-    journey = _get(Journey, org, journey_pk)
+    journey = access_or_404(Journey, org, pk=journey_pk)
     form = JourneyStageForm(_bound(request))
     if request.method == "POST" and form.is_valid():
         services.journey_stage_create(org=org, journey=journey, **form.cleaned_data)
@@ -479,7 +471,7 @@ def stage_create(request, org, journey_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def stage_edit(request, org, stage_pk):
-    stage = _get(JourneyStage, org, stage_pk, "journey")
+    stage = access_or_404(JourneyStage.objects.select_related("journey"), org, pk=stage_pk)
     title = _("Edit stage %(name)s") % {"name": stage.name}
     form = JourneyStageForm(_bound(request), instance=stage)
     if request.method == "POST" and form.is_valid():
@@ -491,7 +483,7 @@ def stage_edit(request, org, stage_pk):
 
 @org_view(roles=ADMIN_ROLES)
 def stage_delete(request, org, stage_pk):
-    stage = _get(JourneyStage, org, stage_pk, "journey")
+    stage = access_or_404(JourneyStage.objects.select_related("journey"), org, pk=stage_pk)
     if request.method == "POST":
         services.journey_stage_delete(org=org, stage=stage)
         messages.success(request, _("Stage “%(name)s” deleted.") % {"name": stage.name})
@@ -502,7 +494,7 @@ def stage_delete(request, org, stage_pk):
 @org_view(roles=ADMIN_ROLES)
 @require_POST
 def stage_move(request, org, stage_pk):
-    stage = _get(JourneyStage, org, stage_pk, "journey")
+    stage = access_or_404(JourneyStage.objects.select_related("journey"), org, pk=stage_pk)
     direction = _direction(request)
     if direction is None:
         return HttpResponseBadRequest(_("Direction must be up or down."))

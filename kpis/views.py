@@ -4,14 +4,14 @@ import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cxtracker.tenancy.access import ADMIN_ROLES, org_view
+from cxtracker.tenancy.access import ADMIN_ROLES, access_or_404, org_view
 from cxtracker.tenancy.models import ApiKey
 
 from . import selectors, services
@@ -30,27 +30,6 @@ def _csv_safe(value) -> str:
     """Error messages quote what the file said: never let a spreadsheet run it as a formula."""
     value = str(value)
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _api_key(org, pk) -> ApiKey:
-    try:
-        return ApiKey.objects.for_org(org).get(pk=pk)
-    except ApiKey.DoesNotExist:
-        raise Http404 from None
-
-
-def _metric(org, code) -> Metric:
-    try:
-        return Metric.objects.for_org(org).get(code=code)
-    except Metric.DoesNotExist:
-        raise Http404 from None
-
-
-def _upload(org, pk) -> UploadJob:
-    try:
-        return UploadJob.objects.for_org(org).select_related("created_by").get(pk=pk)
-    except UploadJob.DoesNotExist:
-        raise Http404 from None
 
 
 # API keys
@@ -84,7 +63,7 @@ def api_key_create(request, org):
 @org_view(roles=ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def api_key_revoke(request, org, pk):
-    key = _api_key(org, pk)
+    key = access_or_404(ApiKey, org, pk=pk)
     if request.method == "POST":
         services.api_key_revoke(key=key)
         messages.success(request, _("The key “%(name)s” is revoked: it no longer works.") % {"name": key.name})
@@ -119,7 +98,7 @@ def metric_create(request, org):
 @org_view(roles=ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def metric_edit(request, org, code):
-    metric = _metric(org, code)
+    metric = access_or_404(Metric, org, code=code)
     form = MetricForm(request.POST or None, instance=metric, org=org)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,7 +114,7 @@ def metric_edit(request, org, code):
 @org_view(roles=ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def metric_delete(request, org, code):
-    metric = _metric(org, code)
+    metric = access_or_404(Metric, org, code=code)
     value_count = metric.values.count()
     if request.method == "POST":
         try:
@@ -176,7 +155,7 @@ def uploads(request, org):
 @org_view(roles=ADMIN_ROLES)
 @require_GET
 def upload_detail(request, org, pk):
-    job = _upload(org, pk)
+    job = access_or_404(UploadJob.objects.select_related("created_by"), org, pk=pk)
     rejected = _page(request, list(report_rows(job))) if job.errors else None
     return render(request, "kpis/upload_detail.html", {"job": job, "page": rejected})
 
@@ -185,7 +164,7 @@ def upload_detail(request, org, pk):
 @require_GET
 @never_cache
 def upload_status(request, org, pk):
-    job = _upload(org, pk)
+    job = access_or_404(UploadJob.objects.select_related("created_by"), org, pk=pk)
     return JsonResponse(
         {
             "status": job.status,
@@ -199,7 +178,7 @@ def upload_status(request, org, pk):
 @org_view(roles=ADMIN_ROLES)
 @require_GET
 def upload_report(request, org, pk):
-    job = _upload(org, pk)
+    job = access_or_404(UploadJob.objects.select_related("created_by"), org, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="upload-{job.pk}-report.csv"'
     response.write("\ufeff")  # so that Excel reads the accents right

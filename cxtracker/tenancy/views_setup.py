@@ -7,13 +7,13 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import imports, selectors, services
-from .access import ADMIN_ROLES, access_member, access_unit, org_view
+from .access import ADMIN_ROLES, access_member, access_or_404, access_unit, org_view
 from .forms import (
     ImportConfirmForm,
     ImportUploadForm,
@@ -41,10 +41,6 @@ def _code_taken(form):
     """Two admins saving the same new code at once: the second one gets the form error the
     form's own check would have given a moment later."""
     form.add_error("code", _("This code was just taken: choose another one."))
-
-
-def _access_membership(org, membership_id) -> Membership:
-    return get_object_or_404(Membership.objects.for_org(org).select_related("user"), pk=membership_id)
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -227,7 +223,7 @@ def membership_create(request, org):
 
 @org_view(roles=ADMIN_ROLES)
 def membership_edit(request, org, membership_id):
-    membership = _access_membership(org, membership_id)
+    membership = access_or_404(Membership.objects.select_related("user"), org, pk=membership_id)
     initial = {"role": membership.role, "units": list(membership.units.all())}
     form = MembershipForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -247,7 +243,7 @@ def membership_edit(request, org, membership_id):
 
 @org_view(roles=ADMIN_ROLES)
 def membership_delete(request, org, membership_id):
-    membership = _access_membership(org, membership_id)
+    membership = access_or_404(Membership.objects.select_related("user"), org, pk=membership_id)
     is_self = membership.pk == request.membership.pk
     last_admin = False
     if request.method == "POST":
