@@ -4,6 +4,11 @@ Each app fills its own section: when you add a view under ``o/<slug:org>/`` whos
 keyword argument, add the object it needs here and say in ``URL_KWARGS`` (by keyword) or in
 ``URL_KWARGS_BY_NAME`` (by URL name, when a keyword means different things in different URLs)
 how to fill it. tests/test_tenancy.py fails on a keyword it cannot fill.
+
+``build_world(org, prefix=..., label=...)`` builds the same world with other codes and names, for a
+second organization whose admin asks for the first world's objects
+(tests/test_tenancy_cross_org.py): codes start with ``prefix`` and names with ``label``, so that
+neither organization holds a code or a name of the other.
 """
 
 import datetime
@@ -12,10 +17,15 @@ from cxtracker.tenancy.models import Role
 from tests.factories import make_member, make_membership, make_tree, make_user
 
 
-def _tenancy(org, w):
-    w["tree"] = make_tree(org, prefix="W")
+def _tenancy(org, w, p, label):
+    w["tree"] = make_tree(org, prefix=p)
+    for unit in w["tree"].values():
+        unit.name = f"{label} {unit.name}"
+        unit.save(update_fields=["name"])
     w["unit"] = w["tree"]["T1"]
-    w["member"] = make_member(org, w["unit"], code="W-E1", name="Worldly Member", active_from=datetime.date(2025, 1, 1))
+    w["member"] = make_member(
+        org, w["unit"], code=f"{p}-E1", name=f"{label} Member", active_from=datetime.date(2025, 1, 1)
+    )
     w["admin"] = make_user(f"admin@{org.slug}.example.com")
     w["admin_membership"] = make_membership(w["admin"], org, Role.ADMIN)
     w["manager"] = make_user(f"manager@{org.slug}.example.com")
@@ -23,20 +33,20 @@ def _tenancy(org, w):
     w["membership"] = w["manager_membership"]
 
 
-def _experience(org, w):
+def _experience(org, w, p, label):
     """The experience app's rows (model, dimension, behavior, journey, stage)."""
     from experience.services import experience_model_create_from_json, journey_create, journey_stage_create
 
-    w["journey"] = journey_create(org=org, code="W-J1", name="World journey")
-    w["stage"] = journey_stage_create(org=org, journey=w["journey"], name="World stage", is_moment_of_truth=True)
+    w["journey"] = journey_create(org=org, code=f"{p}-J1", name=f"{label} journey")
+    w["stage"] = journey_stage_create(org=org, journey=w["journey"], name=f"{label} stage", is_moment_of_truth=True)
     data = {
-        "name": "World model",
+        "name": f"{label} model",
         "dimensions": [
             {
-                "code": "W-D1",
-                "name": "World dimension",
-                "journeys": ["W-J1"],
-                "behaviors": [{"code": "W-B1", "name": "World behavior", "guidance": {"4": "Always"}}],
+                "code": f"{p}-D1",
+                "name": f"{label} dimension",
+                "journeys": [f"{p}-J1"],
+                "behaviors": [{"code": f"{p}-B1", "name": f"{label} behavior", "guidance": {"4": "Always"}}],
             },
         ],
     }
@@ -45,7 +55,7 @@ def _experience(org, w):
     w["behavior"] = w["model"].behaviors.get()
 
 
-def _deployment(org, w):
+def _deployment(org, w, p, label):
     """The deployment app's rows (observation, animation), logged by the world's manager."""
     from django.utils import timezone
 
@@ -59,42 +69,63 @@ def _deployment(org, w):
         observed_at=when,
         kind="coaching",
         ratings=[(w["behavior"], 3)],
-        next_step="Greet every customer",
+        next_step=f"{label}: greet every customer",
+        external_id=f"{p}-OBS1",
     )
     w["animation"] = animation_create(
-        org=org, team=w["unit"], held_by=w["manager"], held_at=when, kind="briefing", attendees=[w["member"]]
+        org=org,
+        team=w["unit"],
+        held_by=w["manager"],
+        held_at=when,
+        kind="briefing",
+        attendees=[w["member"]],
+        topic=f"{label} briefing",
+        external_id=f"{p}-AN1",
     )
 
 
-def _kpis(org, w):
-    """The kpis app's rows (survey response, metric, metric value, API key, upload job)."""
+def _kpis(org, w, p, label):
+    """The kpis app's rows (seeded metrics, a metric of its own, metric value, survey response, API
+    key, upload job). The seeded metrics have the same codes in every organization: the URLs use
+    the world's own metric."""
     from django.utils import timezone
 
-    from kpis.models import MetricValue, SurveyResponse, UploadJob, UploadStatus
-    from kpis.services import api_key_create, metrics_seed_defaults
+    from kpis.models import MetricCategory, MetricValue, SurveyResponse, UploadJob, UploadStatus
+    from kpis.services import api_key_create, metric_create, metrics_seed_defaults
 
-    w["metric"] = next(m for m in metrics_seed_defaults(org=org) if m.code == "revenue")
+    metrics_seed_defaults(org=org)
+    w["metric"] = metric_create(
+        org=org, code=f"{p}-M1", name=f"{label} metric", category=MetricCategory.BUSINESS, unit_of_measure="€"
+    )
     w["metric_value"] = MetricValue.objects.create(
         organization=org, metric=w["metric"], unit=w["unit"], period_start=datetime.date(2026, 1, 1), value=1000.0
     )
     w["survey_response"] = SurveyResponse.objects.create(
-        organization=org, external_id="W-SR1", unit=w["unit"], responded_at=timezone.now(), nps=9
+        organization=org,
+        external_id=f"{p}-SR1",
+        unit=w["unit"],
+        responded_at=timezone.now(),
+        nps=9,
+        journey=f"{p}-J1",
+        segment=f"{p}-S1",
+        channel=f"{p}-C1",
+        comment=f"{label} comment",
     )
-    w["api_key"], _raw = api_key_create(org=org, name="World key", scopes=["read", "write"])
+    w["api_key"], _raw = api_key_create(org=org, name=f"{label} key", scopes=["read", "write"])
     w["upload_job"] = UploadJob.objects.create(
         organization=org,
         kind="metric_values",
-        file="uploads/world.csv",  # a name only: no view of the walk opens the file
-        filename="world.csv",
+        file=f"uploads/{p}.csv",  # a name only: no view of the walk opens the file
+        filename=f"{label} upload.csv",
         status=UploadStatus.DONE,
         errors=[{"row": 2, "errors": {"unit": ["Unknown unit code: X."]}}],
     )
 
 
-def build_world(org) -> dict:
-    w = {"org": org}
+def build_world(org, prefix="W", label="World") -> dict:
+    w = {"org": org, "prefix": prefix, "label": label}
     for section in (_tenancy, _experience, _deployment, _kpis):
-        section(org, w)
+        section(org, w, prefix, label)
     return w
 
 
