@@ -1,9 +1,11 @@
 """Tenant isolation of the REST API, checked on every route under api/v1/ rather than on a list.
 
-An outsider's API key (another organization, with data of its own) must get 404 on every
-object route and empty lists on every list route, whatever the method, and never see the
-organization's data; an API key of the organization must reach every route (so that the
-outsider's 404 is not an accident of a wrong URL).
+An outsider's API key (another organization, with a world of its own: the same kinds of rows,
+other codes and names) must get 404 on every object route filled with the organization's codes
+and none of the organization's rows on every list route, whatever the method and whatever the
+organization's codes in the filters, and never see the organization's data; an API key of each
+organization reaches every route with its own codes (so that the outsider's 404 is not an
+accident of a wrong URL).
 """
 
 import json
@@ -15,6 +17,15 @@ from cxtracker.api import OrgApiView
 from tests.api.conftest import make_api_key
 from tests.factories import make_unit
 from tests.world import build_world
+
+# The list filters that name objects (SPEC §8), and how to fill them from a world.
+CODE_FILTERS = {
+    "unit": (lambda w: w["unit"].code, lambda w: w["tree"]["R"].code),
+    "metric": (lambda w: w["metric"].code,),
+    "journey": (lambda w: w["survey_response"].journey,),
+    "segment": (lambda w: w["survey_response"].segment,),
+    "channel": (lambda w: w["survey_response"].channel,),
+}
 
 API_PREFIX = "api/v1/"
 # Public, and free of tenant data: the OpenAPI schema and its docs.
@@ -51,19 +62,23 @@ def _url(world, name, converters):
 
 @pytest.fixture
 def world(org):
-    w = build_world(org)
-    # The API addresses field data by external_id.
-    for key, external_id in (("observation", "W-OBS1"), ("animation", "W-AN1")):
-        w[key].external_id = external_id
-        w[key].save(update_fields=["external_id"])
+    return build_world(org)
+
+
+@pytest.fixture
+def other_world(other_org):
+    # Its own data, none of it with the world's codes (a shared code would rightly find its own row).
+    w = build_world(other_org, prefix="X", label="Other")
+    # Model versions count from 1 in every organization: give the outsider's a number the world's
+    # is not, so that the world's version names nothing of the outsider.
+    w["model"].version += 100
+    w["model"].save(update_fields=["version"])
     return w
 
 
 @pytest.fixture
-def outsider_key(other_org):
-    # Its own data, none of it with the world's codes (a shared code would rightly find its own row).
-    make_unit(other_org, "region", code="XR", name="Elsewhere")
-    return make_api_key(other_org)
+def outsider_key(other_world):
+    return make_api_key(other_world["org"])
 
 
 def _secrets(world):
@@ -74,11 +89,22 @@ def _secrets(world):
         world["unit"].name,
         world["model"].name,
         world["behavior"].name,
+        world["metric"].name,
+        world["survey_response"].comment,
         "W-SR1",
         "W-OBS1",
         "W-AN1",
         "W-E1",
     ]
+
+
+def _codes(world) -> list[str]:
+    """The world's codes and external ids, as they would stand in a JSON row of it."""
+    w = world
+    codes = [unit.code for unit in w["tree"].values()]
+    codes += [w["member"].code, w["journey"].code, w["dimension"].code, w["behavior"].code, w["metric"].code]
+    codes += [w["observation"].external_id, w["animation"].external_id, w["survey_response"].external_id]
+    return [f'"{code}"' for code in codes]
 
 
 def test_every_api_route_is_an_org_api_view():
@@ -110,8 +136,12 @@ def test_outsider_key_gets_404_or_nothing_everywhere(client, world, outsider_key
                 assert status in (404, 405), f"{method.upper()} {url} gave {status}"
             elif method == "get":
                 assert status == 200, f"GET {url} gave {status}"
-                own = {row.get("code") or row.get("external_id") for row in response.json()["results"]}
+                # A list (paginated) or an analysis (one object): either way none of the org's codes.
+                rows = response.json().get("results", [])
+                own = {row.get("code") or row.get("external_id") or row.get("unit") for row in rows}
                 assert not any(str(code).startswith("W") for code in own), f"GET {url} lists rows of the org"
+                shown = [code for code in _codes(world) if code in body]
+                assert not shown, f"GET {url} lists rows naming {shown}"
             else:
                 assert status in (400, 405), f"{method.upper()} {url} gave {status}: {body}"
             for secret in secrets:
@@ -140,12 +170,37 @@ def test_outsider_key_cannot_name_the_orgs_objects_in_writes(client, world, outs
         assert response.status_code == 400, f"POST {url} gave {response.status_code}"
 
 
-def test_a_key_of_the_org_reaches_every_route(client, world):
+def test_outsider_key_filtering_lists_by_the_orgs_codes_gets_none_of_its_rows(client, world, other_world, outsider_key):
+    """``?unit=``, ``?metric=``, ``?journey=``… with the organization's codes: a 400 (unknown code)
+    or a list without its rows, never its data; with the outsider's own codes, a 200."""
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {outsider_key}", "HTTP_ACCEPT_LANGUAGE": "en"}
+    secrets = [s for s in _secrets(world) if not s.startswith("W-")]  # an error may quote the code asked for
+    codes = _codes(world)
+    lists = [(name, _url(world, name, conv)) for _route, name, _cb, conv in api_routes() if not conv]
+    for name, url in lists:
+        for param, fills in CODE_FILTERS.items():
+            for fill in fills:
+                response = client.get(url, {param: fill(world)}, **auth)
+                status, body = response.status_code, response.content.decode()
+                where = f"GET {url}?{param}={fill(world)} ({name})"
+                assert status in (200, 400), f"{where} gave {status}"
+                if status == 200:
+                    shown = [code for code in codes if code in body]
+                    assert not shown, f"{where} lists rows naming {shown}"
+                for secret in secrets:
+                    assert secret not in body, f"{where} shows {secret!r}"
+                own = client.get(url, {param: fill(other_world)}, **auth)
+                assert own.status_code == 200, f"GET {url}?{param}={fill(other_world)} gave {own.status_code}"
+
+
+@pytest.mark.parametrize("which", ["world", "other_world"])
+def test_a_key_of_the_org_reaches_every_route(client, request, which):
+    world = request.getfixturevalue(which)
     auth = {"HTTP_AUTHORIZATION": f"Api-Key {make_api_key(world['org'])}"}
     for _route, name, _callback, converters in api_routes():
         url = _url(world, name, converters)
         response = client.get(url, **auth)
         assert response.status_code == 200, f"GET {url} gave {response.status_code}"
         body = response.json()
-        if not converters:
+        if not converters and "results" in body:
             assert body["count"] >= 1, f"GET {url}: the world has no row for it"
