@@ -1,6 +1,7 @@
 """GET /api/v1/analysis/lag/: the within-team lag analysis through HTTP, on snapshots holding a
 simulated confounded panel (tests/kpis/test_lag.py), its bad input, and tenant isolation."""
 
+import datetime
 import math
 
 import numpy as np
@@ -8,7 +9,10 @@ import pytest
 
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role, UnitKind
+from deployment.services import observation_create
+from kpis.api_lag import lag_panel
 from kpis.models import Metric, MetricValue, TeamKpiSnapshot, TeamMonthSnapshot
+from kpis.services import snapshots_recompute
 from tests.api.conftest import Api, make_api_key
 from tests.factories import make_membership, make_unit, make_user
 from tests.kpis.test_lag import TRUE_SLOPE, confounded_panel, pooled_slope
@@ -273,3 +277,54 @@ def test_schema_documents_the_endpoint(client, org):
     ok = operation["responses"]["200"]["content"]["application/json"]
     assert ok["examples"]
     assert "400" in operation["responses"]
+
+
+# --- end to end: the engine's snapshots are the panel ------------------------------------------
+
+
+def test_the_panel_is_read_from_the_engines_snapshots(api, org, field):
+    """Léa (T1, with Hugo; 3 behaviors) masters one behavior on 10 March; T1 gets three NPS
+    answers in March (10, 10, 0). T1's rate is 0 in February and (4 − 1) / 3 / 6 pairs = 1/6 from
+    March on; its March NPS is 100 × (2 − 1) / 3, n = 3. T2 and T3 stay at 0, without answers."""
+    behavior = field["model"].behaviors.get(code="salue-30s")
+    observation_create(
+        org=org,
+        member=field["members"]["lea"],
+        observer=None,
+        observed_at=datetime.datetime(2026, 3, 10, 10, tzinfo=datetime.UTC),
+        kind="coaching",
+        ratings=[(behavior, 4)],
+    )
+    answers = [
+        {"external_id": f"e2e-{i}", "unit": "T1", "responded_at": "2026-03-11T18:02:00+01:00", "nps": nps}
+        for i, nps in enumerate((10, 10, 0))
+    ]
+    assert api.post("/api/v1/survey-responses/", answers).json()["created"] == 3
+    snapshots_recompute(org=org, months=Month.range(Month(2026, 2), Month(2026, 5)))
+
+    panel = lag_panel(org=org, outcome="nps", unit=None, first=Month(2026, 3), last=Month(2026, 3), max_lag=1)
+    rows = {
+        (code, str(month)): (round(rate, 4), None if math.isnan(outcome) else round(outcome, 4), n)
+        for code, month, rate, outcome, n in zip(
+            panel["team"].map({u.pk: u.code for u in field["tree"].values()}),
+            panel["month"],
+            panel["rate"],
+            panel["outcome"].astype(float),
+            panel["n"],
+            strict=True,
+        )
+    }
+    expected = {("T1", "2026-02"): (0.0, None, None), ("T1", "2026-03"): (0.1667, 33.3333, 3)}
+    expected |= {("T1", m): (0.1667, None, None) for m in ("2026-04", "2026-05")}
+    expected |= {(t, m): (0.0, None, None) for t in ("T2", "T3") for m in ("2026-02", "2026-03", "2026-04", "2026-05")}
+    assert {k: (r, o, None if n is None or math.isnan(n) else int(n)) for k, (r, o, n) in rows.items()} == expected
+
+    # Through the endpoint: 3 answers are under the minimum sample (30), so nothing is left; with a
+    # minimum of 3, one team-month with its lead and lag months. An answer with its reason either way.
+    params = {"outcome": "nps", "max_lag": 1, "from": "2026-03", "to": "2026-03"}
+    body = api.get(URL, params).json()
+    assert (body["reason"], body["n"], body["teams"], body["best_lag"]) == ("no_data", 0, 0, None)
+    org.min_sample_size = 3
+    org.save(update_fields=["min_sample_size"])
+    body = api.get(URL, params).json()
+    assert (body["reason"], body["n"], body["teams"], body["best_lag"]) == ("too_few_teams", 1, 1, None)
