@@ -1,12 +1,18 @@
 """What every endpoint shares: authentication, organization resolution, errors, limits, docs."""
 
+import datetime
+import logging
 import re
 
 import pytest
+import redis
 import yaml
-from django.test import Client
+from django.core.cache import cache
+from django.test import Client, override_settings
 from django.utils import timezone
 
+from cxtracker.api.throttling import cache_outage
+from cxtracker.api.views import date_bound
 from cxtracker.tenancy.models import ApiKey, Role
 from kpis.models import SurveyResponse
 from tests.api.conftest import Api, make_api_key
@@ -194,3 +200,78 @@ def test_docs_use_no_cdn(client):
     assert "swagger-ui" in html
     hosts = set(re.findall(r"https?://([^/\"'\s]+)", html))
     assert hosts <= {"testserver"}, hosts
+
+
+@pytest.mark.parametrize(
+    ("value", "start", "end"),
+    [
+        ("2026-02", datetime.date(2026, 2, 1), datetime.date(2026, 3, 1)),
+        ("2026-12", datetime.date(2026, 12, 1), datetime.date(2027, 1, 1)),
+        ("2024-02-29", datetime.date(2024, 2, 29), datetime.date(2024, 3, 1)),
+        ("1970-01", datetime.date(1970, 1, 1), datetime.date(1970, 2, 1)),
+        ("2999-12-31", datetime.date(2999, 12, 31), datetime.date(3000, 1, 1)),
+        ("", None, None),
+        (None, None, None),
+    ],
+)
+def test_from_and_to_are_a_month_or_a_day(value, start, end):
+    # ``from`` is the first day covered, ``to`` the first day after (both inclusive for the caller).
+    assert date_bound(value, "from", end=False) == start
+    assert date_bound(value, "to", end=True) == end
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-13", "2026-00", "2026-3", "1969-12", "3000-01", "2026-02-30", "2026-03-01T00:00", "20260301", "March"],
+)
+def test_anything_else_is_a_400_naming_the_parameter(api, tree, value):
+    r = api.get(URL, {"from": value})
+    assert r.status_code == 400
+    assert r.json() == {"from": ["Give a month (YYYY-MM) or a day (YYYY-MM-DD) between 1970 and 2999."]}
+
+
+CLOSED_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+}
+
+
+@pytest.fixture
+def outage():
+    """The throttle's memory of an outage starts empty and tries the cache again at once."""
+    cache_outage.reset()
+    before = cache_outage.retry_seconds
+    cache_outage.retry_seconds = 0
+    yield cache_outage
+    cache_outage.retry_seconds = before
+    cache_outage.reset()
+
+
+def test_with_the_cache_unreachable_the_api_is_not_throttled_and_says_so_once(api, tree, settings, outage, caplog):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "2/min"}}
+    caplog.set_level(logging.WARNING, logger="cxtracker.api.throttling")
+    with override_settings(CACHES=CLOSED_CACHE):
+        with pytest.raises(redis.exceptions.ConnectionError):
+            cache.get("probe")  # really unreachable
+        statuses = [api.get(URL).status_code for _ in range(3)]
+        statuses.append(api.post(URL, ONE).status_code)
+    assert statuses == [200, 200, 200, 201]  # over the rate of 2/min, and the write is stored
+    assert SurveyResponse.objects.filter(external_id="x").exists()
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "API requests are not throttled" in warnings[0]
+
+    # The cache is back: throttling resumes (the key's budget starts afresh) and the log says so.
+    assert [api.get(URL).status_code for _ in range(3)] == [200, 200, 429]
+    assert "Cache reachable again: API throttling resumes (4 requests let through unthrottled)" in caplog.text
+
+
+def test_after_a_failure_the_cache_is_left_alone_for_a_while(api, tree, settings):
+    cache_outage.reset()
+    try:
+        with override_settings(CACHES=CLOSED_CACHE):
+            assert api.get(URL).status_code == 200
+            assert cache_outage.down and cache_outage.let_through == 1
+        # Back, but within retry_seconds (10) of the failure the throttle does not try it yet.
+        assert api.get(URL).status_code == 200
+        assert cache_outage.down and cache_outage.let_through == 2
+    finally:
+        cache_outage.reset()
