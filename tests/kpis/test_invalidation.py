@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cxtracker.months import Month
 from cxtracker.tenancy import services as tenancy_services
+from cxtracker.tenancy.forms import OrganizationSettingsForm
 from cxtracker.tenancy.models import Member, UnitKind
 from deployment.models import Observation
 from deployment.services import animation_create, observation_create
@@ -252,14 +253,8 @@ def history(org, tree, months):
 
 
 def _settings(org, **overrides):
-    data = {
-        "name": org.name,
-        "timezone": org.timezone,
-        "language": org.language,
-        "rate_weight": str(org.rate_weight),
-        "expected_animations_per_month": str(org.expected_animations_per_month),
-        "min_sample_size": str(org.min_sample_size),
-    }
+    """The settings form as the organization stands, with ``overrides``."""
+    data = {name: str(getattr(org, name)) for name in OrganizationSettingsForm.Meta.fields}
     return {**data, **overrides}
 
 
