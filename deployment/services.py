@@ -5,17 +5,25 @@ with a dict of field keys (``member``, ``observed_at``, ``kind``, ``ratings``, `
 ``held_at``, ``attendees``, ``dimensions``) and nothing is written; then it writes in one
 transaction. The browser forms and the REST API both call these.
 
-Idempotency by ``external_id`` (SPEC §8): ``observation_create_or_get`` /
-``animation_create_or_get`` return ``(row, created)``; a second write with the same external_id
-returns the stored row with ``created=False`` and changes nothing, including when two requests
-race (the insert runs in a savepoint and the database's unique constraint decides).
+Bulk writes are set-based: ``observations_create_or_get`` and ``animations_create_or_get`` take
+a batch, resolve the codes it carries once (the active model's behaviors or dimensions, the
+attendees), validate every item in one pass and insert the rows with a few set operations (COPY
+on PostgreSQL), with one dirty mark for the batch. Each item gets a ``Written``: created,
+duplicate, or rejected with its field errors (a rejected item leaves no trace and stops nothing).
+The one-item services are the same code with a batch of one.
+
+Idempotency by ``external_id`` (SPEC §8): a write with an external_id the organization already
+has returns the stored row with ``created=False`` and changes nothing; the same external_id twice
+in one batch: the first valid item is written, the later ones are its duplicates. When two
+requests race, the database's unique constraint decides (``INSERT ... ON CONFLICT DO NOTHING``).
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,107 +36,290 @@ from .models import Animation, AnimationKind, Observation, ObservationKind, Rati
 
 _UNSET = object()
 _TEXT_FIELDS = {"strengths", "development_points", "next_step"}
+_LEVELS = frozenset(Level.values)
+_OBSERVATION_KINDS = frozenset(ObservationKind.values)
+_ANIMATION_KINDS = frozenset(AnimationKind.values)
+_RATING_COLUMNS = ("organization_id", "observation_id", "behavior_id", "level", "member_id", "observed_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a batch write did with one item: the row stored (``pk``, created now or found by its
+    external_id) and its owner (the member of an observation, the team of an animation) so that
+    the caller can check its scope; or, for a rejected item, its field errors."""
+
+    pk: int | None = None
+    created: bool = False
+    owner_id: int | None = None
+    errors: dict[str, list[str]] | None = None
 
 
 def _local_day(org: Organization, moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment, org.tzinfo).date()
 
 
-def _check_moment(org: Organization, moment, field: str, errors: dict) -> datetime.date | None:
+def _check_moment(org: Organization, now, moment, field: str, errors: dict) -> datetime.date | None:
     """An aware datetime, not in the future; returns its day in the organization's timezone."""
     if not isinstance(moment, datetime.datetime) or timezone.is_naive(moment):
-        errors[field] = _("Give a date and time with its timezone.")
+        errors[field] = [_("Give a date and time with its timezone.")]
         return None
-    if moment > timezone.now():
-        errors[field] = _("This date is in the future.")
+    if moment > now:
+        errors[field] = [_("This date is in the future.")]
         return None
     return _local_day(org, moment)
 
 
-def _periods_changed(org: Organization, *moments: datetime.datetime) -> None:
-    """Mark the organization's rate snapshots of these days for recomputation (SPEC §6)."""
+def _periods_changed(org: Organization, moments, teams, *, cascade: bool) -> None:
+    """Mark the organization's snapshots of these days and teams for recomputation (SPEC §6);
+    ``cascade``: the later months too (ratings and activity carry over to them)."""
     days = sorted({_local_day(org, m) for m in moments if m is not None})
     if days:
-        periods_mark_dirty(org=org, days=days)
+        periods_mark_dirty(org=org, days=days, teams=sorted(set(teams)), cascade=cascade)
+
+
+def _stored(model, org: Organization, external_ids: Iterable, owner: str) -> dict[str, tuple[int, int]]:
+    """external_id -> (pk, owner id) of the rows of ``model`` the organization already has."""
+    wanted = {e for e in external_ids if e}
+    if not wanted:
+        return {}
+    rows = model.objects.for_org(org).filter(external_id__in=wanted).order_by().values_list("external_id", "pk", owner)
+    return {external_id: (pk, owner_id) for external_id, pk, owner_id in rows}
+
+
+def _insert_new(model, rows: list[dict]) -> list[int | None]:
+    """Insert ``rows`` (attname -> value, the same keys in every row) and return the pk of each,
+    None for a row refused because its external_id was stored meanwhile (by a concurrent request).
+
+    On PostgreSQL: the ids are drawn from the table's sequence, the rows COPied into a
+    session-local staging table and moved with one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING
+    RETURNING id``, so that the unique constraint, not a prior read, decides who created what.
+    Elsewhere (the embedded SQLite default): one INSERT per row, each in a savepoint.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        pks = []
+        for values in rows:
+            try:
+                with transaction.atomic():
+                    pks.append(model.objects.create(**values).pk)
+            except IntegrityError:
+                if not values.get("external_id"):
+                    raise
+                pks.append(None)
+        return pks
+    qn = connection.ops.quote_name
+    opts = model._meta
+    names = ["id", *rows[0]]
+    columns = ", ".join(qn(name) for name in names)
+    definition = ", ".join(f"{qn(name)} {opts.get_field(name).db_type(connection)}" for name in names)
+    table, staging = qn(opts.db_table), qn(f"{opts.db_table}_ingest")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [opts.db_table, len(rows)]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        # Created once per database session, emptied at commit (and here, for a second batch of
+        # the same transaction).
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({definition}) ON COMMIT DELETE ROWS")
+        cursor.execute(f"TRUNCATE {staging}")
+        with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for pk, values in zip(ids, rows, strict=True):
+                copy.write_row((pk, *values.values()))
+        # Only identifiers are formatted in.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608
+            f"ON CONFLICT DO NOTHING RETURNING {qn('id')}"
+        )
+        inserted = {row[0] for row in cursor.fetchall()}
+    return [pk if pk in inserted else None for pk in ids]
+
+
+def _insert_children(model, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows that cannot conflict (ratings, M2M links of rows just created): COPY on
+    PostgreSQL, ``bulk_create`` elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500)
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        names = ", ".join(qn(c) for c in columns)
+        with cursor.copy(f"COPY {qn(model._meta.db_table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _results(
+    results: list, row_items: list[int], pks: list, rows: list[dict], owner: str, repeats, model, org
+) -> list[Written]:
+    """Fill ``results`` for the rows inserted (``pks``, None where a concurrent request stored the
+    external_id first) and for the later items repeating an external_id of the batch."""
+    lost = [rows[i]["external_id"] for i, pk in enumerate(pks) if pk is None]
+    taken = _stored(model, org, lost, owner) if lost else {}
+    for i, index in enumerate(row_items):
+        if pks[i] is not None:
+            results[index] = Written(pk=pks[i], created=True, owner_id=rows[i][owner])
+        elif rows[i]["external_id"] in taken:
+            pk, owner_id = taken[rows[i]["external_id"]]
+            results[index] = Written(pk=pk, owner_id=owner_id)
+        else:
+            # Stored by another request and deleted since: nothing of this item is stored.
+            results[index] = Written(
+                errors={"non_field_errors": [_("Another request wrote this item at the same time: send it again.")]}
+            )
+    for index, first in repeats:
+        original = results[row_items[first]]
+        results[index] = original if original.errors else Written(pk=original.pk, owner_id=original.owner_id)
+    return results
 
 
 # ---------------------------------------------------------------------------------------------
 # Observations
 
 
-def _resolve_ratings(org: Organization, model: ExperienceModel, ratings, errors: dict) -> list[tuple[Behavior, int]]:
+def _observation_lookups(org: Organization) -> tuple[ExperienceModel | None, dict[str, int]]:
+    """The active experience model and its behavior ids by code: what ratings are checked against."""
+    model = active_model(org=org)
+    if model is None:
+        return None, {}
+    return model, dict(Behavior.objects.for_org(org).filter(model=model).values_list("code", "pk"))
+
+
+def _rating_pairs(org, model, behaviors: dict[str, int], ratings, errors: dict) -> list[tuple[int, int]]:
     """``ratings``: (behavior, level) pairs or a {behavior: level} dict; a behavior is a Behavior
-    or its code in the active model. Returns the pairs, or fills ``errors["ratings"]``."""
+    or its code in the active model. Returns (behavior id, level) pairs, or fills ``errors``."""
+    if model is None:
+        errors["ratings"] = [_("The organization has no active experience model yet.")]
+        return []
     pairs = list(ratings.items()) if isinstance(ratings, dict) else list(ratings or ())
     if not pairs:
-        errors["ratings"] = _("Rate at least one behavior.")
+        errors["ratings"] = [_("Rate at least one behavior.")]
         return []
-    codes = [b for b, _level in pairs if isinstance(b, str)]
-    by_code = {b.code: b for b in Behavior.objects.for_org(org).filter(model=model, code__in=codes)} if codes else {}
     messages, resolved, seen = [], [], set()
     for behavior, level in pairs:
         if isinstance(behavior, str):
-            found = by_code.get(behavior)
-            if found is None:
-                messages.append(_("Unknown behavior: %(code)s.") % {"code": behavior})
+            code, pk = behavior, behaviors.get(behavior)
+            if pk is None:
+                messages.append(_("Unknown behavior: %(code)s.") % {"code": code})
                 continue
-            behavior = found
-        if behavior.organization_id != org.pk or behavior.model_id != model.pk:
+        elif behavior.organization_id != org.pk or behavior.model_id != model.pk:
             messages.append(
                 _("%(behavior)s is not a behavior of the active experience model.") % {"behavior": behavior.code}
             )
             continue
-        if behavior.pk in seen:
-            messages.append(_("%(behavior)s is rated twice.") % {"behavior": behavior.code})
+        else:
+            code, pk = behavior.code, behavior.pk
+        if pk in seen:
+            messages.append(_("%(behavior)s is rated twice.") % {"behavior": code})
             continue
-        seen.add(behavior.pk)
-        if isinstance(level, bool) or not isinstance(level, int) or level not in Level.values:
-            messages.append(_("The level of %(behavior)s must be between 1 and 4.") % {"behavior": behavior.code})
+        seen.add(pk)
+        if isinstance(level, bool) or not isinstance(level, int) or level not in _LEVELS:
+            messages.append(_("The level of %(behavior)s must be between 1 and 4.") % {"behavior": code})
             continue
-        resolved.append((behavior, level))
+        resolved.append((pk, level))
     if messages:
         errors["ratings"] = messages
     return resolved
 
 
-def _check_observation_fields(*, org, member, observed_at, kind, errors: dict) -> None:
+def _check_observation_fields(org, now, *, member, observed_at, kind, errors: dict) -> datetime.date | None:
+    """Checks the member, kind and moment; returns the day of the moment in the org's timezone."""
     if not isinstance(member, Member) or member.organization_id != org.pk:
-        errors["member"] = _("Choose a member of the organization.")
-    if kind not in ObservationKind.values:
-        errors["kind"] = _("Choose observation or coaching.")
-    day = _check_moment(org, observed_at, "observed_at", errors)
+        errors["member"] = [_("Choose a member of the organization.")]
+    if kind not in _OBSERVATION_KINDS:
+        errors["kind"] = [_("Choose observation or coaching.")]
+    day = _check_moment(org, now, observed_at, "observed_at", errors)
     if day is not None and "member" not in errors and not member.is_active_on(day):
-        errors["observed_at"] = _("%(member)s was not active on %(day)s.") % {
-            "member": member.name,
-            "day": day.isoformat(),
-        }
+        errors["observed_at"] = [
+            _("%(member)s was not active on %(day)s.") % {"member": member.name, "day": day.isoformat()}
+        ]
+    return day
 
 
-def _validate_observation(*, org, member, observed_at, kind, ratings) -> tuple[ExperienceModel, list]:
-    errors: dict = {}
-    _check_observation_fields(org=org, member=member, observed_at=observed_at, kind=kind, errors=errors)
-    model = active_model(org=org)
-    if model is None:
-        errors["ratings"] = _("The organization has no active experience model yet.")
-        raise ValidationError(errors)
-    pairs = _resolve_ratings(org, model, ratings, errors)
-    if errors:
-        raise ValidationError(errors)
-    return model, pairs
+def observations_create_or_get(*, org: Organization, items: Sequence[dict]) -> list[Written]:
+    """Record a batch of observations with their ratings; one ``Written`` per item, in order.
 
-
-def _write_ratings(observation: Observation, pairs: Iterable[tuple[Behavior, int]]) -> None:
-    Rating.objects.bulk_create(
-        Rating(
-            organization_id=observation.organization_id,
-            observation=observation,
-            behavior=behavior,
-            level=level,
-            member_id=observation.member_id,
-            observed_at=observation.observed_at,
+    Each item holds the keyword arguments of ``observation_create_or_get``. Queries, whatever
+    the size of the batch: the external_ids already stored, the active model and its behaviors,
+    then in one transaction the ids, the observations (COPY and one INSERT), the ratings (COPY,
+    with their denormalized member and observed_at) and one dirty mark: the observed months and
+    every later one (a rating carries over), for the members' teams.
+    """
+    now = timezone.now()
+    results: list = [None] * len(items)
+    external_ids = [item.get("external_id") or None for item in items]
+    stored = _stored(Observation, org, external_ids, "member_id")
+    model, behaviors = None, {}
+    if any(e not in stored for e in external_ids):
+        model, behaviors = _observation_lookups(org)
+    rows, ratings, days, teams, row_items = [], [], [], [], []
+    firsts: dict[str, int] = {}  # external_id -> its row
+    repeats: list[tuple[int, int]] = []  # (item, row of the first item with its external_id)
+    for index, item in enumerate(items):
+        external_id = external_ids[index]
+        if external_id in stored:
+            pk, member_id = stored[external_id]
+            results[index] = Written(pk=pk, owner_id=member_id)
+            continue
+        if external_id in firsts:
+            repeats.append((index, firsts[external_id]))
+            continue
+        errors: dict = {}
+        member, observed_at = item["member"], item["observed_at"]
+        day = _check_observation_fields(
+            org, now, member=member, observed_at=observed_at, kind=item["kind"], errors=errors
         )
-        for behavior, level in pairs
-    )
+        pairs = _rating_pairs(org, model, behaviors, item["ratings"], errors)
+        if errors:
+            results[index] = Written(errors=errors)
+            continue
+        if external_id:
+            firsts[external_id] = len(rows)
+        observer = item.get("observer")
+        rows.append(
+            {
+                "organization_id": org.pk,
+                "member_id": member.pk,
+                "observer_id": observer.pk if observer is not None else None,
+                "observed_at": observed_at,
+                "kind": item["kind"],
+                "model_id": model.pk,
+                "strengths": item.get("strengths") or "",
+                "development_points": item.get("development_points") or "",
+                "next_step": item.get("next_step") or "",
+                "next_step_on": item.get("next_step_on"),
+                "next_step_done": False,
+                "external_id": external_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        ratings.append(pairs)
+        days.append(day)
+        teams.append(member.team_id)
+        row_items.append(index)
+    if not rows:
+        return results
+    with transaction.atomic():
+        pks = _insert_new(Observation, rows)
+        _insert_children(
+            Rating,
+            _RATING_COLUMNS,
+            [
+                (org.pk, pk, behavior_id, level, row["member_id"], row["observed_at"])
+                for pk, row, pairs in zip(pks, rows, ratings, strict=True)
+                if pk is not None
+                for behavior_id, level in pairs
+            ],
+        )
+        created = [i for i, pk in enumerate(pks) if pk is not None]
+        if created:
+            periods_mark_dirty(
+                org=org, days={days[i] for i in created}, teams=sorted({teams[i] for i in created}), cascade=True
+            )
+        return _results(results, row_items, pks, rows, "member_id", repeats, Observation, org)
 
 
 def observation_create_or_get(
@@ -147,34 +338,26 @@ def observation_create_or_get(
 ) -> tuple[Observation, bool]:
     """Record an observation with its ratings; ``(observation, created)``. With an external_id
     the organization already has, the stored observation comes back unchanged (created False)."""
-    if external_id:
-        existing = Observation.objects.for_org(org).filter(external_id=external_id).first()
-        if existing is not None:
-            return existing, False
-    model, pairs = _validate_observation(org=org, member=member, observed_at=observed_at, kind=kind, ratings=ratings)
-    try:
-        with transaction.atomic():
-            observation = Observation.objects.create(
-                organization=org,
-                member=member,
-                observer=observer,
-                observed_at=observed_at,
-                kind=kind,
-                model=model,
-                strengths=strengths or "",
-                development_points=development_points or "",
-                next_step=next_step or "",
-                next_step_on=next_step_on,
-                external_id=external_id or None,
-            )
-            _write_ratings(observation, pairs)
-            _periods_changed(org, observed_at)
-    except IntegrityError:
-        if not external_id:
-            raise
-        # Another request stored the same external_id between our check and our insert.
-        return Observation.objects.for_org(org).get(external_id=external_id), False
-    return observation, True
+    [written] = observations_create_or_get(
+        org=org,
+        items=[
+            {
+                "member": member,
+                "observer": observer,
+                "observed_at": observed_at,
+                "kind": kind,
+                "ratings": ratings,
+                "strengths": strengths,
+                "development_points": development_points,
+                "next_step": next_step,
+                "next_step_on": next_step_on,
+                "external_id": external_id,
+            }
+        ],
+    )
+    if written.errors:
+        raise ValidationError(written.errors)
+    return Observation.objects.for_org(org).get(pk=written.pk), written.created
 
 
 def observation_create(**kwargs) -> Observation:
@@ -198,21 +381,22 @@ def observation_update(
     """Change the given fields. New ``ratings`` replace the old ones and move the observation to
     the active experience model; the same rules as at creation apply."""
     org = observation.organization
-    old_observed_at = observation.observed_at
+    old_observed_at, old_team_id = observation.observed_at, observation.member.team_id
     new_member = observation.member if member is _UNSET else member
     new_observed_at = observation.observed_at if observed_at is _UNSET else observed_at
     new_kind = observation.kind if kind is _UNSET else kind
+    errors: dict = {}
+    _check_observation_fields(
+        org, timezone.now(), member=new_member, observed_at=new_observed_at, kind=new_kind, errors=errors
+    )
     if ratings is _UNSET:
         # Untouched ratings may belong to an older model version: validate the rest only.
-        errors: dict = {}
-        _check_observation_fields(org=org, member=new_member, observed_at=new_observed_at, kind=new_kind, errors=errors)
-        if errors:
-            raise ValidationError(errors)
         model, pairs = observation.model, None
     else:
-        model, pairs = _validate_observation(
-            org=org, member=new_member, observed_at=new_observed_at, kind=new_kind, ratings=ratings
-        )
+        model, behaviors = _observation_lookups(org)
+        pairs = _rating_pairs(org, model, behaviors, ratings, errors)
+    if errors:
+        raise ValidationError(errors)
     fields = {
         "member": new_member,
         "observed_at": new_observed_at,
@@ -231,10 +415,22 @@ def observation_update(
         observation.save()
         if pairs is not None:
             observation.ratings.all().delete()
-            _write_ratings(observation, pairs)
+            Rating.objects.bulk_create(
+                Rating(
+                    organization_id=observation.organization_id,
+                    observation=observation,
+                    behavior_id=behavior_id,
+                    level=level,
+                    member_id=observation.member_id,
+                    observed_at=observation.observed_at,
+                )
+                for behavior_id, level in pairs
+            )
         else:
             observation.ratings.update(member=observation.member, observed_at=observation.observed_at)
-        _periods_changed(org, old_observed_at, observation.observed_at)
+        _periods_changed(
+            org, [old_observed_at, observation.observed_at], [old_team_id, observation.member.team_id], cascade=True
+        )
     return observation
 
 
@@ -245,64 +441,164 @@ def observation_next_step_mark_done(*, observation: Observation) -> Observation:
 
 
 def observation_delete(*, observation: Observation) -> None:
-    org, observed_at = observation.organization, observation.observed_at
+    org, observed_at, team_id = observation.organization, observation.observed_at, observation.member.team_id
     with transaction.atomic():
         observation.delete()
-        _periods_changed(org, observed_at)
+        _periods_changed(org, [observed_at], [team_id], cascade=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # Animations
 
 
-def _validate_animation(*, org, team, held_at, kind, dimensions, attendees) -> tuple[list, list]:
-    errors: dict = {}
-    if not isinstance(team, OrgUnit) or team.organization_id != org.pk or team.kind != UnitKind.TEAM:
-        errors["team"] = _("Choose a team of the organization.")
-    if kind not in AnimationKind.values:
-        errors["kind"] = _("Choose briefing, challenge, training or ritual.")
-    day = _check_moment(org, held_at, "held_at", errors)
+@dataclass
+class _AnimationLookups:
+    """What the animations of a batch refer to, resolved once: the attendees by code (in the whole
+    organization: an attendee of another team is named in the error), the active model and its
+    dimensions by code."""
 
-    attendee_list = list(attendees or ())
-    codes = [a for a in attendee_list if isinstance(a, str)]
-    by_code = {m.code: m for m in Member.objects.for_org(org).filter(code__in=codes)} if codes else {}
-    members, messages = [], []
-    for a in attendee_list:
-        member = by_code.get(a) if isinstance(a, str) else a
+    members: dict[str, Member]
+    model: ExperienceModel | None
+    dimensions: dict[str, Dimension]
+
+
+def _animation_lookups(org: Organization, items: Iterable[dict]) -> _AnimationLookups:
+    member_codes, needs_model = set(), False
+    for item in items:
+        member_codes.update(a for a in item.get("attendees") or () if isinstance(a, str))
+        needs_model = needs_model or bool(item.get("dimensions"))
+    members = {m.code: m for m in Member.objects.for_org(org).filter(code__in=member_codes)} if member_codes else {}
+    model = active_model(org=org) if needs_model else None
+    dimensions = {d.code: d for d in Dimension.objects.for_org(org).filter(model=model)} if model else {}
+    return _AnimationLookups(members=members, model=model, dimensions=dimensions)
+
+
+def _check_animation(
+    org, now, lookups: _AnimationLookups, *, team, held_at, kind, dimensions, attendees, errors: dict
+) -> tuple[datetime.date | None, list[Dimension], list[Member]]:
+    """Checks an animation; returns the day it was held (org's timezone), its dimensions and its
+    attendees, each once, or fills ``errors``."""
+    if not isinstance(team, OrgUnit) or team.organization_id != org.pk or team.kind != UnitKind.TEAM:
+        errors["team"] = [_("Choose a team of the organization.")]
+    if kind not in _ANIMATION_KINDS:
+        errors["kind"] = [_("Choose briefing, challenge, training or ritual.")]
+    day = _check_moment(org, now, held_at, "held_at", errors)
+
+    members, messages, seen = [], [], set()
+    for a in attendees or ():
+        member = lookups.members.get(a) if isinstance(a, str) else a
         if member is None or member.organization_id != org.pk:
             messages.append(_("Unknown member: %(code)s.") % {"code": a})
         elif "team" not in errors and member.team_id != team.pk:
             messages.append(_("%(member)s is not a member of this team.") % {"member": member.name})
         elif day is not None and not member.is_active_on(day):
             messages.append(_("%(member)s was not active on %(day)s.") % {"member": member.name, "day": day})
-        elif member not in members:
+        elif member.pk not in seen:
+            seen.add(member.pk)
             members.append(member)
     if messages:
         errors["attendees"] = messages
 
-    dimension_list = list(dimensions or ())
-    dims = []
-    if dimension_list:
-        model = active_model(org=org)
-        codes = [d for d in dimension_list if isinstance(d, str)]
-        by_code = (
-            {d.code: d for d in Dimension.objects.for_org(org).filter(model=model, code__in=codes)} if codes else {}
+    dims, messages, seen = [], [], set()
+    model = lookups.model
+    for d in dimensions or ():
+        dimension = lookups.dimensions.get(d) if isinstance(d, str) else d
+        if dimension is None or model is None or dimension.model_id != model.pk:
+            label = d if isinstance(d, str) else d.code
+            messages.append(
+                _("%(dimension)s is not a dimension of the active experience model.") % {"dimension": label}
+            )
+        elif dimension.pk not in seen:
+            seen.add(dimension.pk)
+            dims.append(dimension)
+    if messages:
+        errors["dimensions"] = messages
+    return day, dims, members
+
+
+def animations_create_or_get(*, org: Organization, items: Sequence[dict]) -> list[Written]:
+    """Record a batch of team animations; one ``Written`` per item, in order.
+
+    Each item holds the keyword arguments of ``animation_create_or_get``. Queries, whatever the
+    size of the batch: the external_ids already stored, the attendees' codes, the active model and
+    its dimensions (when some item names one), then in one transaction the ids, the animations
+    (COPY and one INSERT), their dimension and attendee links (COPY) and one dirty mark: the months
+    they were held in, for their teams.
+    """
+    now = timezone.now()
+    results: list = [None] * len(items)
+    external_ids = [item.get("external_id") or None for item in items]
+    stored = _stored(Animation, org, external_ids, "team_id")
+    lookups = _animation_lookups(org, (item for e, item in zip(external_ids, items, strict=True) if e not in stored))
+    rows, links, days, row_items = [], [], [], []
+    firsts: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []
+    for index, item in enumerate(items):
+        external_id = external_ids[index]
+        if external_id in stored:
+            pk, team_id = stored[external_id]
+            results[index] = Written(pk=pk, owner_id=team_id)
+            continue
+        if external_id in firsts:
+            repeats.append((index, firsts[external_id]))
+            continue
+        errors: dict = {}
+        team, held_at = item["team"], item["held_at"]
+        day, dims, members = _check_animation(
+            org,
+            now,
+            lookups,
+            team=team,
+            held_at=held_at,
+            kind=item["kind"],
+            dimensions=item.get("dimensions"),
+            attendees=item.get("attendees"),
+            errors=errors,
         )
-        messages = []
-        for d in dimension_list:
-            dimension = by_code.get(d) if isinstance(d, str) else d
-            if dimension is None or model is None or dimension.model_id != model.pk:
-                label = d if isinstance(d, str) else d.code
-                messages.append(
-                    _("%(dimension)s is not a dimension of the active experience model.") % {"dimension": label}
-                )
-            elif dimension not in dims:
-                dims.append(dimension)
-        if messages:
-            errors["dimensions"] = messages
-    if errors:
-        raise ValidationError(errors)
-    return dims, members
+        if errors:
+            results[index] = Written(errors=errors)
+            continue
+        if external_id:
+            firsts[external_id] = len(rows)
+        held_by = item.get("held_by")
+        rows.append(
+            {
+                "organization_id": org.pk,
+                "team_id": team.pk,
+                "held_by_id": held_by.pk if held_by is not None else None,
+                "held_at": held_at,
+                "kind": item["kind"],
+                "topic": item.get("topic") or "",
+                "external_id": external_id,
+                "created_at": now,
+            }
+        )
+        links.append(([d.pk for d in dims], [m.pk for m in members]))
+        days.append(day)
+        row_items.append(index)
+    if not rows:
+        return results
+    with transaction.atomic():
+        pks = _insert_new(Animation, rows)
+        created = [i for i, pk in enumerate(pks) if pk is not None]
+        _insert_children(
+            Animation.dimensions.through,
+            ("animation_id", "dimension_id"),
+            [(pks[i], dimension_id) for i in created for dimension_id in links[i][0]],
+        )
+        _insert_children(
+            Animation.attendees.through,
+            ("animation_id", "member_id"),
+            [(pks[i], member_id) for i in created for member_id in links[i][1]],
+        )
+        if created:
+            periods_mark_dirty(
+                org=org,
+                days={days[i] for i in created},
+                teams=sorted({rows[i]["team_id"] for i in created}),
+                cascade=False,
+            )
+        return _results(results, row_items, pks, rows, "team_id", repeats, Animation, org)
 
 
 def animation_create_or_get(
@@ -319,32 +615,24 @@ def animation_create_or_get(
 ) -> tuple[Animation, bool]:
     """Record a team animation; ``(animation, created)``, idempotent by external_id.
     ``dimensions`` and ``attendees`` take objects or codes."""
-    if external_id:
-        existing = Animation.objects.for_org(org).filter(external_id=external_id).first()
-        if existing is not None:
-            return existing, False
-    dims, members = _validate_animation(
-        org=org, team=team, held_at=held_at, kind=kind, dimensions=dimensions, attendees=attendees
+    [written] = animations_create_or_get(
+        org=org,
+        items=[
+            {
+                "team": team,
+                "held_by": held_by,
+                "held_at": held_at,
+                "kind": kind,
+                "topic": topic,
+                "dimensions": dimensions,
+                "attendees": attendees,
+                "external_id": external_id,
+            }
+        ],
     )
-    try:
-        with transaction.atomic():
-            animation = Animation.objects.create(
-                organization=org,
-                team=team,
-                held_by=held_by,
-                held_at=held_at,
-                kind=kind,
-                topic=topic or "",
-                external_id=external_id or None,
-            )
-            animation.dimensions.set(dims)
-            animation.attendees.set(members)
-            _periods_changed(org, held_at)
-    except IntegrityError:
-        if not external_id:
-            raise
-        return Animation.objects.for_org(org).get(external_id=external_id), False
-    return animation, True
+    if written.errors:
+        raise ValidationError(written.errors)
+    return Animation.objects.for_org(org).get(pk=written.pk), written.created
 
 
 def animation_create(**kwargs) -> Animation:
@@ -359,14 +647,19 @@ def animation_update(
     old_held_at = animation.held_at
     new_held_at = animation.held_at if held_at is _UNSET else held_at
     new_kind = animation.kind if kind is _UNSET else kind
-    dims, members = _validate_animation(
-        org=org,
-        team=animation.team,
-        held_at=new_held_at,
-        kind=new_kind,
-        dimensions=[] if dimensions is _UNSET else dimensions,
-        attendees=list(animation.attendees.all()) if attendees is _UNSET else attendees,
+    fields = {
+        "team": animation.team,
+        "held_at": new_held_at,
+        "kind": new_kind,
+        "dimensions": [] if dimensions is _UNSET else dimensions,
+        "attendees": list(animation.attendees.all()) if attendees is _UNSET else attendees,
+    }
+    errors: dict = {}
+    _day, dims, members = _check_animation(
+        org, timezone.now(), _animation_lookups(org, [fields]), **fields, errors=errors
     )
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         animation.held_at, animation.kind = new_held_at, new_kind
         if topic is not _UNSET:
@@ -375,12 +668,12 @@ def animation_update(
         if dimensions is not _UNSET:
             animation.dimensions.set(dims)
         animation.attendees.set(members)
-        _periods_changed(org, old_held_at, new_held_at)
+        _periods_changed(org, [old_held_at, new_held_at], [animation.team_id], cascade=False)
     return animation
 
 
 def animation_delete(*, animation: Animation) -> None:
-    org, held_at = animation.organization, animation.held_at
+    org, held_at, team_id = animation.organization, animation.held_at, animation.team_id
     with transaction.atomic():
         animation.delete()
-        _periods_changed(org, held_at)
+        _periods_changed(org, [held_at], [team_id], cascade=False)

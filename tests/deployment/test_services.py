@@ -216,15 +216,24 @@ def test_animation_idempotent_update_and_delete(org, tree, members, manager, exp
 
 
 def test_every_write_marks_the_months_for_recomputation(org, tree, members, manager, behaviors):
+    from cxtracker.months import Month
     from kpis.models import DirtyPeriod
 
+    def marked():
+        rows = DirtyPeriod.objects.filter(organization=org).values_list("period_start", "team_id")
+        marks = sorted(rows)
+        DirtyPeriod.objects.filter(organization=org).delete()
+        return marks
+
+    current, team = Month.of(org.today()), members["lea"].team_id
     march = datetime.datetime(2026, 3, 10, 10, tzinfo=datetime.UTC)
     obs = _create(org, members["lea"], manager, march, {"accueil-1": 2})
-    assert list(DirtyPeriod.objects.values_list("period_start", flat=True)) == [datetime.date(2026, 3, 1)]
+    # A rating counts at the end of its month and of every later one: all of them, for its team.
+    assert marked() == [(m.first_day, team) for m in Month.range(Month.parse("2026-03"), current)]
     observation_update(observation=obs, observed_at=march.replace(month=1))
-    animation_create(org=org, team=tree["T1"], held_by=manager, held_at=march.replace(month=5), kind="ritual")
-    assert sorted(DirtyPeriod.objects.filter(organization=org).values_list("period_start", flat=True)) == [
-        datetime.date(2026, 1, 1),
-        datetime.date(2026, 3, 1),
-        datetime.date(2026, 5, 1),
-    ]
+    assert marked() == [(m.first_day, team) for m in Month.range(Month.parse("2026-01"), current)]
+    # An animation counts in its month only.
+    animation_create(org=org, team=tree["T2"], held_by=manager, held_at=march.replace(month=5), kind="ritual")
+    assert marked() == [(datetime.date(2026, 5, 1), tree["T2"].pk)]
+    observation_delete(observation=obs)
+    assert marked() == [(m.first_day, team) for m in Month.range(Month.parse("2026-01"), current)]
