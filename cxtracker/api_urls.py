@@ -10,6 +10,7 @@ from deployment import api as deployment_api
 from experience import api as experience_api
 from kpis import api as kpis_api
 from kpis import api_lag as kpis_api_lag
+from kpis import api_rates as kpis_api_rates
 
 urlpatterns = [
     # The schema and its docs hold no tenant data: public, so that client developers can read them.
@@ -42,5 +43,7 @@ urlpatterns = [
     path("metric-values/", kpis_api.MetricValueListApi.as_view(), name="api-metric-values"),
     path("metrics/", kpis_api.MetricListApi.as_view(), name="api-metrics"),
     path("metrics/<str:code>/", kpis_api.MetricDetailApi.as_view(), name="api-metric"),
+    path("rates/", kpis_api_rates.RatesApi.as_view(), name="api-rates"),
+    path("kpis/", kpis_api_rates.KpisApi.as_view(), name="api-kpis"),
     path("analysis/lag/", kpis_api_lag.LagAnalysisApi.as_view(), name="api-analysis-lag"),
 ]

@@ -15,9 +15,9 @@ from typing import ClassVar
 # Older dates are typos, and years near 1 overflow when converted to UTC.
 MIN_YEAR, MAX_YEAR = 1970, 2999
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+_WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
+_QUARTER_RE = re.compile(r"(\d{4})-Q([1-4])")
 
 
 class _Period:
@@ -73,7 +73,7 @@ class Month(_Period):
     @classmethod
     def parse(cls, value: str | None) -> Month:
         """``YYYY-MM`` → Month; ValueError otherwise (and outside 1970–2999)."""
-        match = _MONTH_RE.match(value or "")
+        match = _MONTH_RE.fullmatch(value or "")
         if not match:
             raise ValueError(f"not a month (YYYY-MM): {value!r}")
         month = cls(int(match[1]), int(match[2]))
@@ -142,7 +142,7 @@ class Week(_Period):
 
     @classmethod
     def parse(cls, value: str | None) -> Week:
-        match = _WEEK_RE.match(value or "")
+        match = _WEEK_RE.fullmatch(value or "")
         if not match:
             raise ValueError(f"not a week (YYYY-Www): {value!r}")
         week = cls(int(match[1]), int(match[2]))
@@ -181,7 +181,7 @@ class Quarter(_Period):
 
     @classmethod
     def parse(cls, value: str | None) -> Quarter:
-        match = _QUARTER_RE.match(value or "")
+        match = _QUARTER_RE.fullmatch(value or "")
         if not match:
             raise ValueError(f"not a quarter (YYYY-Qn): {value!r}")
         quarter = cls(int(match[1]), int(match[2]))

@@ -1,6 +1,8 @@
 """Sending Celery tasks by name, so that services never import task modules (dependencies point
 one way: tasks → services). With the embedded default the task runs eagerly, here."""
 
+import importlib
+
 from celery import current_app
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
@@ -11,6 +13,9 @@ class BrokerUnavailable(Exception):
 
 
 def enqueue(task_name: str, *args, countdown: float | None = None):
+    if task_name not in current_app.tasks:
+        # Outside a worker the task modules are imported on first use (autodiscovery is lazy).
+        importlib.import_module(task_name.rsplit(".", 1)[0])
     task = current_app.tasks[task_name]
     try:
         return task.apply_async(args, countdown=countdown)

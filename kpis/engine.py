@@ -79,7 +79,9 @@ def month_models(*, org: Organization, months: list[Month]) -> list[MonthModel]:
     """Each month with the model version active at its end and that version's behaviors."""
     tz = org.tzinfo
     ends = [m.bounds(tz)[1] for m in months]
-    models = _models_active_at(org=org, moments=ends)
+    # The last instant of the month: an activation at midnight on the 1st belongs to the new month.
+    last_instants = [end - datetime.timedelta(microseconds=1) for end in ends]
+    models = dict(zip(ends, _models_active_at(org=org, moments=last_instants).values(), strict=True))
     model_ids = {m.pk for m in models.values() if m is not None}
     behaviors: dict[int, dict] = defaultdict(dict)
     rows = (

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -75,22 +75,48 @@ def periods_mark_dirty(
         months |= set(Month.range(min(months), current))
     now = timezone.now()
     starts = sorted(m.first_day for m in months)
-    team_slots = [None] if team_ids is None else team_ids
-    DirtyPeriod.objects.bulk_create(
-        [
-            DirtyPeriod(organization=org, period_start=start, team_id=team_id, marked_at=now)
-            for start in starts
-            for team_id in team_slots
-        ],
-        ignore_conflicts=True,
-    )
-    # The rows that existed already get the new time, so that a recomputation that read them
-    # before this write does not clear them (see periods_recompute).
-    existing = DirtyPeriod.objects.for_org(org).filter(period_start__in=starts)
-    existing = existing.filter(team__isnull=True) if team_ids is None else existing.filter(team_id__in=team_ids)
-    existing.update(marked_at=now)
+    if connection.vendor == "postgresql":
+        _upsert_marks_pg(org, starts, team_ids, now)
+    else:
+        team_slots = [None] if team_ids is None else team_ids
+        DirtyPeriod.objects.bulk_create(
+            [
+                DirtyPeriod(organization=org, period_start=start, team_id=team_id, marked_at=now)
+                for start in starts
+                for team_id in team_slots
+            ],
+            ignore_conflicts=True,
+        )
+        # The rows that existed already get the new time, so that a recomputation that read them
+        # before this write does not clear them (see marks_clear).
+        existing = DirtyPeriod.objects.for_org(org).filter(period_start__in=starts)
+        existing = existing.filter(team__isnull=True) if team_ids is None else existing.filter(team_id__in=team_ids)
+        existing.update(marked_at=now)
     organization_id = org.pk
     transaction.on_commit(lambda: recompute_schedule(organization_id=organization_id))
+
+
+def _upsert_marks_pg(org, starts, team_ids, now) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE: new marks are added, existing ones get the new time (the
+    conflict targets are the two partial unique indexes of DirtyPeriod)."""
+    table = DirtyPeriod._meta.db_table  # the model's own table name, not input
+    with connection.cursor() as cursor:
+        if team_ids is None:
+            cursor.execute(
+                f"INSERT INTO {table} (organization_id, period_start, team_id, marked_at) "  # noqa: S608
+                "SELECT %s, s, NULL, %s FROM unnest(%s::date[]) AS s "
+                "ON CONFLICT (organization_id, period_start) WHERE team_id IS NULL "
+                "DO UPDATE SET marked_at = EXCLUDED.marked_at",
+                [org.pk, now, starts],
+            )
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} (organization_id, period_start, team_id, marked_at) "  # noqa: S608
+                "SELECT %s, s, t, %s FROM unnest(%s::date[]) AS s CROSS JOIN unnest(%s::bigint[]) AS t "
+                "ON CONFLICT (organization_id, period_start, team_id) WHERE team_id IS NOT NULL "
+                "DO UPDATE SET marked_at = EXCLUDED.marked_at",
+                [org.pk, now, starts, team_ids],
+            )
 
 
 def history_months(*, org: Organization) -> list[Month]:
