@@ -31,7 +31,7 @@ from cxtracker.api import (
 )
 from cxtracker.tenancy.models import code_validator
 
-from .ingest import metric_values_ingest, survey_responses_ingest
+from .ingest import COMMENT_MAX_LENGTH, metric_values_ingest, survey_responses_ingest
 from .models import Metric, MetricCategory, MetricValue, SurveyResponse, SurveyTrigger
 from .services import ServiceError, metric_create, metric_update
 
@@ -75,7 +75,7 @@ class SurveyResponseWriteSerializer(serializers.Serializer):
     journey = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
     trigger = serializers.ChoiceField(choices=SurveyTrigger.choices, required=False, allow_blank=True, allow_null=True)
     segment = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
-    comment = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    comment = serializers.CharField(max_length=COMMENT_MAX_LENGTH, required=False, allow_blank=True, allow_null=True)
     aspects = serializers.DictField(
         child=serializers.IntegerField(min_value=1, max_value=5), required=False, allow_null=True
     )
