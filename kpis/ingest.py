@@ -50,6 +50,8 @@ METRIC_VALUE_FIELDS = frozenset({"metric", "unit", "period", "value"})
 TRIGGERS = tuple(SurveyTrigger.values)
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7), "csat": (1, 5)}
 ASPECT_RANGE = (1, 5)
+# A comment is a customer's sentence or a paragraph, not a document (2 MB used to be stored).
+COMMENT_MAX_LENGTH = 5000
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -258,7 +260,7 @@ def _survey_response(item: _Item, org, units, now) -> tuple | None:
     trigger = item.text("trigger", max_length=16)
     if trigger and trigger not in TRIGGERS:
         item.error("trigger", _("Must be one of: %(choices)s.") % {"choices": ", ".join(TRIGGERS)})
-    comment = item.text("comment")
+    comment = item.text("comment", max_length=COMMENT_MAX_LENGTH)
     aspects = _aspects(item)
     if item.errors:
         return None
