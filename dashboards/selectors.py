@@ -1,11 +1,21 @@
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import ClassVar
 
-from cxtracker.months import Month
+from django.db.models import Q
+
+from cxtracker.months import Month, _Period
 from cxtracker.tenancy.access import scoped_teams
-from cxtracker.tenancy.models import Membership, OrgUnit, UnitKind
+from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
 from deployment.selectors import team_month_summary
-
+from kpis import formulas
+from kpis import selectors as kpi_selectors
 from kpis.formulas import weighted_mean
+from kpis.models import Metric, MetricValue
+from kpis.selectors import Target
 
 
 @dataclass(frozen=True)
@@ -46,3 +56,132 @@ def deployment_overview(*, membership: Membership, month: Month) -> tuple[Rollup
         by_region.setdefault(region_id, []).append(summary[team.pk])
     rows = [_rollup(regions[pk], tms) for pk, tms in by_region.items() if pk in regions and tms]
     return _rollup(None, list(summary.values())), rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The executive transformation dashboard's reads: a span of months, the survey sums behind the
+# significance tests, the units around the one looked at, a business metric's monthly values.
+
+
+@dataclass(frozen=True, eq=True)
+class MonthSpan(_Period):
+    """The months ``first``…``last`` read as one period: what the dashboard's filters choose.
+
+    The engine's reads take it like a quarter: deployment over its member-months, transformation
+    at its end, survey KPIs summed over its months. ``previous()`` is the span of the same length
+    just before, the one each change is measured against."""
+
+    first: Month
+    last: Month
+
+    kind: ClassVar[str] = "span"
+
+    def __post_init__(self):
+        if self.last < self.first:
+            raise ValueError("a span ends after it starts")
+
+    @property
+    def first_day(self) -> datetime.date:
+        return self.first.first_day
+
+    def __len__(self) -> int:
+        return self.last - self.first + 1
+
+    def next(self) -> MonthSpan:
+        return MonthSpan(self.last.next(), self.last.shift(len(self)))
+
+    def previous(self) -> MonthSpan:
+        return MonthSpan(self.first.shift(-len(self)), self.first.previous())
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}/{self.last}"
+
+
+def kpi_sums_read(*, org: Organization, targets: list[Target], periods: list) -> dict:
+    """(target key, period) → the survey sums (``kpis.formulas.KPI_SUMS``) of the target's subtree
+    over the period, zeros without responses: what ``kpis.stats`` tests a change on.
+
+    The same snapshots as ``kpis.selectors.kpis_read`` (all responses, no breakdown), read once
+    per month; periods may overlap (a span and each of its months)."""
+    months = sorted({m for p in periods for m in p.months()})
+    if not months or not targets:
+        return {}
+    ancestors = kpi_selectors._ancestors(org, targets)
+    keys = {t.key for t in targets}
+    whole_org = None in keys
+    by_month: dict = defaultdict(dict)  # (target key, month) → sums
+    for team_id, month, row in kpi_selectors._kpi_rows_snap(org, ancestors, months, {}):
+        covering = ancestors[team_id] & keys
+        for key in [*covering, None] if whole_org else covering:
+            kpi_selectors._sum_into(by_month[(key, month)], row, formulas.KPI_SUMS)
+    result = {}
+    for t in targets:
+        for period in periods:
+            acc = dict.fromkeys(formulas.KPI_SUMS, 0)
+            for m in period.months():
+                kpi_selectors._sum_into(acc, by_month.get((t.key, m), {}), formulas.KPI_SUMS)
+            result[(t.key, period)] = acc
+    return result
+
+
+def unit_children(*, org: Organization, unit: OrgUnit | None) -> list[OrgUnit]:
+    """The units one level down: the regions under the organization, else the unit's children."""
+    units = OrgUnit.objects.for_org(org)
+    units = units.filter(parent__isnull=True) if unit is None else units.filter(parent=unit)
+    return list(units.order_by("name", "code"))
+
+
+def unit_teams(*, org: Organization, unit: OrgUnit | None) -> list[OrgUnit]:
+    """The teams of the unit's subtree (of the organization for None)."""
+    teams = OrgUnit.objects.for_org(org).filter(kind=UnitKind.TEAM)
+    if unit is not None:
+        teams = teams.filter(path__startswith=unit.path)
+    return list(teams.order_by("name", "code"))
+
+
+def unit_ancestors(*, org: Organization, unit: OrgUnit) -> list[OrgUnit]:
+    """The units above ``unit``, from the top of the tree down (the breadcrumb)."""
+    ids = [int(i) for i in unit.path.strip("/").split("/")][:-1]
+    by_id = OrgUnit.objects.for_org(org).in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    value: float
+    teams: int  # 0: the unit's own value; else the number of teams averaged
+
+
+def metric_values_read(*, org: Organization, metric: Metric, targets: list[Target], months: list[Month]) -> dict:
+    """(target key, month) → MetricPoint of a business metric.
+
+    A unit's own value when the organization records one for it; otherwise the mean of its
+    teams' values. The metric says nothing of how it adds up (revenue adds, an average basket or
+    a retention rate does not): the mean per team is right for every kind, and the chart says so.
+    """
+    if not months or not targets:
+        return {}
+    ancestors = kpi_selectors._ancestors(org, targets)
+    unit_ids = {t.key for t in targets if t.key is not None}
+    values = MetricValue.objects.for_org(org).filter(metric=metric, period_start__in=[m.first_day for m in months])
+    values = values.filter(Q(unit_id__in=list(ancestors)) | Q(unit_id__in=unit_ids))
+    own: dict = {}
+    team_values: dict = defaultdict(list)  # (target key, month) → team values
+    keys = {t.key for t in targets}
+    for unit_id, start, value in values.values_list("unit_id", "period_start", "value"):
+        month = Month.of(start)
+        if unit_id in unit_ids:
+            own[(unit_id, month)] = value
+        if unit_id in ancestors:
+            covering = ancestors[unit_id] & keys
+            for key in [*covering, None] if None in keys else covering:
+                team_values[(key, month)].append(value)
+    result = {}
+    for t in targets:
+        for m in months:
+            if (t.key, m) in own:
+                result[(t.key, m)] = MetricPoint(own[(t.key, m)], 0)
+            elif team_values.get((t.key, m)):
+                vals = team_values[(t.key, m)]
+                result[(t.key, m)] = MetricPoint(sum(vals) / len(vals), len(vals))
+    return result

@@ -1,11 +1,25 @@
-from django.shortcuts import render
+"""The organization's home and the executive transformation dashboard."""
+
+import csv
+import math
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from cxtracker.months import Month
-from cxtracker.tenancy.access import org_view, scoped_members, scoped_units
-from cxtracker.tenancy.models import Role, UnitKind
+from cxtracker.tenancy.access import org_view, scoped_members, scoped_teams, scoped_units
+from cxtracker.tenancy.models import OrgUnit, Role, UnitKind
 from deployment.selectors import month_current
+from kpis.models import Metric
 
-from .selectors import deployment_overview
+from .forms import CHARTS, SORT_KEYS, TransformationFilterForm
+from .selectors import deployment_overview, unit_ancestors
+from .transformation import Filters, TransformationDashboard
 
 
 @org_view()
@@ -35,3 +49,164 @@ def org_home(request, org):
         "regions": regions,
     }
     return render(request, "dashboards/org_home.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The executive transformation dashboard
+
+
+def _units_in_tree_order(org) -> list[OrgUnit]:
+    """Every unit, parents before children and siblings by name (the unit chooser's order)."""
+    units = list(OrgUnit.objects.for_org(org).only("pk", "code", "name", "kind", "path", "parent_id"))
+    names = {u.pk: u.name.casefold() for u in units}
+
+    def key(unit):
+        return [names.get(int(i), "") for i in unit.path.strip("/").split("/")]
+
+    return sorted(units, key=key)
+
+
+def _query(params: dict, **changes) -> str:
+    """The query string of the current filters with ``changes`` (None drops a key)."""
+    merged = {**params, **changes}
+    return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def _manager_redirect(request, org):
+    """A manager's dashboard is their team's page (one team), or their teams' home."""
+    teams = list(scoped_teams(request.membership)[:2])
+    if len(teams) == 1:
+        return redirect("deployment:team-detail", org=org.slug, code=teams[0].code)
+    return redirect("org-home", org=org.slug)
+
+
+def _csv_value(value, language: str):
+    """Numbers in the reader's convention (decimal comma in French); text kept from spreadsheet
+    formulas."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        # Four decimals, but a small p-value keeps its digits.
+        text = repr(round(value, 4)) if value == 0 or abs(value) >= 0.001 else f"{value:.3g}"
+        return text.replace(".", ",") if language.startswith("fr") else text
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_response(chart, *, filename: str) -> HttpResponse:
+    language = get_language() or "fr"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # so that Excel reads the accents right
+    # French spreadsheets split on semicolons (the comma is their decimal mark).
+    writer = csv.writer(response, delimiter=";" if language.startswith("fr") else ",")
+    writer.writerow(chart.columns)
+    for row in chart.rows:
+        writer.writerow([_csv_value(v, language) for v in row])
+    return response
+
+
+@org_view()
+@require_GET
+def transformation(request, org):
+    """``/o/<slug>/dashboards/transformation/?unit=CODE&from=YYYY-MM&to=YYYY-MM``: deployment and
+    transformation against the customers' figures, for the roles that read the whole organization;
+    ``&csv=<chart>`` answers that chart's data as CSV."""
+    membership = request.membership
+    if membership.role == Role.MANAGER:
+        return _manager_redirect(request, org)
+    current = month_current(org=org)
+    units = _units_in_tree_order(org)
+    metrics = list(Metric.objects.for_org(org).order_by("category", "name"))
+    form = TransformationFilterForm(request.GET, org=org, current=current, units=units, metrics=metrics)
+    base = reverse("dashboards:transformation", kwargs={"org": org.slug})
+    if not form.is_valid():
+        context = {"form": form, "base_url": base, "current": current}
+        return render(request, "dashboards/transformation.html", context, status=400)
+    data = form.cleaned_data
+    span = data["span"]
+    params = {
+        "unit": data["unit"].code if data["unit"] else None,
+        "from": str(span.first),
+        "to": str(span.last),
+        "metric": data["metric"].code if data["metric"] else None,
+        "mastery": data["mastery"],
+        "lag": data["lag"],
+        "sort": data["sort"] if data["sort"] != "name" else None,
+    }
+
+    def url_for(unit):
+        return base + _query(params, unit=unit.code if unit else None)
+
+    filters = Filters(
+        unit=data["unit"],
+        span=span,
+        metric=data["metric"],
+        sort=data["sort"],
+        mastery=data["mastery"],
+        lag=data["lag"],
+    )
+    board = TransformationDashboard(org=org, membership=membership, filters=filters, url_for=url_for)
+    if data["csv"]:
+        unit_part = data["unit"].code if data["unit"] else org.slug
+        filename = f"{data['csv']}-{unit_part}-{span.first}-{span.last}.csv"
+        return _csv_response(board.chart(data["csv"]), filename=filename)
+
+    unit = data["unit"]
+    sort = data["sort"]
+    labels = {
+        "name": _("Unit"),
+        "members": _("Members"),
+        "deployment": _("Deployment"),
+        "transformation": _("Transformation"),
+        "nps": "NPS",
+        "nps_change": "Δ NPS",
+        "csat": "CSAT",
+        "csat_change": "Δ CSAT",
+        "ces": "CES",
+        "ces_change": "Δ CES",
+    }
+    # Each header sorts by its column; a second click reverses (works without JavaScript).
+    sort_columns = [
+        {
+            "key": key,
+            "label": labels[key],
+            "url": base + _query(params, sort=f"-{key}" if sort == key else key),
+            "aria": "ascending" if sort == key else "descending" if sort == f"-{key}" else None,
+        }
+        for key in SORT_KEYS
+    ]
+    context = {
+        "form": form,
+        "base_url": base,
+        "board": board,
+        "unit": unit,
+        "span": span,
+        "previous": board.previous,
+        "span_start": span.first.first_day,
+        "span_end": span.last.first_day,
+        "previous_start": board.previous.first.first_day,
+        "previous_end": board.previous.last.first_day,
+        "params": params,
+        # The organization and the units above this one, each a link back up.
+        "breadcrumb": [(org.name, url_for(None))]
+        + [(u.name, url_for(u)) for u in (unit_ancestors(org=org, unit=unit) if unit else [])],
+        "sort": sort,
+        "sort_columns": sort_columns,
+        "csv_links": {name: base + _query(params, csv=name) for name in CHARTS},
+        "team_page": (
+            reverse("deployment:team-detail", kwargs={"org": org.slug, "code": unit.code})
+            if unit is not None and unit.kind == UnitKind.TEAM
+            else None
+        ),
+        "min_group_size": org.min_group_size,
+        "min_sample_size": org.min_sample_size,
+        "metrics": metrics,
+    }
+    if board.has_data:
+        context["charts"] = {name: board.chart(name) for name in CHARTS}
+    return render(request, "dashboards/transformation.html", context)

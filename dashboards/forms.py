@@ -1,0 +1,122 @@
+"""The dashboards' filters: everything lives in the query string, so that a link reproduces the view."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cxtracker.months import Month
+from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
+from kpis.models import Metric
+
+from .selectors import MonthSpan
+
+# The default span, and the longest one a page draws (five years of months).
+DEFAULT_MONTHS = 12
+MAX_MONTHS = 60
+# Above this many units the unit list offers the regions and business units only (and the
+# chosen unit): a team is reached by drilling down.
+UNIT_CHOICES_MAX = 400
+
+SURVEY_OUTCOMES = ("nps", "csat", "ces")
+SORT_KEYS = (
+    "name",
+    "members",
+    "deployment",
+    "transformation",
+    "nps",
+    "nps_change",
+    "csat",
+    "csat_change",
+    "ces",
+    "ces_change",
+)
+CHARTS = ("trend", "children", "heatmap", "scatter", "lag")
+MASTERY_SHARES = ("known", "mastered")
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"})
+    default_error_messages = {"invalid": _("Give a month as YYYY-MM (for example 2026-03).")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        month = Month.parse_or_none(value.strip())
+        if month is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return month
+
+
+class TransformationFilterForm(forms.Form):
+    """``?unit=CODE&from=YYYY-MM&to=YYYY-MM&metric=revenue&sort=-nps&mastery=known&lag=nps&csv=trend``.
+
+    Missing values take their defaults (the organization, the last 12 months, revenue, …); a value
+    that is there but wrong is a form error, never a silent default."""
+
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    from_ = MonthField(label=_("From"), required=False)
+    to = MonthField(label=_("To"), required=False)
+    metric = forms.ChoiceField(label=_("Business metric"), required=False)
+    mastery = forms.ChoiceField(
+        label=_("Mastery"),
+        required=False,
+        choices=[("mastered", _("Mastered share")), ("known", _("Known share"))],
+    )
+    lag = forms.ChoiceField(label=_("Outcome"), required=False)
+    sort = forms.ChoiceField(required=False, choices=[(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")])
+    csv = forms.ChoiceField(required=False, choices=[(c, c) for c in CHARTS])
+
+    def __init__(self, data, *, org: Organization, current: Month, units, metrics):
+        # ``from`` is a Python keyword: the field is from_, the query string says from.
+        data = data.copy()
+        if "from" in data:
+            data["from_"] = data.pop("from")[-1]
+        super().__init__(data)
+        self.org = org
+        self.current = current
+        self.metrics = {m.code: m for m in metrics}
+        self.units = {u.code: u for u in units}
+        asked = data.get("unit")
+        shown = [u for u in units if len(units) <= UNIT_CHOICES_MAX or u.kind != UnitKind.TEAM or u.code == asked]
+        self.fields["unit"].choices = [("", org.name)] + [(u.code, _unit_label(u)) for u in shown]
+        self.fields["unit"].valid_value = lambda value: value in self.units or value == ""
+        self.fields["metric"].choices = [(m.code, m.name) for m in metrics]
+        self.fields["lag"].choices = [("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES")] + [
+            (m.code, m.name) for m in metrics
+        ]
+
+    def clean_unit(self) -> OrgUnit | None:
+        code = self.cleaned_data.get("unit")
+        return self.units[code] if code else None
+
+    def clean_metric(self) -> Metric | None:
+        code = self.cleaned_data.get("metric")
+        if code:
+            return self.metrics[code]
+        default = self.metrics.get("revenue")
+        return default or next(iter(self.metrics.values()), None)
+
+    def clean(self):
+        data = super().clean()
+        last = data.get("to") or self.current
+        if "to" in data and last > self.current:
+            self.add_error("to", _("Choose a month no later than the current one."))
+            return data
+        first = data.get("from_") or last.shift(1 - DEFAULT_MONTHS)
+        if "from_" in data and "to" in data:
+            if first > last:
+                self.add_error("to", _("“To” is before “From”."))
+                return data
+            if last - first + 1 > MAX_MONTHS:
+                self.add_error("from_", _("Choose at most %(n)d months.") % {"n": MAX_MONTHS})
+                return data
+            data["span"] = MonthSpan(first, last)
+        data["sort"] = data.get("sort") or "name"
+        data["mastery"] = data.get("mastery") or "mastered"
+        data["lag"] = data.get("lag") or "nps"
+        return data
+
+
+def _unit_label(unit: OrgUnit) -> str:
+    depth = unit.path.strip("/").count("/")
+    return "\u2003" * depth + unit.name

@@ -1,0 +1,48 @@
+"""Number formats of the dashboards, in the reader's language (decimal comma in French)."""
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+MINUS = "\u2212"
+
+
+@register.filter
+def signed(value, decimals=1):
+    """+1.5 / −0.3 with the language's decimal mark; "" for None."""
+    if value is None or value == "":
+        return ""
+    decimals = int(decimals)
+    value = round(float(value), decimals)
+    text = number_format(abs(value), decimal_pos=decimals, use_l10n=True)
+    if value > 0:
+        return f"+{text}"
+    if value < 0:
+        return f"{MINUS}{text}"
+    return text
+
+
+@register.filter
+def number(value, decimals=1):
+    """A figure with ``decimals`` decimals and the language's separators; "—" for None."""
+    if value is None or value == "":
+        return "—"
+    return number_format(
+        round(float(value), int(decimals)), decimal_pos=int(decimals), use_l10n=True, force_grouping=True
+    )
+
+
+@register.filter
+def pvalue(value):
+    """A p-value to 2 significant digits ("< 0.001" below)."""
+    if value is None:
+        return ""
+    if value < 0.001:
+        return "< " + number_format(0.001, decimal_pos=3, use_l10n=True)
+    return number_format(float(f"{value:.2g}"), decimal_pos=3 if value < 0.01 else 2, use_l10n=True)
+
+
+@register.filter
+def getitem(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,412 @@
+"""The executive transformation dashboard (issue 8): what a unit's page shows for a span of months.
+
+Reads go through the engine only: ``kpis.selectors.rates_read`` (with ``protect`` for the roles that
+do not see individuals: small groups come back suppressed, with complementary suppression),
+``dashboards.selectors.kpi_sums_read`` for the survey sums the significance tests need, the
+figures from ``kpis.formulas``, the tests from ``kpis.stats`` and the lag analysis from
+``kpis.lag`` over ``kpis.api_lag.lag_panel``. Each part is computed when first asked for, so that
+a CSV download computes only its chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cxtracker.months import Month
+from cxtracker.tenancy.access import sees_individuals
+from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
+from kpis import formulas, stats
+from kpis.api_lag import lag_panel
+from kpis.lag import lag_analysis
+from kpis.lag_text import lag_sentence
+from kpis.models import Metric
+from kpis.selectors import Target, rates_read
+
+from . import figures
+from .selectors import MonthSpan, kpi_sums_read, metric_values_read, unit_children, unit_teams
+
+SURVEY_KPIS = ("nps", "csat", "ces")
+# The lag analysis needs a long panel: at least this many outcome months, whatever the span.
+LAG_MIN_MONTHS = 24
+LAG_MAX_LAG = 6
+
+
+@dataclass(frozen=True)
+class Filters:
+    unit: OrgUnit | None
+    span: MonthSpan
+    metric: Metric | None
+    sort: str = "name"
+    mastery: str = "mastered"
+    lag: str = "nps"
+
+
+def kpi_figures(sums: dict, *, min_sample: int) -> dict:
+    """NPS, CSAT, CES with n, margins and low-sample flags, rounded as ``kpis_read`` rounds them."""
+    figures_ = formulas.kpis(sums, min_sample=min_sample)
+    return {k: formulas.rounded(v) if isinstance(v, float) else v for k, v in figures_.items()}
+
+
+def rate_change(cur: float | None, prev: float | None) -> float | None:
+    """The change of a rate in percentage points (census figures: no test)."""
+    if cur is None or prev is None:
+        return None
+    return round(100 * (cur - prev), 2)
+
+
+def sparkline(values: list[float | None], *, width: int = 72, height: int = 20) -> dict | None:
+    """An inline SVG sparkline of a monthly series: polyline segments (gaps where a month has no
+    figure) and the last point. None when fewer than two months have a figure."""
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return None
+    low, high = min(known), max(known)
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    step = width / max(len(values) - 1, 1)
+    segments, current, last = [], [], None
+    for i, v in enumerate(values):
+        if v is None:
+            if current:
+                segments.append(" ".join(current))
+            current = []
+            continue
+        x, y = round(i * step, 1), round(height - 2 - (v - low) / (high - low) * (height - 4), 1)
+        current.append(f"{x},{y}")
+        last = (x, y)
+    if current:
+        segments.append(" ".join(current))
+    return {"width": width, "height": height, "segments": segments, "last": last}
+
+
+class TransformationDashboard:
+    """One unit (or the organization), one span of months, seen by one membership."""
+
+    def __init__(self, *, org: Organization, membership: Membership, filters: Filters, url_for=None):
+        self.org = org
+        self.filters = filters
+        self.unit = filters.unit
+        self.span = filters.span
+        self.previous = filters.span.previous()
+        self.months: list[Month] = filters.span.months()
+        self.protect = not sees_individuals(membership)
+        self.min_group_size = org.min_group_size
+        self.language = get_language() or "fr"
+        # url_for(unit) → the dashboard's URL for that unit with the same filters (the view's).
+        self.url_for = url_for or (lambda unit: "")
+
+    # --- reads -----------------------------------------------------------------------------
+
+    @cached_property
+    def children(self) -> list[OrgUnit]:
+        return unit_children(org=self.org, unit=self.unit)
+
+    @cached_property
+    def columns(self) -> list[OrgUnit]:
+        """The units the table, the bars and the heatmap compare: the children, or a team itself."""
+        if self.children or self.unit is None:
+            return self.children
+        return [self.unit]
+
+    @cached_property
+    def _targets(self) -> list[Target]:
+        extra = [c for c in self.columns if c != self.unit]
+        return [Target(self.unit), *(Target(c) for c in extra)]
+
+    @cached_property
+    def _periods(self) -> list:
+        return [self.span, self.previous, *self.months]
+
+    @cached_property
+    def _rates(self) -> dict:
+        """(unit id or None, period) → the ``rates_read`` row."""
+        rows = rates_read(org=self.org, targets=self._targets, periods=self._periods, protect=self.protect)
+        keys = [(t.key, p) for t in self._targets for p in self._periods]
+        return dict(zip(keys, rows, strict=True))
+
+    @cached_property
+    def _sums(self) -> dict:
+        return kpi_sums_read(org=self.org, targets=self._targets, periods=self._periods)
+
+    def rates(self, unit: OrgUnit | None, period) -> dict:
+        return self._rates[(unit.pk if unit else None, period)]
+
+    def sums(self, unit: OrgUnit | None, period) -> dict:
+        return self._sums[(unit.pk if unit else None, period)]
+
+    def kpis(self, unit: OrgUnit | None, period) -> dict:
+        return kpi_figures(self.sums(unit, period), min_sample=self.org.min_sample_size)
+
+    @cached_property
+    def has_data(self) -> bool:
+        """Whether the span holds anything at all for the unit: computed rates or responses."""
+        row = self.rates(self.unit, self.span)
+        if row["active_members"] or row["suppressed"]:
+            return True
+        sums = self.sums(self.unit, self.span)
+        return any(sums[k] for k in ("nps_n", "csat_n", "ces_n"))
+
+    # --- tiles -----------------------------------------------------------------------------
+
+    @cached_property
+    def tiles(self) -> list[dict]:
+        cur, prev = self.rates(self.unit, self.span), self.rates(self.unit, self.previous)
+        tiles = []
+        for key, label in (
+            ("deployment_rate", _("Deployment rate")),
+            ("transformation_rate", _("Transformation rate")),
+        ):
+            tiles.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "kind": "rate",
+                    "value": figures.percent(cur[key]),
+                    "previous": figures.percent(prev[key]),
+                    "delta": self._rate_change(cur, prev, key),
+                    "suppressed": cur["suppressed"],
+                    "active_members": cur["active_members"],
+                }
+            )
+        k_cur, k_prev = self.kpis(self.unit, self.span), self.kpis(self.unit, self.previous)
+        s_cur, s_prev = self.sums(self.unit, self.span), self.sums(self.unit, self.previous)
+        for key, label in (("nps", "NPS"), ("csat", _("CSAT")), ("ces", _("CES"))):
+            change = stats.KPI_CHANGES[key](s_prev, s_cur)
+            tiles.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "kind": "survey",
+                    "value": k_cur[key],
+                    "previous": k_prev[key],
+                    "n": k_cur[f"{key}_n"],
+                    "low_sample": k_cur[f"{key}_low_sample"],
+                    "margin": k_cur.get("nps_margin_of_error") if key == "nps" else None,
+                    "mean": k_cur.get("csat_mean") if key == "csat" else None,
+                    "easy_share": figures.percent(k_cur.get("ces_easy_share")) if key == "ces" else None,
+                    "delta": None if change.delta is None else round(change.delta, 2),
+                    "p_value": change.p_value,
+                    "significant": change.significant,
+                }
+            )
+        return tiles
+
+    @staticmethod
+    def _rate_change(cur: dict, prev: dict, key: str) -> float | None:
+        """No change against a hidden previous figure: it would give the figure away."""
+        return None if prev["suppressed"] else rate_change(cur[key], prev[key])
+
+    # --- the children table ------------------------------------------------------------------
+
+    @cached_property
+    def table(self) -> list[dict]:
+        """One row per compared unit, with the significance of its survey changes corrected for
+        the whole table at once (Benjamini–Hochberg at 5 % over every test of the table)."""
+        rows = []
+        for unit in self.columns:
+            cur, prev = self.rates(unit, self.span), self.rates(unit, self.previous)
+            k_cur = self.kpis(unit, self.span)
+            monthly = [self.rates(unit, m) for m in self.months]
+            monthly_nps = [self.kpis(unit, m)["nps"] for m in self.months]
+            row = {
+                "unit": unit,
+                "name": unit.name,
+                "code": unit.code,
+                "kind": unit.kind,
+                "url": self.url_for(unit),
+                "suppressed": cur["suppressed"],
+                "active_members": cur["active_members"],
+                "deployment_rate": cur["deployment_rate"],
+                "transformation_rate": cur["transformation_rate"],
+                "deployment_pct": figures.percent(cur["deployment_rate"]),
+                "transformation_pct": figures.percent(cur["transformation_rate"]),
+                "deployment_change": self._rate_change(cur, prev, "deployment_rate"),
+                "transformation_change": self._rate_change(cur, prev, "transformation_rate"),
+                "transformation_spark": None
+                if cur["suppressed"]
+                else sparkline([None if r["suppressed"] else r["transformation_rate"] for r in monthly]),
+                "nps_spark": sparkline(monthly_nps),
+            }
+            for key in SURVEY_KPIS:
+                change = stats.KPI_CHANGES[key](self.sums(unit, self.previous), self.sums(unit, self.span))
+                row[key] = k_cur[key]
+                row[f"{key}_n"] = k_cur[f"{key}_n"]
+                row[f"{key}_low_sample"] = k_cur[f"{key}_low_sample"]
+                row[f"{key}_change"] = None if change.delta is None else round(change.delta, 2)
+                row[f"{key}_p"] = change.p_value
+            row["nps_margin"] = k_cur["nps_margin_of_error"]
+            rows.append(row)
+        tests = [(row, key) for row in rows for key in SURVEY_KPIS]
+        flags = stats.benjamini_hochberg([row[f"{key}_p"] for row, key in tests])
+        for (row, key), flag in zip(tests, flags, strict=True):
+            row[f"{key}_significant"] = flag
+        return sort_rows(rows, self.filters.sort)
+
+    # --- charts ------------------------------------------------------------------------------
+
+    def chart(self, name: str) -> figures.Chart:
+        return getattr(self, f"{name}_chart")
+
+    @cached_property
+    def trend_chart(self) -> figures.Chart:
+        metric = self.filters.metric
+        points = (
+            metric_values_read(org=self.org, metric=metric, targets=[Target(self.unit)], months=self.months)
+            if metric is not None
+            else {}
+        )
+        key = self.unit.pk if self.unit else None
+        return figures.trend_chart(
+            months=self.months,
+            rates=[self.rates(self.unit, m) for m in self.months],
+            kpis=[self.kpis(self.unit, m) for m in self.months],
+            metric_name=metric.name if metric else None,
+            metric_unit=metric.unit_of_measure if metric else "",
+            metric_points=[points.get((key, m)) for m in self.months],
+            min_group_size=self.min_group_size,
+            language=self.language,
+        )
+
+    @cached_property
+    def children_chart(self) -> figures.Chart:
+        return figures.children_bars(rows=self.table, min_group_size=self.min_group_size, language=self.language)
+
+    @cached_property
+    def heatmap_chart(self) -> figures.Chart:
+        units = [
+            {
+                "name": u.name,
+                "code": u.code,
+                "url": self.url_for(u),
+                "suppressed": self.rates(u, self.span)["suppressed"],
+                "dimensions": self.rates(u, self.span)["dimensions"],
+            }
+            for u in self.columns
+        ]
+        return figures.mastery_heatmap(
+            units=units, share=self.filters.mastery, min_group_size=self.min_group_size, language=self.language
+        )
+
+    @cached_property
+    def team_points(self) -> list[dict]:
+        """Every team of the subtree over the span: its transformation rate (protected) and NPS."""
+        teams = unit_teams(org=self.org, unit=self.unit)
+        if not teams:
+            return []
+        targets = [Target(t) for t in teams]
+        rates = rates_read(org=self.org, targets=targets, periods=[self.span], protect=self.protect)
+        sums = kpi_sums_read(org=self.org, targets=targets, periods=[self.span])
+        points = []
+        for team, row in zip(teams, rates, strict=True):
+            k = kpi_figures(sums[(team.pk, self.span)], min_sample=self.org.min_sample_size)
+            points.append(
+                {
+                    "name": team.name,
+                    "code": team.code,
+                    "url": self.url_for(team),
+                    "suppressed": row["suppressed"],
+                    "transformation_rate": row["transformation_rate"],
+                    "nps": k["nps"],
+                    "nps_n": k["nps_n"],
+                    "nps_low_sample": k["nps_low_sample"],
+                }
+            )
+        return points
+
+    @cached_property
+    def scatter_chart(self) -> figures.Chart:
+        return figures.transformation_nps_scatter(
+            teams=self.team_points, min_group_size=self.min_group_size, language=self.language
+        )
+
+    @cached_property
+    def lag(self) -> dict:
+        """The engine's lag analysis of the chosen outcome over the unit's teams, with its sentence,
+        on at least ``LAG_MIN_MONTHS`` outcome months ending with the span."""
+        code = self.filters.lag
+        last = self.span.last
+        first = min(self.span.first, last.shift(1 - LAG_MIN_MONTHS))
+        panel = lag_panel(org=self.org, outcome=code, unit=self.unit, first=first, last=last, max_lag=LAG_MAX_LAG)
+        # The same choices as kpis.api_lag.LagAnalysisApi.get (survey outcomes weighted by n,
+        # positive metrics fitted in logs), which keeps them inside the view.
+        if code in SURVEY_KPIS:
+            weighted, log_outcome, higher_is_better = True, False, True
+            outcome_label = code.upper()
+            unit_label = {"nps": _("NPS points"), "csat": _("CSAT points"), "ces": _("CES points")}[code]
+        else:
+            metric = self.filters.metric if self.filters.metric and self.filters.metric.code == code else None
+            metric = metric or Metric.objects.for_org(self.org).get(code=code)
+            values = panel["outcome"].dropna()
+            weighted = False
+            log_outcome = bool(len(values)) and bool((values > 0).all()) and metric.unit_of_measure != "%"
+            higher_is_better = metric.higher_is_better
+            outcome_label = metric.name
+            if log_outcome:
+                unit_label = "%"
+            elif metric.unit_of_measure == "%":
+                unit_label = _("percentage points")
+            else:
+                unit_label = metric.unit_of_measure
+        result = lag_analysis(
+            panel,
+            max_lag=LAG_MAX_LAG,
+            weighted=weighted,
+            log_outcome=log_outcome,
+            higher_is_better=higher_is_better,
+            min_n=self.org.min_sample_size if weighted else None,
+            outcome=code,
+        )
+        return {
+            "result": result,
+            "sentence": lag_sentence(result, outcome_label, unit_label),
+            "outcome_label": outcome_label,
+            "unit_label": unit_label,
+            "first": first,
+            "last": last,
+        }
+
+    @cached_property
+    def lag_chart(self) -> figures.Chart:
+        lag = self.lag
+        return figures.lag_chart(
+            result=lag["result"],
+            sentence=lag["sentence"],
+            outcome_label=lag["outcome_label"],
+            unit_label=lag["unit_label"],
+            language=self.language,
+        )
+
+
+def sort_rows(rows: list[dict], sort: str) -> list[dict]:
+    """Rows sorted by a column (``-`` in front: descending); units without the figure (none, or
+    suppressed) always last, then by name."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    field = {
+        "name": "name",
+        "members": "active_members",
+        "deployment": "deployment_rate",
+        "transformation": "transformation_rate",
+    }.get(key, key)
+
+    def value(row):
+        if field in ("deployment_rate", "transformation_rate") and row["suppressed"]:
+            return None
+        return row.get(field)
+
+    by_name = sorted(rows, key=lambda r: (r["name"].casefold(), r["code"]))
+    present = [r for r in by_name if value(r) is not None]
+    missing = [r for r in by_name if value(r) is None]
+    if field == "name":
+        present.sort(key=lambda r: (r["name"].casefold(), r["code"]), reverse=descending)
+    else:
+        present.sort(key=value, reverse=descending)
+    return present + missing
+
+
+def is_team(unit: OrgUnit | None) -> bool:
+    return unit is not None and unit.kind == UnitKind.TEAM
