@@ -11,6 +11,7 @@ from experience import api as experience_api
 from kpis import api as kpis_api
 from kpis import api_lag as kpis_api_lag
 from kpis import api_rates as kpis_api_rates
+from kpis import api_steering as kpis_api_steering
 
 urlpatterns = [
     # The schema and its docs hold no tenant data: public, so that client developers can read them.
@@ -46,4 +47,7 @@ urlpatterns = [
     path("rates/", kpis_api_rates.RatesApi.as_view(), name="api-rates"),
     path("kpis/", kpis_api_rates.KpisApi.as_view(), name="api-kpis"),
     path("analysis/lag/", kpis_api_lag.LagAnalysisApi.as_view(), name="api-analysis-lag"),
+    path("action-plans/", kpis_api_steering.ActionPlanListApi.as_view(), name="api-action-plans"),
+    path("action-plans/<str:external_id>/", kpis_api_steering.ActionPlanDetailApi.as_view(), name="api-action-plan"),
+    path("stakeholders/", kpis_api_steering.StakeholderListApi.as_view(), name="api-stakeholders"),
 ]

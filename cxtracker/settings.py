@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "cxtracker.tenancy.models.UnitKind",
         "ObservationKindEnum": "deployment.models.ObservationKind",
         "AnimationKindEnum": "deployment.models.AnimationKind",
+        "ActionPlanStatusEnum": "kpis.models.ActionPlanStatus",
     },
 }
 
