@@ -12,7 +12,14 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS
 
 from cxtracker.months import MAX_YEAR, MIN_YEAR, Month
-from cxtracker.tenancy.access import ADMIN_ROLES, scope_filter, scoped_members, scoped_units
+from cxtracker.tenancy.access import (
+    ADMIN_ROLES,
+    holds_individual_records,
+    scope_filter,
+    scoped_members,
+    scoped_units,
+    sees_individuals,
+)
 from cxtracker.tenancy.models import ApiKey, ApiKeyScope, Member, Membership, Organization, OrgUnit
 
 from .errors import LimitedJSONParser
@@ -73,7 +80,8 @@ class OrgApiView(GenericAPIView):
     An API key decides the organization (``request.auth.organization``), and its scopes decide
     reads (``read``) and writes (``write``). A browser session names the organization (header
     ``X-Organization`` or ``?org=``, else the user's only one); its membership decides: reads
-    within the role's scope, writes for ``write_roles``.
+    within the role's scope, writes for ``write_roles``; endpoints over individual observations
+    and levels are 403 for the roles that do not see individuals (executives, steering: SPEC §4).
     """
 
     parser_classes = [LimitedJSONParser]
@@ -100,6 +108,8 @@ class OrgApiView(GenericAPIView):
             return
         membership = _session_membership(request)
         self.org, self.membership = membership.organization, membership
+        if self.model is not None and holds_individual_records(self.model) and not sees_individuals(membership):
+            raise exceptions.PermissionDenied(_("Your role does not give access to individual observations."))
         if request.method not in SAFE_METHODS and membership.role not in self.write_roles:
             raise exceptions.PermissionDenied(_("Your role does not allow this change."))
 

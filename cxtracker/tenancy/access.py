@@ -23,12 +23,14 @@ ADMIN_ROLES = frozenset({Role.ADMIN})
 ALL_ROLES = frozenset(Role)
 
 
-def org_view(roles=ALL_ROLES):
+def org_view(roles=ALL_ROLES, *, individuals=False):
     """Decorate a view under ``o/<slug:org>/``: log-in required, the organization resolved from
     the slug and handed to the view as ``org``, ``request.membership`` set.
 
     An outsider (no membership) gets 404, whatever the rest of the URL; a member whose role is not
-    in ``roles`` gets 403.
+    in ``roles`` gets 403. With ``individuals`` (a page about individual members: their levels,
+    their observations), a membership that does not ``sees_individuals`` gets 404 too, before the
+    role check: for an executive such a page does not exist.
     """
     roles = frozenset(roles)
 
@@ -41,7 +43,7 @@ def org_view(roles=ALL_ROLES):
                 .filter(organization__slug=org, user=request.user)
                 .first()
             )
-            if membership is None:
+            if membership is None or (individuals and not sees_individuals(membership)):
                 raise Http404
             if membership.role not in roles:
                 raise PermissionDenied
@@ -78,6 +80,20 @@ def sees_individuals(membership: Membership) -> bool:
     figures: admins and managers (within their units; their scope does the rest). Executives and
     steering members see groups only, and not the small ones (SPEC §4)."""
     return membership.role in FIELD_WRITE_ROLES
+
+
+def require_sees_individuals(membership: Membership) -> None:
+    """404 for a membership that may not see individual members (same answer as "missing")."""
+    if not sees_individuals(membership):
+        raise Http404
+
+
+def holds_individual_records(model) -> bool:
+    """Whether rows of ``model`` are an individual member's observations or levels: API endpoints
+    over them answer 403 to sessions that do not ``sees_individuals`` (cxtracker.api.views)."""
+    from deployment.models import Observation, Rating
+
+    return model in (Observation, Rating)
 
 
 def is_admin(membership: Membership) -> bool:
@@ -123,6 +139,26 @@ def scoped_members(membership: Membership):
     return Member.objects.for_org(membership.organization).filter(scope_filter(membership, "team__"))
 
 
+def scoped_individuals(membership: Membership):
+    """The members whose names, levels and observations the membership may see: its scope's for
+    admins and managers, none for the roles above the managers (SPEC §4)."""
+    if not sees_individuals(membership):
+        return Member.objects.none()
+    return scoped_members(membership)
+
+
+def sees_all_of(membership: Membership, unit: OrgUnit | None) -> bool:
+    """Whether the membership may see every member-derived figure of ``unit``'s subtree (None:
+    the organization), its small groups included: admins, and managers whose units hold it whole.
+    Anyone else reads the unit's figures protected (kpis.protection)."""
+    if not sees_individuals(membership):
+        return False
+    paths = _scope_paths(membership)
+    if paths is None:
+        return True
+    return unit is not None and any(unit.path.startswith(p) for p in paths)
+
+
 def access_or_404(model_or_queryset, org: Organization, **lookup):
     """The one row of ``org`` matching ``lookup``, else 404: the generic fetch of a tenant object.
 
@@ -151,7 +187,8 @@ def access_unit(membership: Membership, code: str) -> OrgUnit:
 
 
 def access_member(membership: Membership, code: str) -> Member:
-    return access_or_404(scoped_members(membership).select_related("team"), membership.organization, code=code)
+    """A member in scope whose levels and observations the membership may see, else 404."""
+    return access_or_404(scoped_individuals(membership).select_related("team"), membership.organization, code=code)
 
 
 def require_field_write(membership: Membership) -> None:
@@ -165,9 +202,12 @@ def access_team(membership: Membership, code: str) -> OrgUnit:
 
 
 def scoped_observations(membership: Membership):
-    """Observations and coachings of the members the membership may see."""
+    """Observations and coachings of the members the membership may see individually (none for
+    the roles above the managers)."""
     from deployment.models import Observation
 
+    if not sees_individuals(membership):
+        return Observation.objects.none()
     return Observation.objects.for_org(membership.organization).filter(scope_filter(membership, "member__team__"))
 
 
