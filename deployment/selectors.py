@@ -5,14 +5,18 @@ members, never one per member (SPEC §7: 10,000 members, 6 million ratings a yea
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
 
 from cxtracker.months import Month
-from cxtracker.tenancy.models import Member, Organization, OrgUnit
+from cxtracker.tenancy.access import scoped_teams, sees_all_of
+from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
 from kpis import formulas
+from kpis.models import TeamMonthSnapshot
+from kpis.selectors import MEMBER_DERIVED, Target, rates_read
 
 from .models import Animation, Observation, Rating
 
@@ -47,6 +51,8 @@ class TeamMonth:
     coverage: float | None
     cadence: float
     deployment_rate: float | None
+    # Member-derived figures hidden from a reader above the managers (kpis.protection).
+    suppressed: bool = False
 
 
 def team_month_summary(*, org: Organization, teams, month: Month) -> dict[int, TeamMonth]:
@@ -208,3 +214,90 @@ def team_animations(*, org: Organization, team):
         .annotate(attendee_count=Count("attendees", distinct=True))
         .order_by("-held_at", "-id")
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Team figures for readers above the managers, and the manager's team dashboard: read from the
+# engine's snapshots (kpis.selectors), small groups protected (SPEC §4).
+
+
+def team_month_summary_protected(*, org: Organization, teams, month: Month) -> dict[int, TeamMonth]:
+    """``team_month_summary`` for a reader who does not see individuals: the engine's figures of
+    the month (those of the executive dashboard), small teams' member-derived figures hidden with
+    complementary suppression. A month not computed yet has no figures rather than live ones, whose
+    small groups would not be protected."""
+    teams = list(teams)
+    rows = rates_read(org=org, targets=[Target(t) for t in teams], periods=[month], protect=True)
+    summary = {}
+    for team, row in zip(teams, rows, strict=True):
+        summary[team.pk] = TeamMonth(
+            team=team,
+            active_members=row["active_members"] or 0,
+            coached_members=row["coached_members"] or 0,
+            animations=row["animations"] or 0,
+            coverage=row["coverage"],
+            cadence=row["cadence"] if row["cadence"] is not None else 0.0,
+            deployment_rate=row["deployment_rate"],
+            suppressed=row["suppressed"],
+        )
+    return summary
+
+
+@dataclass(frozen=True)
+class ComparisonLine:
+    """One line of the team dashboard: the team, its business unit or the organization."""
+
+    key: str  # "team", "business_unit", "organization"
+    unit: OrgUnit | None
+    rows: list[dict]  # rates_read rows, one per month
+
+
+def team_comparison_rates(*, membership, team: OrgUnit, months: list[Month]) -> list[ComparisonLine]:
+    """The team's rates per month beside its business unit's and the organization's.
+
+    A line the reader does not see whole (a team manager's business unit and organization) is read
+    protected, as an executive would, and more: the reader knows its own teams' exact figures, so
+    a line minus those teams (and, for the organization, minus the business unit shown beside it)
+    is a group they can work out. When that remainder has fewer active members than the
+    organization's ``min_group_size`` (the business unit of a manager's 8-person team and of a
+    3-person team), the line is hidden that month too.
+    """
+    org = membership.organization
+    units = [("team", team)]
+    if team.parent_id and team.parent.kind == UnitKind.BUSINESS_UNIT:
+        units.append(("business_unit", team.parent))
+    units.append(("organization", None))
+    lines = []
+    for key, unit in units:
+        rows = rates_read(org=org, targets=[Target(unit)], periods=months, protect=not sees_all_of(membership, unit))
+        lines.append(ComparisonLine(key, unit, rows))
+    if all(sees_all_of(membership, line.unit) for line in lines):
+        return lines
+    # Active members, per month, of the teams whose figures the reader knows.
+    known: dict = defaultdict(list)
+    snapshots = TeamMonthSnapshot.objects.for_org(org).filter(
+        team__in=scoped_teams(membership), period_start__in=[m.first_day for m in months]
+    )
+    for path, start, active in snapshots.values_list("team__path", "period_start", "active_members"):
+        known[start].append((path, active))
+    for index, month in enumerate(months):
+        inner: list[tuple[str, int]] = []  # (path, active members) of the lines shown so far
+        for line in lines:
+            row = line.rows[index]
+            path = line.unit.path if line.unit else ""
+            if not row["suppressed"] and not sees_all_of(membership, line.unit):
+                outside = [(p, a) for p, a in known[month.first_day] if not any(p.startswith(q) for q, _a in inner)]
+                pieces = inner + outside
+                remainder = (row["active_members"] or 0) - sum(a for p, a in pieces if p.startswith(path))
+                if 0 < remainder < org.min_group_size:
+                    _hide(row)
+            if not row["suppressed"]:
+                inner = [(q, a) for q, a in inner if not q.startswith(path)] + [(path, row["active_members"] or 0)]
+    return lines
+
+
+def _hide(row: dict) -> None:
+    for key in MEMBER_DERIVED:
+        row[key] = None
+    row["dimensions"] = []
+    row["suppressed"] = True

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,13 +28,15 @@ from cxtracker.tenancy.access import (
     is_admin,
     org_view,
     require_field_write,
+    scoped_individuals,
     scoped_members,
     scoped_teams,
+    sees_individuals,
 )
 from experience.models import Behavior, Dimension, Level
 from experience.selectors import active_model
 
-from . import selectors, services
+from . import figures, selectors, services
 from .forms import AnimationForm, ObservationForm, rating_field_name
 
 # Members who left more than this long ago are no longer offered in the member chooser.
@@ -119,13 +121,22 @@ def _month_end_or_now(org, month) -> datetime.datetime:
 # Teams this month
 
 
+def _team_summary(membership, org, teams, month):
+    """The month's figures of each team: live for who sees individuals, the engine's with small
+    groups protected for the roles above the managers (SPEC §4)."""
+    if sees_individuals(membership):
+        return selectors.team_month_summary(org=org, teams=teams, month=month)
+    return selectors.team_month_summary_protected(org=org, teams=teams, month=month)
+
+
 def _team_blocks(membership, org, teams, month) -> list[dict]:
-    """Each team with its month summary and its active members, not yet coached first."""
+    """Each team with its month summary and its active members, not yet coached first (no member
+    for the roles above the managers)."""
     teams = list(teams)
-    summary = selectors.team_month_summary(org=org, teams=teams, month=month)
+    summary = _team_summary(membership, org, teams, month)
     first, last = month.first_day, month.last_day
     members = list(
-        scoped_members(membership)
+        scoped_individuals(membership)
         .filter(team__in=teams)
         .active_between(first, last)
         .select_related("team")
@@ -188,7 +199,7 @@ def team_list(request, org):
     """Every team in scope with its month's coverage, cadence and deployment rate."""
     month = _month(request, org)
     page = _page(request, scoped_teams(request.membership).select_related("parent").order_by("path"), 25)
-    summary = selectors.team_month_summary(org=org, teams=page.object_list, month=month)
+    summary = _team_summary(request.membership, org, page.object_list, month)
     rows = [
         {
             "team": t,
@@ -199,7 +210,12 @@ def team_list(request, org):
         }
         for t in page.object_list
     ]
-    context = {"rows": rows, "page_obj": page, **_month_context(org, month)}
+    context = {
+        "rows": rows,
+        "page_obj": page,
+        "suppressed": any(s.suppressed for s in summary.values()),
+        **_month_context(org, month),
+    }
     return render(request, "deployment/team_list.html", context)
 
 
@@ -232,8 +248,43 @@ def team_detail(request, org, code):
         "can_write": can_write_field(request.membership),
         "expected_animations": org.expected_animations_per_month,
         "user_is_admin": is_admin(request.membership),
+        "sees_individuals": sees_individuals(request.membership),
     }
     return render(request, "deployment/team_detail.html", context)
+
+
+@org_view(individuals=True)
+@_in_org_timezone
+def team_dashboard(request, org, code):
+    """The manager's dashboard of a team: its rates over the last twelve months against its
+    business unit's and the organization's, its customer KPIs, the dimensions that hold it back."""
+    team = access_team(request.membership, code)
+    dashboard = figures.team_dashboard(membership=request.membership, team=team, last=selectors.month_current(org=org))
+    context = {
+        "team": team,
+        "dashboard": dashboard,
+        "deployment_figure": figures.rate_figure(dashboard, "deployment") if dashboard.has_rates else None,
+        "transformation_figure": figures.rate_figure(dashboard, "transformation") if dashboard.has_rates else None,
+        "kpi_figure": figures.kpi_figure(dashboard) if dashboard.has_kpis else None,
+        "dimension_figure": figures.dimension_figure(dashboard) if dashboard.dimensions else None,
+        "latest_kpis": dashboard.latest_kpis,
+        "latest_kpis_month": Month.parse(dashboard.latest_kpis["period"]).first_day if dashboard.latest_kpis else None,
+        "dimension_rows": figures.dimension_rows(dashboard),
+        "first_month": dashboard.months[0].first_day,
+        "last_month": dashboard.months[-1].first_day,
+    }
+    return render(request, "deployment/team_dashboard.html", context)
+
+
+@org_view(individuals=True)
+@_in_org_timezone
+def team_dashboard_csv(request, org, code, chart):
+    """The data of one chart of the team dashboard, as CSV."""
+    team = access_team(request.membership, code)
+    if chart not in figures.CHARTS:
+        raise Http404
+    dashboard = figures.team_dashboard(membership=request.membership, team=team, last=selectors.month_current(org=org))
+    return figures.csv_response(dashboard, chart)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,7 +319,7 @@ def _mastery_figure(series, dimension_names) -> dict | None:
     return json.loads(fig.to_json())
 
 
-@org_view()
+@org_view(individuals=True)
 @_in_org_timezone
 def member_detail(request, org, code):
     member = access_member(request.membership, code)
@@ -405,20 +456,20 @@ def _observation_form_view(request, org, observation=None):
     return render(request, "deployment/observation_form.html", context, status=status)
 
 
-@org_view(roles=FIELD_WRITE_ROLES)
+@org_view(roles=FIELD_WRITE_ROLES, individuals=True)
 @_in_org_timezone
 def observation_create(request, org):
     return _observation_form_view(request, org)
 
 
-@org_view(roles=FIELD_WRITE_ROLES)
+@org_view(roles=FIELD_WRITE_ROLES, individuals=True)
 @_in_org_timezone
 def observation_update(request, org, pk):
     observation = access_observation(request.membership, pk, write=True)
     return _observation_form_view(request, org, observation)
 
 
-@org_view(roles=FIELD_WRITE_ROLES)
+@org_view(roles=FIELD_WRITE_ROLES, individuals=True)
 @_in_org_timezone
 def observation_delete(request, org, pk):
     observation = access_observation(request.membership, pk, write=True)
@@ -430,7 +481,7 @@ def observation_delete(request, org, pk):
     return render(request, "deployment/observation_confirm_delete.html", {"observation": observation})
 
 
-@org_view(roles=FIELD_WRITE_ROLES)
+@org_view(roles=FIELD_WRITE_ROLES, individuals=True)
 def observation_next_step_done(request, org, pk):
     # Scope first, so that another team's observation is a 404 whatever the method.
     observation = access_observation(request.membership, pk)

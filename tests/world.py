@@ -122,9 +122,37 @@ def _kpis(org, w, p, label):
     )
 
 
+def _steering(org, w, p, label):
+    """The steering rows (a stakeholder, a done action plan), of the world's manager and team."""
+    from kpis.services_steering import action_plan_create, stakeholder_create
+
+    w["stakeholder"] = stakeholder_create(
+        org=org,
+        code=f"{p}-SH1",
+        name=f"{label} stakeholder",
+        users=[w["manager"]],
+        units=[w["unit"]],
+        kpis_for_action=["nps", w["metric"].code],
+        kpis_for_information=["csat"],
+    )
+    w["action_plan"] = action_plan_create(
+        org=org,
+        external_id=f"{p}-AP1",
+        title=f"{label} action plan",
+        unit=w["unit"],
+        owner=w["manager"],
+        target_kpi="nps",
+        status="done",
+        start_on=datetime.date(2025, 1, 1),
+        due_on=datetime.date(2025, 2, 28),
+        done_on=datetime.date(2025, 2, 20),
+        notes=f"{label} plan notes",
+    )
+
+
 def build_world(org, prefix="W", label="World") -> dict:
     w = {"org": org, "prefix": prefix, "label": label}
-    for section in (_tenancy, _experience, _deployment, _kpis):
+    for section in (_tenancy, _experience, _deployment, _kpis, _steering):
         section(org, w, prefix, label)
     return w
 
@@ -149,7 +177,11 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     "tenancy:membership-edit": {"membership_id": lambda w: w["membership"].pk},
     "tenancy:membership-delete": {"membership_id": lambda w: w["membership"].pk},
     "kpis:api-key-revoke": {"pk": lambda w: w["api_key"].pk},
-    **{f"deployment:{name}": {"code": lambda w: w["unit"].code} for name in ("team-detail", "animation-create")},
+    **{
+        f"deployment:{name}": {"code": lambda w: w["unit"].code}
+        for name in ("team-detail", "animation-create", "team-dashboard")
+    },
+    "deployment:team-dashboard-csv": {"code": lambda w: w["unit"].code, "chart": lambda w: "deployment"},
     "deployment:member-detail": {"code": lambda w: w["member"].code},
     **{
         f"deployment:observation-{action}": {"pk": lambda w: w["observation"].pk}
@@ -158,4 +190,6 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     **{f"deployment:animation-{action}": {"pk": lambda w: w["animation"].pk} for action in ("update", "delete")},
     **{f"kpis:metric-{action}": {"code": lambda w: w["metric"].code} for action in ("edit", "delete")},
     **{f"kpis:upload{suffix}": {"pk": lambda w: w["upload_job"].pk} for suffix in ("", "-status", "-report")},
+    **{f"kpis:stakeholder-{action}": {"code": lambda w: w["stakeholder"].code} for action in ("edit", "delete")},
+    **{f"kpis:action-plan-{action}": {"pk": lambda w: w["action_plan"].pk} for action in ("detail", "edit", "delete")},
 }

@@ -229,15 +229,16 @@ def test_outsider_gets_404_on_observations(client_for, org, outsider, ines_obser
 
 
 @pytest.mark.parametrize("role", ["steering", "executive"])
-def test_read_only_roles_get_403_on_every_observation_write(
+def test_read_only_roles_get_404_on_every_observation_page(
     request, client_for, org, ines_observed, members, behaviors, recently, role
 ):
+    # Observation pages are about an individual: for these roles they do not exist (SPEC §4).
     client = client_for(request.getfixturevalue(role))
-    assert client.get(_url("observation-create", org)).status_code == 403
+    assert client.get(_url("observation-create", org)).status_code == 404
     data = _post_data(org, members["ines"], recently, {behaviors["accueil-1"]: 3})
-    assert client.post(_url("observation-create", org), data).status_code == 403
+    assert client.post(_url("observation-create", org), data).status_code == 404
     for name in ("observation-update", "observation-delete", "observation-next-step-done"):
-        assert client.post(_url(name, org, pk=ines_observed.pk), data).status_code == 403
+        assert client.post(_url(name, org, pk=ines_observed.pk), data).status_code == 404
     assert Observation.objects.count() == 1
     ines_observed.refresh_from_db()
     assert not ines_observed.next_step_done

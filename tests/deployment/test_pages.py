@@ -136,15 +136,17 @@ def test_team_page_grid_of_latest_levels(client_for, org, tree, manager, members
     assert grid == {"E0001": [None] * 4, "E0002": [None, None, None, 4]}
 
 
-def test_read_all_roles_see_any_team_and_member_but_cannot_write(client_for, request, org, members, exp_model, admin):
+def test_read_all_roles_see_any_team_but_only_admins_a_member(client_for, request, org, members, exp_model, admin):
+    # Member pages are for the managers of the member's units and admins (tests/deployment/test_protection.py).
     for role in ("executive", "steering", "admin"):
         client = client_for(request.getfixturevalue(role))
         assert client.get(_url("team-detail", org, code="T3")).status_code == 200
-        assert client.get(_url("member-detail", org, code="E0004")).status_code == 200
+        expected = 200 if role == "admin" else 404
+        assert client.get(_url("member-detail", org, code="E0004")).status_code == expected
         body = client.get(_url("team-list", org)).content.decode()
         assert "Marseille 1" in body and "Lille 1" in body
         if role != "admin":
-            assert "Log an observation" not in client.get(_url("member-detail", org, code="E0004")).content.decode()
+            assert "Log an observation" not in client.get(_url("team-detail", org, code="T3")).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,312 @@
+"""The manager's team dashboard: its data read from the engine (kpis.selectors, through
+deployment.selectors for the protected comparison lines), its Plotly figures built here on the
+server, and the CSV of each figure's data.
+
+Every figure draws exactly the numbers the engine returned (rates in %, rounded to 0.01 of a
+point, NPS/CSAT/CES as read); its CSV holds the same rows unrounded, as the read API would.
+"""
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from django.http import HttpResponse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from plotly.subplots import make_subplots
+
+from cxtracker.months import Month
+from cxtracker.tenancy.models import Membership, OrgUnit
+from kpis.selectors import Target, kpis_read
+
+from .selectors import ComparisonLine, team_comparison_rates
+
+MONTHS = 12
+CHARTS = ("deployment", "transformation", "kpis", "dimensions")
+_LINE_COLORS = {"team": "#1e88e5", "business_unit": "#ef6c00", "organization": "#757575"}
+_LOW_SAMPLE_COLOR = "#9e9e9e"
+
+
+@dataclass(frozen=True)
+class TeamDashboard:
+    team: OrgUnit
+    months: list[Month]
+    lines: list[ComparisonLine]  # team, its business unit (if any), the organization
+    kpis: list[dict]  # kpis_read rows of the team, one per month
+    dimensions_month: Month | None  # the latest month with per-dimension figures
+    dimensions: list[dict]  # that month's dimensions, the lowest transformation rate first
+
+    @property
+    def team_rows(self) -> list[dict]:
+        return self.lines[0].rows
+
+    @property
+    def has_rates(self) -> bool:
+        return any(r["active_members"] is not None for r in self.team_rows)
+
+    @property
+    def has_kpis(self) -> bool:
+        return any(r["nps_n"] or r["csat_n"] or r["ces_n"] for r in self.kpis)
+
+    @property
+    def has_suppressed(self) -> bool:
+        return any(r["suppressed"] for line in self.lines for r in line.rows)
+
+    @property
+    def latest_kpis(self) -> dict | None:
+        """The latest month with a survey response."""
+        return next((r for r in reversed(self.kpis) if r["nps_n"] or r["csat_n"] or r["ces_n"]), None)
+
+
+def team_dashboard(*, membership: Membership, team: OrgUnit, last: Month) -> TeamDashboard:
+    """The team's last ``MONTHS`` months up to ``last``."""
+    months = Month.range(last.shift(-(MONTHS - 1)), last)
+    lines = team_comparison_rates(membership=membership, team=team, months=months)
+    kpis = kpis_read(org=membership.organization, targets=[Target(team)], periods=months)
+    latest = next((r for r in reversed(lines[0].rows) if r["dimensions"]), None)
+    dimensions = []
+    if latest is not None:
+        # Lowest first: what holds the team back. Unassessed dimensions (no pairs) last.
+        dimensions = sorted(
+            latest["dimensions"],
+            key=lambda d: (d["transformation_rate"] is None, d["transformation_rate"] or 0, d["name"]),
+        )
+    return TeamDashboard(
+        team=team,
+        months=months,
+        lines=lines,
+        kpis=kpis,
+        dimensions_month=Month.parse(latest["period"]) if latest else None,
+        dimensions=dimensions,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+def percent(share: float | None) -> float | None:
+    """A share in [0, 1] as the percentage a figure draws."""
+    return None if share is None else round(100 * share, 2)
+
+
+def month_label(month: Month) -> str:
+    """The month in the active language, in full ("March 2026", "mars 2026"): Django's French
+    abbreviations ("jan.", "fév.") are not those of French typography ("janv.", "févr.")."""
+    return formats.date_format(month.first_day, "F Y")
+
+
+def line_label(line: ComparisonLine) -> str:
+    if line.unit is None:
+        return _("Organization")
+    return line.unit.name
+
+
+def _layout(fig, *, title: str, x_title: str, y_title: str, height: int = 360) -> None:
+    """Title and axis labels in the user's language, the decimal separator of the language, a
+    legend under the plot so that a 375 px phone keeps its width for the data."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        height=height,
+        margin={"l": 50, "r": 10, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.25},
+        separators=formats.get_format("DECIMAL_SEPARATOR") + (formats.get_format("THOUSAND_SEPARATOR") or " "),
+        hovermode="x unified",
+    )
+    fig.update_xaxes(title={"text": x_title})
+    fig.update_yaxes(title={"text": y_title})
+
+
+def _json(fig) -> dict:
+    return json.loads(fig.to_json())
+
+
+def rate_figure(dashboard: TeamDashboard, chart: str) -> dict:
+    """Deployment or transformation rate per month: the team, its business unit, the organization."""
+    key, title, y_title = {
+        "deployment": ("deployment_rate", _("Deployment rate"), _("Deployment rate (%)")),
+        "transformation": ("transformation_rate", _("Transformation rate"), _("Transformation rate (%)")),
+    }[chart]
+    x = [month_label(m) for m in dashboard.months]
+    fig = go.Figure()
+    for line in dashboard.lines:
+        fig.add_scatter(
+            x=x,
+            y=[percent(r[key]) for r in line.rows],
+            name=line_label(line),
+            mode="lines+markers",
+            line={"color": _LINE_COLORS[line.key], "width": 4 if line.key == "team" else 2},
+            hovertemplate="%{y:.1f} %",
+        )
+    _layout(fig, title=title, x_title=_("Month"), y_title=y_title)
+    fig.update_yaxes(range=[-2, 102], ticksuffix=" %")
+    return _json(fig)
+
+
+def kpi_figure(dashboard: TeamDashboard) -> dict:
+    """NPS (with its margin of error), CSAT and CES of the team per month; a low-sample month is
+    drawn hollow and grey, never hidden, and its tooltip says n."""
+    x = [month_label(m) for m in dashboard.months]
+    panels = [
+        ("nps", _("NPS"), True),
+        ("csat", _("CSAT (%)"), False),
+        ("ces", _("CES"), False),
+    ]
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for row_index, (key, label, margin) in enumerate(panels, start=1):
+        rows = dashboard.kpis
+        low = [r[f"{key}_low_sample"] for r in rows]
+        hover = [
+            (_("n = %(n)s (low sample)") if is_low else _("n = %(n)s")) % {"n": r[f"{key}_n"]}
+            for r, is_low in zip(rows, low, strict=True)
+        ]
+        trace = {
+            "x": x,
+            "y": [r[key] for r in rows],
+            "name": label,
+            "mode": "lines+markers",
+            "customdata": hover,
+            "hovertemplate": "%{y:.1f} · %{customdata}<extra>" + label + "</extra>",
+            "marker": {
+                "size": 9,
+                "symbol": ["circle-open" if is_low else "circle" for is_low in low],
+                "color": [_LOW_SAMPLE_COLOR if is_low else "#1e88e5" for is_low in low],
+            },
+            "line": {"color": "#1e88e5"},
+            "showlegend": False,
+        }
+        if margin:
+            trace["error_y"] = {
+                "type": "data",
+                "array": [r["nps_margin_of_error"] for r in rows],
+                "visible": True,
+                "color": "#90caf9",
+            }
+        fig.add_trace(go.Scatter(**trace), row=row_index, col=1)
+        fig.update_yaxes(title={"text": label}, row=row_index, col=1)
+    fig.update_layout(
+        title={"text": _("Customer KPIs of the team"), "x": 0, "xanchor": "left", "font": {"size": 16}},
+        height=620,
+        margin={"l": 50, "r": 10, "t": 50, "b": 40},
+        separators=formats.get_format("DECIMAL_SEPARATOR") + (formats.get_format("THOUSAND_SEPARATOR") or " "),
+        hovermode="x unified",
+    )
+    fig.update_xaxes(title={"text": _("Month")}, row=3, col=1)
+    return _json(fig)
+
+
+def dimension_figure(dashboard: TeamDashboard) -> dict:
+    """Per dimension at the latest month: transformation rate, known share and mastered share of
+    the team's (member, behavior) pairs, the lowest transformation rate on top."""
+    names = [d["name"] for d in dashboard.dimensions]
+    fig = go.Figure()
+    for key, label, color in (
+        ("transformation_rate", _("Transformation rate"), "#1e88e5"),
+        ("known_share", _("Known share"), "#f9a825"),
+        ("mastered_share", _("Mastered share"), "#2e7d32"),
+    ):
+        fig.add_bar(
+            y=names,
+            x=[percent(d[key]) for d in dashboard.dimensions],
+            name=label,
+            orientation="h",
+            marker={"color": color},
+            hovertemplate="%{x:.1f} %",
+        )
+    month = month_label(dashboard.dimensions_month) if dashboard.dimensions_month else ""
+    _layout(
+        fig,
+        title=_("Dimensions, %(month)s") % {"month": month},
+        x_title=_("Share of the team's member × behavior pairs (%)"),
+        y_title=_("Dimension"),
+        height=max(300, 120 + 70 * len(names)),
+    )
+    fig.update_layout(barmode="group", hovermode="y unified")
+    fig.update_xaxes(range=[0, 100], ticksuffix=" %")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return _json(fig)
+
+
+def dimension_rows(dashboard: TeamDashboard) -> list[dict]:
+    """The dimension figure's data in %, for the table beside it."""
+    keys = ("transformation_rate", "known_share", "mastered_share")
+    return [{"name": d["name"], **{k: percent(d[k]) for k in keys}} for d in dashboard.dimensions]
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV of each figure's data
+
+
+def _csv_safe(value):
+    """A text cell that a spreadsheet would run as a formula (=, +, -, @) is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _cell(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else _csv_safe(value)
+
+
+def csv_rows(dashboard: TeamDashboard, chart: str) -> tuple[list[str], list[list]]:
+    """The header and the rows of one chart's data."""
+    if chart in ("deployment", "transformation"):
+        figures = (
+            ["active_members", "coached_members", "coverage", "cadence", "deployment_rate"]
+            if chart == "deployment"
+            else ["active_members", "transformation_rate", "assessed_share", "known_share", "mastered_share"]
+        )
+        header = ["month", "line", "unit_code", "unit_name", *figures, "suppressed"]
+        rows = []
+        for line in dashboard.lines:
+            for month, r in zip(dashboard.months, line.rows, strict=True):
+                rows.append(
+                    [
+                        str(month),
+                        line.key,
+                        line.unit.code if line.unit else "",
+                        line_label(line),
+                        *[r[f] for f in figures],
+                        r["suppressed"],
+                    ]
+                )
+        return header, rows
+    if chart == "kpis":
+        figures = [
+            "nps",
+            "nps_margin_of_error",
+            "nps_n",
+            "nps_low_sample",
+            "csat",
+            "csat_n",
+            "csat_low_sample",
+            "ces",
+            "ces_n",
+            "ces_low_sample",
+        ]
+        return ["month", *figures], [[r["period"], *[r[f] for f in figures]] for r in dashboard.kpis]
+    if chart == "dimensions":
+        figures = ["transformation_rate", "assessed_share", "known_share", "mastered_share"]
+        month = str(dashboard.dimensions_month) if dashboard.dimensions_month else ""
+        return (
+            ["month", "dimension_code", "dimension_name", *figures],
+            [[month, d["code"], d["name"], *[d[f] for f in figures]] for d in dashboard.dimensions],
+        )
+    raise ValueError(chart)
+
+
+def csv_response(dashboard: TeamDashboard, chart: str) -> HttpResponse:
+    header, rows = csv_rows(dashboard, chart)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    code = re.sub(r"[^A-Za-z0-9._-]", "_", dashboard.team.code)
+    response["Content-Disposition"] = f'attachment; filename="{code}-{chart}.csv"'
+    response.write("\ufeff")  # so that Excel reads the accents right
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return response
