@@ -17,6 +17,7 @@ Conventions, for every chart:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -90,6 +91,12 @@ def _axis(title: str, **more) -> dict:
     return {"title": {"text": title}, "gridcolor": "#eeeeee", "zerolinecolor": "#bdbdbd", "automargin": True, **more}
 
 
+def _plain(series: pd.Series) -> list:
+    """A column as Python values for JSON: numpy scalars unboxed, NaN as None (JSON has no NaN:
+    the page's JSON.parse would fail on it)."""
+    return [None if isinstance(v, float) and math.isnan(v) else v for v in series.tolist()]
+
+
 def _month_x(months) -> list[str]:
     """Months as dates Plotly reads ("2026-03-01"): its locale then names them."""
     return [m.first_day.isoformat() for m in months]
@@ -146,34 +153,36 @@ def trend_chart(
     if metric_name is not None:
         columns.append(f"{metric_name} ({metric_unit})" if metric_unit else metric_name)
     rows = []
-    for rec in frame.itertuples(index=False):
-        rates_cells = [hidden, hidden] if rec.suppressed else [rec.deployment, rec.transformation]
-        row = [rec.month, rec.active, *rates_cells, rec.nps, rec.nps_n, _("yes") if rec.nps_low else ""]
+    plain = {column: _plain(frame[column]) for column in frame.columns}
+    for i in range(len(frame)):
+        rec = {column: values[i] for column, values in plain.items()}
+        rates_cells = [hidden, hidden] if rec["suppressed"] else [rec["deployment"], rec["transformation"]]
+        row = [rec["month"], rec["active"], *rates_cells, rec["nps"], rec["nps_n"], _("yes") if rec["nps_low"] else ""]
         if metric_name is not None:
-            row.append(None if pd.isna(rec.metric) else rec.metric)
+            row.append(rec["metric"])
         rows.append(row)
     if not (has_rates or has_nps or has_metric or frame["suppressed"].any()):
         return Chart("trend", title, None, columns, rows, empty=_("No figures for these months."))
 
     fig = go.Figure()
-    x = frame["x"].tolist()
+    x = plain["x"]
     for key, name, color in (
         ("deployment", _("Deployment rate"), DEPLOYMENT_COLOR),
         ("transformation", _("Transformation rate"), TRANSFORMATION_COLOR),
     ):
         fig.add_scatter(
             x=x,
-            y=[None if pd.isna(v) else v for v in frame[key]],
+            y=plain[key],
             name=name,
             mode="lines+markers",
             line={"color": color, "width": 3},
             hovertemplate=f"{name}: %{{y:.1f}} %<extra></extra>",
         )
     if has_nps:
-        low = frame["nps_low"].tolist()
+        low = plain["nps_low"]
         fig.add_scatter(
             x=x,
-            y=frame["nps"].tolist(),
+            y=plain["nps"],
             name="NPS",
             yaxis="y2",
             mode="lines+markers",
@@ -184,17 +193,17 @@ def trend_chart(
                 "color": [LOW_SAMPLE_COLOR if is_low else NPS_COLOR for is_low in low],
                 "line": {"width": 2},
             },
-            customdata=[[n, _("low sample") if is_low else ""] for n, is_low in zip(frame["nps_n"], low, strict=True)],
+            customdata=[[n, _("low sample") if is_low else ""] for n, is_low in zip(plain["nps_n"], low, strict=True)],
             hovertemplate="NPS: %{y:.1f} (n = %{customdata[0]}) %{customdata[1]}<extra></extra>",
         )
     if has_metric:
-        rolled = any(t for t in frame["metric_teams"] if t)
+        rolled = any(t for t in plain["metric_teams"] if t)
         label = metric_name + (f" ({metric_unit})" if metric_unit else "")
         if rolled:
             label = _("%(metric)s, mean per team") % {"metric": label}
         fig.add_scatter(
             x=x,
-            y=[None if pd.isna(v) else v for v in frame["metric"]],
+            y=plain["metric"],
             name=metric_name,
             yaxis="y3",
             mode="lines",

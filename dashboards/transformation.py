@@ -189,8 +189,9 @@ class TransformationDashboard:
                     "mean": k_cur.get("csat_mean") if key == "csat" else None,
                     "easy_share": figures.percent(k_cur.get("ces_easy_share")) if key == "ces" else None,
                     "delta": None if change.delta is None else round(change.delta, 2),
-                    "p_value": change.p_value,
-                    "significant": change.significant,
+                    # scipy answers numpy scalars: plain Python for the template and JSON.
+                    "p_value": None if change.p_value is None else float(change.p_value),
+                    "significant": bool(change.significant),
                 }
             )
         return tiles
@@ -237,13 +238,13 @@ class TransformationDashboard:
                 row[f"{key}_n"] = k_cur[f"{key}_n"]
                 row[f"{key}_low_sample"] = k_cur[f"{key}_low_sample"]
                 row[f"{key}_change"] = None if change.delta is None else round(change.delta, 2)
-                row[f"{key}_p"] = change.p_value
+                row[f"{key}_p"] = None if change.p_value is None else float(change.p_value)
             row["nps_margin"] = k_cur["nps_margin_of_error"]
             rows.append(row)
         tests = [(row, key) for row in rows for key in SURVEY_KPIS]
         flags = stats.benjamini_hochberg([row[f"{key}_p"] for row, key in tests])
         for (row, key), flag in zip(tests, flags, strict=True):
-            row[f"{key}_significant"] = flag
+            row[f"{key}_significant"] = bool(flag)
         return sort_rows(rows, self.filters.sort)
 
     # --- charts ------------------------------------------------------------------------------
