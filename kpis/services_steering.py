@@ -348,6 +348,10 @@ def action_plan_update(*, plan: ActionPlan, **fields) -> ActionPlan:
     return _plan_save(plan, cleaned, created=False)
 
 
+def action_plan_delete(*, plan: ActionPlan) -> None:
+    plan.delete()
+
+
 def action_plans_write(*, org: Organization, items: list[dict]) -> list[tuple[ActionPlan | None, str, dict | None]]:
     """The bulk write of the API: each item holds every field of ``action_plan_create`` (codes
     already resolved to rows) with an ``external_id``. An external id the organization already has

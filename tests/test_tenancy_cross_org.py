@@ -63,6 +63,8 @@ def _secrets(w) -> list[str]:
         w["survey_response"].comment,
         w["api_key"].name,
         w["upload_job"].filename,
+        w["stakeholder"].name,
+        w["action_plan"].title,
     ]
 
 
