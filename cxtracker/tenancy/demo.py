@@ -1,10 +1,18 @@
 """The demo organization: a French retail chain with 3 regions, 8 business units, 40 teams and
-about 400 members, and a user for each role. Every step is idempotent (get_or_create by code)."""
+about 400 members, and a user for each role. Every step is idempotent (get_or_create by code).
+
+The story the demo tells (SPEC §4's engine must find it; ``deployment.demo`` and ``kpis.demo``
+write it): teams differ in size (4 to 18 members), large stores coach more and have a higher base
+NPS (a confounder), the ``LAGGING_REGION`` coaches less, and the customers' figures follow each
+team's transformation rate a few months later.
+"""
 
 import datetime
+import functools
 import random
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from kpis.services import metrics_seed_defaults
@@ -13,6 +21,12 @@ from .models import Member, Membership, Organization, OrgUnit, Role, UnitKind
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Maison Lumière"
+
+# The region whose managers coach less: its teams reach mastery later (deployment.demo).
+LAGGING_REGION = "R-SUD"
+RANDOM_SEED = 2026
+# Team sizes: drawn evenly between these bounds (members).
+TEAM_SIZE_MIN, TEAM_SIZE_MAX = 4, 17
 
 # region code, name -> business units: code, name, number of teams
 REGIONS = {
@@ -40,14 +54,17 @@ DEMO_USERS = [
 ]
 
 
-def seed_organization() -> tuple[Organization, list[tuple[str, str, str]]]:
-    """The demo organization, its tree, members and users; returns it with (e-mail, role, password)."""
-    rng = random.Random(2026)  # demo data: not security-sensitive
+def seed_organization(*, teams_per_unit: int | None = None) -> tuple[Organization, list[tuple[str, str, str]]]:
+    """The demo organization, its tree, members and users; returns it with (e-mail, role, password).
+
+    ``teams_per_unit``: at most that many teams per business unit (a smaller demo, for tests).
+    """
+    rng = random.Random(RANDOM_SEED)  # demo data: not security-sensitive
     with transaction.atomic():
         org, _created = Organization.objects.get_or_create(
             slug=DEMO_SLUG, defaults={"name": DEMO_NAME, "timezone": "Europe/Paris", "language": "fr"}
         )
-        teams = _seed_tree(org)
+        teams = _seed_tree(org, teams_per_unit)
         _seed_members(org, teams, rng)
         credentials = _seed_users(org, teams)
         metrics_seed_defaults(org=org)
@@ -61,13 +78,15 @@ def _unit(org, code, name, kind, parent=None) -> OrgUnit:
     return unit
 
 
-def _seed_tree(org) -> list[OrgUnit]:
+def _seed_tree(org, teams_per_unit: int | None = None) -> list[OrgUnit]:
     teams = []
     for (region_code, region_name), business_units in REGIONS.items():
         region = _unit(org, region_code, region_name, UnitKind.REGION)
         for bu_code, bu_name, team_count in business_units:
             bu = _unit(org, bu_code, bu_name, UnitKind.BUSINESS_UNIT, region)
             city = bu_code.removeprefix("BU-")
+            if teams_per_unit is not None:
+                team_count = min(team_count, teams_per_unit)
             for i in range(1, team_count + 1):
                 teams.append(_unit(org, f"T-{city}-{i}", f"{bu_name} {i}", UnitKind.TEAM, bu))
     return teams
@@ -75,15 +94,18 @@ def _seed_tree(org) -> list[OrgUnit]:
 
 def _seed_members(org, teams, rng) -> None:
     existing = set(Member.objects.for_org(org).values_list("code", flat=True))
+    # Dates relative to today, so that the demo year always has its joiners and leavers.
+    earliest = org.today() - datetime.timedelta(days=1000)
     new = []
     n = 0
     for team in teams:
-        for _i in range(rng.randint(8, 12)):
+        size = rng.randint(TEAM_SIZE_MIN, TEAM_SIZE_MAX)
+        for _i in range(size):
             n += 1
             code = f"E{n:05d}"
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             # Most started before the demo year; a few joined during it, a few left.
-            active_from = datetime.date(2024, 1, 1) + datetime.timedelta(days=rng.randint(0, 900))
+            active_from = earliest + datetime.timedelta(days=rng.randint(0, 900))
             active_to = None
             if rng.random() < 0.06:
                 active_to = active_from + datetime.timedelta(days=rng.randint(60, 400))
@@ -96,6 +118,13 @@ def _seed_members(org, teams, rng) -> None:
     Member.objects.bulk_create(new)
 
 
+@functools.cache
+def _hashed(password: str) -> str:
+    """One hash per demo password, shared by the accounts that use it: a hash costs about a
+    second on a busy machine, and the demo passwords are public anyway."""
+    return make_password(password)
+
+
 def _seed_users(org, teams) -> list[tuple[str, str, str]]:
     User = get_user_model()
     credentials = []
@@ -104,7 +133,7 @@ def _seed_users(org, teams) -> list[tuple[str, str, str]]:
             username=email, defaults={"email": email, "first_name": first, "last_name": last}
         )
         if created:
-            user.set_password(password)
+            user.password = _hashed(password)
             user.save(update_fields=["password"])
         membership, _created = Membership.objects.get_or_create(organization=org, user=user, defaults={"role": role})
         if unit_codes:
@@ -117,7 +146,7 @@ def _seed_users(org, teams) -> list[tuple[str, str, str]]:
             username=email, defaults={"email": email, "first_name": "Manager", "last_name": bu.name}
         )
         if created:
-            user.set_password("demo-manager-2026")
+            user.password = _hashed("demo-manager-2026")
             user.save(update_fields=["password"])
         membership, _created = Membership.objects.get_or_create(
             organization=org, user=user, defaults={"role": Role.MANAGER}
