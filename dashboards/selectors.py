@@ -185,3 +185,24 @@ def metric_values_read(*, org: Organization, metric: Metric, targets: list[Targe
                 vals = team_values[(t.key, m)]
                 result[(t.key, m)] = MetricPoint(sum(vals) / len(vals), len(vals))
     return result
+
+
+def team_transformation_read(*, org: Organization, unit: OrgUnit | None, span: MonthSpan, protect: bool) -> dict:
+    """team id → (transformation rate at the end of the span, suppressed) for every team of the
+    unit's subtree with a snapshot: what ``rates_read(targets=<each team>, periods=[span],
+    protect=...)`` answers, read in two queries instead of rolling every team up as a target of
+    its own (``rates_read`` walks its rows once per target).
+
+    A team is hidden when it is hidden in any month of the span, as ``rates_read`` does."""
+    frame = kpi_selectors.team_month_rates(org=org, first=span.last, last=span.last, unit=unit)
+    hidden: set = set()
+    if protect:
+        for ids in kpi_selectors.suppressed_units(org=org, months=span.months()).values():
+            hidden |= ids
+    result = {}
+    for team_id, rate in zip(frame["team_id"].tolist(), frame["transformation_rate"].tolist(), strict=True):
+        if team_id in hidden:
+            result[team_id] = (None, True)
+        else:
+            result[team_id] = (formulas.rounded(None if rate is None or rate != rate else rate), False)
+    return result

@@ -27,7 +27,14 @@ from kpis.models import Metric
 from kpis.selectors import Target, rates_read
 
 from . import figures
-from .selectors import MonthSpan, kpi_sums_read, metric_values_read, unit_children, unit_teams
+from .selectors import (
+    MonthSpan,
+    kpi_sums_read,
+    metric_values_read,
+    team_transformation_read,
+    unit_children,
+    unit_teams,
+)
 
 SURVEY_KPIS = ("nps", "csat", "ces")
 # The lag analysis needs a long panel: at least this many outcome months, whatever the span.
@@ -299,18 +306,19 @@ class TransformationDashboard:
         if not teams:
             return []
         targets = [Target(t) for t in teams]
-        rates = rates_read(org=self.org, targets=targets, periods=[self.span], protect=self.protect)
+        rates = team_transformation_read(org=self.org, unit=self.unit, span=self.span, protect=self.protect)
         sums = kpi_sums_read(org=self.org, targets=targets, periods=[self.span])
         points = []
-        for team, row in zip(teams, rates, strict=True):
+        for team in teams:
+            rate, suppressed = rates.get(team.pk, (None, False))
             k = kpi_figures(sums[(team.pk, self.span)], min_sample=self.org.min_sample_size)
             points.append(
                 {
                     "name": team.name,
                     "code": team.code,
                     "url": self.url_for(team),
-                    "suppressed": row["suppressed"],
-                    "transformation_rate": row["transformation_rate"],
+                    "suppressed": suppressed,
+                    "transformation_rate": rate,
                     "nps": k["nps"],
                     "nps_n": k["nps_n"],
                     "nps_low_sample": k["nps_low_sample"],

@@ -28,7 +28,7 @@ from django.urls import reverse
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role, UnitKind
 from dashboards import figures
-from dashboards.selectors import MonthSpan, kpi_sums_read
+from dashboards.selectors import MonthSpan, kpi_sums_read, team_transformation_read
 from dashboards.transformation import sort_rows
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
@@ -447,6 +447,18 @@ def test_a_small_teams_own_page_hides_its_rates_in_tiles_trend_and_csv(client, w
     assert trend["Transformation rate"]["y"] == [None, None, None]
     rows = _csv_get(client, org, unit="T1", csv="trend", **FILTERS)
     assert [r[2:4] for r in rows[1:]] == [[HIDDEN, HIDDEN]] * 3
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_team_transformation_read_is_rates_read_team_by_team(world, org, protect):
+    codes = ("T1", "T2", "T3", "T4", "T5")
+    rows = rates_read(org=org, targets=[Target(world[c]) for c in codes], periods=[SPAN], protect=protect)
+    expected = {r["unit"]: (r["transformation_rate"], r["suppressed"]) for r in rows}
+    got = team_transformation_read(org=org, unit=None, span=SPAN, protect=protect)
+    assert {c: got[world[c].pk] for c in codes} == expected
+    assert expected["T1"] == ((None, True) if protect else (1.0, False))
+    got = team_transformation_read(org=org, unit=world["B2"], span=SPAN, protect=protect)
+    assert set(got) == {world["T4"].pk, world["T5"].pk}
 
 
 def test_the_admin_sees_the_small_team(client, world, admin, org):
