@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Colours: the two rates in the product's blues and greens, NPS in orange, the metric in purple.
 DEPLOYMENT_COLOR = "#1e88e5"
@@ -369,8 +370,12 @@ def mastery_heatmap(*, units: list[dict], share: str, min_group_size: int, langu
             continue
         for d in u["dimensions"]:
             rows.append([u["name"], u["code"], d["name"], percent(d["known_share"]), percent(d["mastered_share"])])
+    note = _("Grey: %(hidden)s.") % {"hidden": hidden} if any(u["suppressed"] for u in units) else ""
     if not dimensions:
-        return Chart("heatmap", title, None, columns, rows, empty=_("No mastery figures for these units yet."))
+        empty = (
+            hidden if units and all(u["suppressed"] for u in units) else _("No mastery figures for these units yet.")
+        )
+        return Chart("heatmap", title, None, columns, rows, empty=empty)
     frame = pd.DataFrame(
         [
             {"unit": u["name"], "dimension": d["code"], "value": percent(d[key])}
@@ -415,8 +420,8 @@ def mastery_heatmap(*, units: list[dict], share: str, min_group_size: int, langu
             z=[[1 if u["suppressed"] else None for u in units] for _row in y],
             colorscale=[[0, SUPPRESSED_COLOR], [1, SUPPRESSED_COLOR]],
             showscale=False,
+            # In the tooltip only: written in every cell it would shrink every cell's text.
             text=[[hidden if u["suppressed"] else "" for u in units] for _row in y],
-            texttemplate="%{text}",
             hovertemplate="%{x}: %{text}<extra></extra>",
             hoverongaps=False,
             xgap=2,
@@ -431,7 +436,7 @@ def mastery_heatmap(*, units: list[dict], share: str, min_group_size: int, langu
             yaxis=_axis(_("Dimension"), type="category", autorange="reversed", showgrid=False),
         )
     )
-    return Chart("heatmap", title, _json(fig), columns, rows)
+    return Chart("heatmap", title, _json(fig), columns, rows, note=note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +465,9 @@ def transformation_nps_scatter(*, teams: list[dict], min_group_size: int, langua
     suppressed = sum(1 for t in teams if t["suppressed"])
     note = ""
     if suppressed:
-        note = _("%(count)d teams not placed: %(hidden)s.") % {"count": suppressed, "hidden": hidden}
+        note = ngettext(
+            "%(count)d team not placed: %(hidden)s.", "%(count)d teams not placed: %(hidden)s.", suppressed
+        ) % {"count": suppressed, "hidden": hidden}
     if not placed:
         empty = _("No team has both a transformation rate and an NPS.")
         return Chart("scatter", title, None, columns, rows, empty=empty, note=note)

@@ -24,7 +24,7 @@ from kpis.api_lag import lag_panel
 from kpis.lag import lag_analysis
 from kpis.lag_text import lag_sentence
 from kpis.models import Metric
-from kpis.selectors import Target, rates_read
+from kpis.selectors import MEMBER_DERIVED, Target, rates_read
 
 from . import figures
 from .selectors import (
@@ -268,9 +268,14 @@ class TransformationDashboard:
             else {}
         )
         key = self.unit.pk if self.unit else None
+        monthly = [self.rates(self.unit, m) for m in self.months]
+        if self.rates(self.unit, self.span)["suppressed"]:
+            # Hidden over the span (small in one of its months): hidden in every month too, so
+            # that the chart never shows what the tiles withhold (the end of the span is a month).
+            monthly = [{**row, **dict.fromkeys(MEMBER_DERIVED), "suppressed": True} for row in monthly]
         return figures.trend_chart(
             months=self.months,
-            rates=[self.rates(self.unit, m) for m in self.months],
+            rates=monthly,
             kpis=[self.kpis(self.unit, m) for m in self.months],
             metric_name=metric.name if metric else None,
             metric_unit=metric.unit_of_measure if metric else "",

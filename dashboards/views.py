@@ -209,4 +209,5 @@ def transformation(request, org):
     }
     if board.has_data:
         context["charts"] = {name: board.chart(name) for name in CHARTS}
+        context["has_hidden_rows"] = any(row["suppressed"] for row in board.table)
     return render(request, "dashboards/transformation.html", context)

@@ -422,6 +422,7 @@ def test_a_small_team_and_its_complementary_sibling_are_hidden_from_the_executiv
     heat, grey = _figure(response, "heatmap")["data"]
     assert [row[:2] for row in heat["z"]] == [[None, None], [None, None]]
     assert grey["text"][0][:2] == [HIDDEN, HIDDEN]
+    assert response.context["charts"]["heatmap"].note == f"Grey: {HIDDEN}."
     scatter_names = {name for t in _figure(response, "scatter")["data"] for name in t["text"]}
     assert "Lille 2" not in scatter_names and "Lille 3" in scatter_names
     # The CSVs say it too, never the figure.
@@ -447,6 +448,25 @@ def test_a_small_teams_own_page_hides_its_rates_in_tiles_trend_and_csv(client, w
     assert trend["Transformation rate"]["y"] == [None, None, None]
     rows = _csv_get(client, org, unit="T1", csv="trend", **FILTERS)
     assert [r[2:4] for r in rows[1:]] == [[HIDDEN, HIDDEN]] * 3
+
+
+def test_a_team_small_in_one_month_is_hidden_in_every_month_of_the_span(client, world, executive, org):
+    # T6: 3 members in August and September, 5 from October: the span hides it (as rates_read
+    # does), and so does the chart for October, the span's end, which the tiles withhold.
+    t6 = make_unit(org, UnitKind.TEAM, world["B2"], code="T6", name="Marseille 3")
+    for i in range(3):
+        make_member(org, t6, code=f"T6-M{i}")
+    for i in range(3, 5):
+        make_member(org, t6, code=f"T6-M{i}", active_from=datetime.date(2026, 10, 1))
+    snapshots_recompute(org=org, months=SPAN.months())
+    [october] = rates_read(org=org, targets=[Target(t6)], periods=[Month(2026, 10)], protect=True)
+    assert not october["suppressed"] and october["transformation_rate"] == 0.0
+    response = _get(client, executive, org, unit="T6", **FILTERS)
+    trend = {t["name"]: t for t in _figure(response, "trend")["data"]}
+    assert trend["Transformation rate"]["y"] == [None, None, None]
+    assert trend["Deployment rate"]["y"] == [None, None, None]
+    rows = _csv_get(client, org, unit="T6", csv="trend", **FILTERS)
+    assert rows[3][2:4] == [HIDDEN, HIDDEN]
 
 
 @pytest.mark.parametrize("protect", [True, False])
