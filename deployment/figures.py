@@ -15,7 +15,6 @@ import plotly.graph_objects as go
 from django.http import HttpResponse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from plotly.subplots import make_subplots
 
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Membership, OrgUnit
@@ -104,23 +103,46 @@ def line_label(line: ComparisonLine) -> str:
     return line.unit.name
 
 
+def _separators() -> str:
+    """Plotly's decimal and thousands separators in the active language ("," and a space in French)."""
+    return formats.get_format("DECIMAL_SEPARATOR") + (formats.get_format("THOUSAND_SEPARATOR") or "\u00a0")
+
+
 def _layout(fig, *, title: str, x_title: str, y_title: str, height: int = 360) -> None:
-    """Title and axis labels in the user's language, the decimal separator of the language, a
-    legend under the plot so that a 375 px phone keeps its width for the data."""
+    """The look of the executive dashboard's charts (dashboards.figures): title and axis labels in
+    the user's language, its decimal separator, the legend at the bottom, under the x axis title,
+    so that a 375 px phone keeps its width for the data (static/dashboards/dashboard.js adapts
+    margins and ticks to the width)."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        template=go.layout.Template(),
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         height=height,
-        margin={"l": 50, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.25},
-        separators=formats.get_format("DECIMAL_SEPARATOR") + (formats.get_format("THOUSAND_SEPARATOR") or " "),
+        autosize=True,
+        margin={"l": 56, "r": 24, "t": 48, "b": 88},
+        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"},
+        hoverlabel={"namelength": -1},
+        separators=_separators(),
         hovermode="x unified",
     )
-    fig.update_xaxes(title={"text": x_title})
-    fig.update_yaxes(title={"text": y_title})
+    axis = {"gridcolor": "#eeeeee", "zerolinecolor": "#bdbdbd", "automargin": True}
+    fig.update_xaxes(title={"text": x_title}, **axis)
+    fig.update_yaxes(title={"text": y_title}, **axis)
+
+
+def _month_axis(fig) -> None:
+    """Months as dates, named by Plotly in the page's locale (French: static/dashboards/plotly-locale-fr.js)."""
+    fig.update_xaxes(type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick="M1")
 
 
 def _json(fig) -> dict:
     return json.loads(fig.to_json())
+
+
+def _x(dashboard: TeamDashboard) -> list[str]:
+    return [m.first_day.isoformat() for m in dashboard.months]
 
 
 def rate_figure(dashboard: TeamDashboard, chart: str) -> dict:
@@ -129,11 +151,10 @@ def rate_figure(dashboard: TeamDashboard, chart: str) -> dict:
         "deployment": ("deployment_rate", _("Deployment rate"), _("Deployment rate (%)")),
         "transformation": ("transformation_rate", _("Transformation rate"), _("Transformation rate (%)")),
     }[chart]
-    x = [month_label(m) for m in dashboard.months]
     fig = go.Figure()
     for line in dashboard.lines:
         fig.add_scatter(
-            x=x,
+            x=_x(dashboard),
             y=[percent(r[key]) for r in line.rows],
             name=line_label(line),
             mode="lines+markers",
@@ -141,59 +162,57 @@ def rate_figure(dashboard: TeamDashboard, chart: str) -> dict:
             hovertemplate="%{y:.1f} %",
         )
     _layout(fig, title=title, x_title=_("Month"), y_title=y_title)
+    _month_axis(fig)
     fig.update_yaxes(range=[-2, 102], ticksuffix=" %")
     return _json(fig)
 
 
-def kpi_figure(dashboard: TeamDashboard) -> dict:
-    """NPS (with its margin of error), CSAT and CES of the team per month; a low-sample month is
+KPI_CHARTS = ("nps", "csat", "ces")
+
+
+def kpi_figure(dashboard: TeamDashboard, key: str) -> dict:
+    """NPS (with its margin of error), CSAT or CES of the team per month; a low-sample month is
     drawn hollow and grey, never hidden, and its tooltip says n."""
-    x = [month_label(m) for m in dashboard.months]
-    panels = [
-        ("nps", _("NPS"), True),
-        ("csat", _("CSAT (%)"), False),
-        ("ces", _("CES"), False),
+    title, y_title = {
+        "nps": (_("NPS of the team"), _("NPS")),
+        "csat": (_("CSAT of the team"), _("CSAT (%)")),
+        "ces": (_("CES of the team"), _("CES (1 to 7)")),
+    }[key]
+    rows = dashboard.kpis
+    low = [r[f"{key}_low_sample"] for r in rows]
+    hover = [
+        (_("n = %(n)s (low sample)") if is_low else _("n = %(n)s")) % {"n": r[f"{key}_n"]}
+        for r, is_low in zip(rows, low, strict=True)
     ]
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    for row_index, (key, label, margin) in enumerate(panels, start=1):
-        rows = dashboard.kpis
-        low = [r[f"{key}_low_sample"] for r in rows]
-        hover = [
-            (_("n = %(n)s (low sample)") if is_low else _("n = %(n)s")) % {"n": r[f"{key}_n"]}
-            for r, is_low in zip(rows, low, strict=True)
-        ]
-        trace = {
-            "x": x,
-            "y": [r[key] for r in rows],
-            "name": label,
-            "mode": "lines+markers",
-            "customdata": hover,
-            "hovertemplate": "%{y:.1f} · %{customdata}<extra>" + label + "</extra>",
-            "marker": {
-                "size": 9,
-                "symbol": ["circle-open" if is_low else "circle" for is_low in low],
-                "color": [_LOW_SAMPLE_COLOR if is_low else "#1e88e5" for is_low in low],
-            },
-            "line": {"color": "#1e88e5"},
-            "showlegend": False,
+    trace = {
+        "x": _x(dashboard),
+        "y": [r[key] for r in rows],
+        "name": y_title,
+        "mode": "lines+markers",
+        "customdata": hover,
+        "hovertemplate": "%{y:.1f} · %{customdata}",
+        "marker": {
+            "size": 10,
+            "symbol": ["circle-open" if is_low else "circle" for is_low in low],
+            "color": [_LOW_SAMPLE_COLOR if is_low else _LINE_COLORS["team"] for is_low in low],
+            "line": {"width": 2},
+        },
+        "line": {"color": _LINE_COLORS["team"]},
+        "connectgaps": True,
+    }
+    if key == "nps":
+        trace["error_y"] = {
+            "type": "data",
+            "array": [r["nps_margin_of_error"] for r in rows],
+            "visible": True,
+            "color": "#90caf9",
         }
-        if margin:
-            trace["error_y"] = {
-                "type": "data",
-                "array": [r["nps_margin_of_error"] for r in rows],
-                "visible": True,
-                "color": "#90caf9",
-            }
-        fig.add_trace(go.Scatter(**trace), row=row_index, col=1)
-        fig.update_yaxes(title={"text": label}, row=row_index, col=1)
-    fig.update_layout(
-        title={"text": _("Customer KPIs of the team"), "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=620,
-        margin={"l": 50, "r": 10, "t": 50, "b": 40},
-        separators=formats.get_format("DECIMAL_SEPARATOR") + (formats.get_format("THOUSAND_SEPARATOR") or " "),
-        hovermode="x unified",
-    )
-    fig.update_xaxes(title={"text": _("Month")}, row=3, col=1)
+    fig = go.Figure(go.Scatter(**trace))
+    _layout(fig, title=title, x_title=_("Month"), y_title=y_title, height=320)
+    _month_axis(fig)
+    fig.update_layout(showlegend=False)
+    y_range = {"nps": [-100, 100], "csat": [0, 100], "ces": [1, 7]}[key]
+    fig.update_yaxes(range=y_range, ticksuffix=" %" if key == "csat" else "")
     return _json(fig)
 
 
@@ -221,7 +240,7 @@ def dimension_figure(dashboard: TeamDashboard) -> dict:
         title=_("Dimensions, %(month)s") % {"month": month},
         x_title=_("Share of the team's member × behavior pairs (%)"),
         y_title=_("Dimension"),
-        height=max(300, 120 + 70 * len(names)),
+        height=max(320, 160 + 70 * len(names)),
     )
     fig.update_layout(barmode="group", hovermode="y unified")
     fig.update_xaxes(range=[0, 100], ticksuffix=" %")

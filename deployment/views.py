@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -98,7 +99,8 @@ def _chip(mean):
     """A mean level as its rounded level (for the colour) and its text."""
     if mean is None:
         return None
-    return {"level": int(mean + 0.5), "text": f"{mean:.1f}"}
+    # In the reader's language: "2,5" in French. number_format cuts the decimals it drops: round first.
+    return {"level": int(mean + 0.5), "text": number_format(round(mean, 1), decimal_pos=1)}
 
 
 def _safe_next(request, default: str) -> str:
@@ -265,7 +267,9 @@ def team_dashboard(request, org, code):
         "dashboard": dashboard,
         "deployment_figure": figures.rate_figure(dashboard, "deployment") if dashboard.has_rates else None,
         "transformation_figure": figures.rate_figure(dashboard, "transformation") if dashboard.has_rates else None,
-        "kpi_figure": figures.kpi_figure(dashboard) if dashboard.has_kpis else None,
+        "kpi_figures": [(key, figures.kpi_figure(dashboard, key)) for key in figures.KPI_CHARTS]
+        if dashboard.has_kpis
+        else [],
         "dimension_figure": figures.dimension_figure(dashboard) if dashboard.dimensions else None,
         "latest_kpis": dashboard.latest_kpis,
         "latest_kpis_month": Month.parse(dashboard.latest_kpis["period"]).first_day if dashboard.latest_kpis else None,

@@ -95,7 +95,7 @@ def test_rate_figures_draw_the_engine_numbers(client_for, org, field, manager):
     deployment = _traces(response.context["deployment_figure"])
     transformation = _traces(response.context["transformation_figure"])
     assert list(deployment) == ["Lille 1", "Lille", "Organization"]
-    assert len(deployment["Lille 1"]["x"]) == 12
+    assert deployment["Lille 1"]["x"] == [m.first_day.isoformat() for m in months]
 
     # By hand. This month T1: 2 of 6 coached, no animation, w = 0.5 → 1/6; Σ(level − 1) = 3 + 1
     # over 6 × 4 pairs → 4 / 3 / 24. Last month: Léa alone, at 2 → 1 / 3 / 24, coverage 1/6.
@@ -126,26 +126,27 @@ def test_titles_and_axes_are_in_the_user_language(client_for, org, field, manage
     assert figure["layout"]["xaxis"]["title"]["text"] == "Month"
     assert figure["layout"]["yaxis"]["title"]["text"] == "Transformation rate (%)"
     assert figure["layout"]["separators"] == ".,"
-    january = next(m for m in _months(org) if m.month == 1)
-    x = _traces(figure)["Lille 1"]["x"]
-    assert f"January {january.year}" in x
+    # Months are dates: Plotly names them in the page's locale (French month names in French).
+    assert figure["layout"]["xaxis"]["type"] == "date"
 
-    french = client.get(_url("team-dashboard", org, code="T1"), HTTP_ACCEPT_LANGUAGE="fr").context
-    x = _traces(french["transformation_figure"])["Lille 1"]["x"]
-    assert f"janvier {january.year}" in x
-    assert french["transformation_figure"]["layout"]["separators"][0] == ","
+    page = client.get(_url("team-dashboard", org, code="T1"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.context["transformation_figure"]["layout"]["separators"][0] == ","
+    assert "dashboards/plotly-locale-fr.js" in page.content.decode()
 
 
 def test_kpi_figure_and_tiles_show_n_and_the_low_sample(client_for, org, field, manager):
     response = client_for(manager).get(_url("team-dashboard", org, code="T1"))
-    traces = _traces(response.context["kpi_figure"])
-    assert traces["NPS"]["y"][-1] == 30.0 and traces["NPS"]["y"][0] is None
-    assert traces["CSAT (%)"]["y"][-1] == 40.0 and traces["CES"]["y"][-1] == 5.0
+    figures = dict(response.context["kpi_figures"])
+    nps, csat, ces = (figures[key]["data"][0] for key in ("nps", "csat", "ces"))
+    assert nps["y"][-1] == 30.0 and nps["y"][0] is None
+    assert csat["y"][-1] == 40.0 and ces["y"][-1] == 5.0
+    assert figures["nps"]["layout"]["title"]["text"] == "NPS of the team"
+    assert figures["ces"]["layout"]["yaxis"]["title"]["text"] == "CES (1 to 7)"
     # 10 responses, fewer than the organization's 30: drawn hollow and grey, n in the tooltip.
-    assert traces["NPS"]["marker"]["symbol"][-1] == "circle-open"
-    assert traces["NPS"]["customdata"][-1] == "n = 10 (low sample)"
+    assert nps["marker"]["symbol"][-1] == "circle-open" and nps["marker"]["color"][-1] == "#9e9e9e"
+    assert nps["customdata"][-1] == "n = 10 (low sample)"
     # NPS margin: 1.96 × 100 × √((0.5 + 0.2 − 0.3²) / 10) = 48.41.
-    assert traces["NPS"]["error_y"]["array"][-1] == pytest.approx(48.41, abs=0.01)
+    assert nps["error_y"]["array"][-1] == pytest.approx(48.41, abs=0.01)
     latest = response.context["latest_kpis"]
     assert (latest["nps"], latest["nps_n"], latest["nps_low_sample"]) == (30.0, 10, True)
     assert "low sample" in response.content.decode()
@@ -242,9 +243,7 @@ def test_empty_states_without_figures(client_for, org, members, manager):
     response = client_for(manager).get(_url("team-dashboard", org, code="T1"))
     assert response.status_code == 200
     context = response.context
-    assert (
-        context["deployment_figure"] is None and context["kpi_figure"] is None and context["dimension_figure"] is None
-    )
+    assert context["deployment_figure"] is None and context["kpi_figures"] == [] and context["dimension_figure"] is None
     body = response.content.decode()
     assert "No figures yet for this team" in body
     assert "No survey response for this team" in body
