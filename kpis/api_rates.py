@@ -119,7 +119,7 @@ class DimensionFigureSerializer(serializers.Serializer):
 class RateSerializer(serializers.Serializer):
     unit = serializers.CharField(allow_null=True, help_text="The unit's code; null for the whole organization.")
     unit_name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=list(LEVELS))
+    kind = serializers.CharField(help_text="team, business_unit, region or organization.")
     period = serializers.CharField(help_text="YYYY-MM, or YYYY-Qn with period=quarter.")
     active_members = serializers.IntegerField(allow_null=True, help_text="Active in the period's last month.")
     coached_members = serializers.IntegerField(
@@ -143,7 +143,7 @@ class RateSerializer(serializers.Serializer):
 class KpiSerializer(serializers.Serializer):
     unit = serializers.CharField(allow_null=True, help_text="The unit's code; null for the whole organization.")
     unit_name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=list(LEVELS))
+    kind = serializers.CharField(help_text="team, business_unit, region or organization.")
     period = serializers.CharField(help_text="YYYY-MM, YYYY-Www or YYYY-Qn.")
     nps = serializers.FloatField(allow_null=True)
     nps_n = serializers.IntegerField()

@@ -11,6 +11,7 @@ def _valid(**overrides):
         "rate_weight": "0.7",
         "expected_animations_per_month": "6",
         "min_sample_size": "50",
+        "min_group_size": "5",
     }
     return {**data, **overrides}
 
@@ -21,6 +22,16 @@ def test_admin_changes_the_settings(client_for, admin, org, setup_url):
     org.refresh_from_db()
     assert (org.name, org.timezone, org.language) == ("Acme Retail France", "America/Montreal", "en")
     assert (org.rate_weight, org.expected_animations_per_month, org.min_sample_size) == (Decimal("0.7"), 6, 50)
+
+
+def test_the_minimum_group_size_is_never_below_3(client_for, admin, org, setup_url):
+    response = client_for(admin).post(setup_url("tenancy:settings"), _valid(min_group_size="2"))
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"min_group_size"}
+    response = client_for(admin).post(setup_url("tenancy:settings"), _valid(min_group_size="8"))
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.min_group_size == 8
 
 
 def test_out_of_range_values_are_form_errors(client_for, admin, org, setup_url):
