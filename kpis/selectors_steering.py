@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from cxtracker.months import Month
-from cxtracker.tenancy.access import access_or_404, can_read_all, is_admin, scope_filter
+from cxtracker.tenancy.access import access_or_404, can_read_all, scope_filter
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, Role, UnitKind
 
 from . import formulas, kpi_codes, plan_effect
@@ -317,12 +317,3 @@ def action_plan_effect(*, plan: ActionPlan, protect: bool = False, today: dateti
     elif effect.comparison_units == 0:
         result.reason = "no_comparison"
     return result
-
-
-def action_plans_can_edit(membership: Membership, plan: ActionPlan) -> bool:
-    """Admins edit every plan; managers the plans of the units in their scope."""
-    if is_admin(membership):
-        return True
-    if membership.role != Role.MANAGER:
-        return False
-    return scoped_action_plans(membership).filter(pk=plan.pk).exists()

@@ -101,14 +101,17 @@ def stakeholder_delete(request, org, code):
 
 
 def _plan_rows(org, plans, membership):
+    """Rows of the list. A listed plan is in the membership's scope: those who write plans may
+    edit every one of them."""
     today = org.today()
+    can_edit = selectors_steering.can_write_plans(membership)
     names = kpi_codes.kpi_names(org=org)
     return [
         {
             "plan": p,
             "target": kpi_codes.kpi_code_label(p.target_kpi, names=names) if p.target_kpi else p.target_dimension,
             "overdue": p.is_overdue(today),
-            "can_edit": selectors_steering.action_plans_can_edit(membership, p),
+            "can_edit": can_edit,
         }
         for p in plans
     ]
@@ -264,7 +267,7 @@ def action_plan_detail(request, org, pk):
         "plan": plan,
         "target": kpi_codes.kpi_code_label(plan.target_kpi, names=names) if plan.target_kpi else "",
         "overdue": plan.is_overdue(org.today()),
-        "can_edit": selectors_steering.action_plans_can_edit(membership, plan),
+        "can_edit": selectors_steering.can_write_plans(membership),
         "result": result,
         "effect": _effect_context(org, result) if result else None,
     }
