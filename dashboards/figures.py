@@ -117,11 +117,15 @@ def trend_chart(
     metric_points: list,
     min_group_size: int,
     language: str,
+    plans: list[dict] = (),
 ) -> Chart:
-    """Deployment and transformation rates of each month (left axis, %), NPS (right axis) and a
-    business metric (a second right axis). ``rates``: one ``rates_read`` row per month; ``kpis``:
-    one ``kpis.formulas.kpis`` dict per month; ``metric_points``: a ``MetricPoint`` or None per
-    month (``teams`` > 0: the mean of that many teams)."""
+    """Deployment and transformation rates of each month (left axis, %), NPS (right axis), a
+    business metric (a second right axis) and the action plans (a marker and a dotted line at
+    each plan's start, its title, unit, status and end in the tooltip).
+
+    ``rates``: one ``rates_read`` row per month; ``kpis``: one ``kpis.formulas.kpis`` dict per
+    month; ``metric_points``: a ``MetricPoint`` or None per month (``teams`` > 0: the mean of
+    that many teams); ``plans``: dicts with title, unit, status, start and end dates."""
     title = _("Deployment and transformation over time")
     hidden = fewer_than(min_group_size)
     frame = pd.DataFrame(
@@ -211,6 +215,35 @@ def trend_chart(
             line={"color": METRIC_COLOR, "width": 2},
             hovertemplate=f"{metric_name}: %{{y:,.1f}} {metric_unit}<extra></extra>",
         )
+    shapes = []
+    if plans:
+        fig.add_scatter(
+            x=[p["start"].isoformat() for p in plans],
+            y=[100] * len(plans),
+            name=_("Action plans"),
+            mode="markers",
+            marker={"symbol": "triangle-down", "size": 12, "color": "#455a64"},
+            customdata=[[p["title"], p["unit"], p["status"], p["end"].isoformat()] for p in plans],
+            hovertemplate=(
+                "%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}<br>"
+                + _("from %(start)s to %(end)s") % {"start": "%{x|%d %b %Y}", "end": "%{customdata[3]|%d %b %Y}"}
+                + "<extra></extra>"
+            ),
+        )
+        shapes = [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": p["start"].isoformat(),
+                "x1": p["start"].isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "layer": "below",
+                "line": {"color": "#90a4ae", "width": 1, "dash": "dot"},
+            }
+            for p in plans
+        ]
     annotations = []
     if frame["suppressed"].any():
         annotations.append(
@@ -236,6 +269,7 @@ def trend_chart(
         yaxis=_axis(_("Rate (%)"), range=[0, 100], ticksuffix=" %"),
         hovermode="x unified",
         annotations=annotations,
+        shapes=shapes,
         margin={"l": 56, "r": 24, "t": 56, "b": 48},
     )
     if has_nps:

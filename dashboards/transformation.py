@@ -25,6 +25,7 @@ from kpis.lag import lag_analysis
 from kpis.lag_text import lag_sentence
 from kpis.models import Metric
 from kpis.selectors import MEMBER_DERIVED, Target, rates_read
+from kpis.selectors_steering import action_plans_for_chart, plan_span_end
 
 from . import figures
 from .selectors import (
@@ -40,6 +41,8 @@ SURVEY_KPIS = ("nps", "csat", "ces")
 # The lag analysis needs a long panel: at least this many outcome months, whatever the span.
 LAG_MIN_MONTHS = 24
 LAG_MAX_LAG = 6
+# Beyond this many action plans the trend would be a forest of markers.
+MAX_PLANS = 12
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,7 @@ class TransformationDashboard:
             monthly = [{**row, **dict.fromkeys(MEMBER_DERIVED), "suppressed": True} for row in monthly]
         return figures.trend_chart(
             months=self.months,
+            plans=self.plans,
             rates=monthly,
             kpis=[self.kpis(self.unit, m) for m in self.months],
             metric_name=metric.name if metric else None,
@@ -283,6 +287,27 @@ class TransformationDashboard:
             min_group_size=self.min_group_size,
             language=self.language,
         )
+
+    @cached_property
+    def plans(self) -> list[dict]:
+        """The action plans drawn on the trend: those of the unit, the units above it and its
+        subtree that overlap the span (dropped ones left out), the closest to the unit first when
+        there are too many to draw."""
+        today = self.org.today()
+        plans = action_plans_for_chart(
+            org=self.org, unit=self.unit, first=self.span.first, last=self.span.last, ancestors=True
+        )
+        plans.sort(key=lambda p: (p.unit.path.count("/"), p.start_on, p.pk))
+        return [
+            {
+                "title": p.title,
+                "unit": p.unit.name,
+                "status": p.get_status_display(),
+                "start": p.start_on,
+                "end": plan_span_end(p, today),
+            }
+            for p in plans[:MAX_PLANS]
+        ]
 
     @cached_property
     def children_chart(self) -> figures.Chart:

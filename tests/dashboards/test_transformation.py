@@ -34,7 +34,7 @@ from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
 from kpis.api_lag import lag_panel
 from kpis.lag import lag_analysis
-from kpis.models import Metric, MetricValue, SurveyResponse
+from kpis.models import ActionPlan, Metric, MetricValue, SurveyResponse
 from kpis.selectors import Target, kpis_read, rates_read
 from kpis.services import metrics_seed_defaults, snapshots_recompute
 from tests.api.conftest import MODEL_JSON
@@ -255,6 +255,19 @@ def test_trend_chart_is_the_engines_monthly_figures(client, world, executive, or
     assert layout["xaxis"]["title"]["text"] == "Month"
     assert layout["yaxis"]["title"]["text"] == "Rate (%)"
     assert layout["separators"] == ".,"
+
+
+def test_action_plans_are_drawn_on_the_trend(client, world, executive, org):
+    plan = {"organization": org, "start_on": datetime.date(2026, 9, 5), "due_on": datetime.date(2099, 3, 31)}
+    ActionPlan.objects.create(**plan, title="Greet within 30 s", unit=world["T3"], status="in_progress")
+    ActionPlan.objects.create(**plan, title="Dropped idea", unit=world["T3"], status="dropped")
+    ActionPlan.objects.create(**plan, title="Marseille plan", unit=world["T4"], status="planned")
+    response = _get(client, executive, org, unit="B", **FILTERS)
+    fig = _figure(response, "trend")
+    [plans] = [t for t in fig["data"] if t["name"] == "Action plans"]
+    assert plans["x"] == ["2026-09-05"]
+    assert plans["customdata"] == [["Greet within 30 s", "Lille 3", "In progress", "2099-03-31"]]
+    assert [s["x0"] for s in fig["layout"]["shapes"]] == ["2026-09-05"]
 
 
 def test_in_french_titles_months_and_decimal_commas(client, world, executive, org):
