@@ -14,7 +14,7 @@ from cxtracker.tenancy.access import ADMIN_ROLES, FIELD_WRITE_ROLES, org_view, s
 
 from . import kpi_codes, selectors_steering, services_steering
 from .forms_steering import ActionPlanFilterForm, ActionPlanForm, StakeholderForm
-from .models import ActionPlanStatus
+from .models import ActionPlanStatus, Metric
 
 PAGE_SIZE = 50
 
@@ -221,6 +221,8 @@ def _effect_context(org, result) -> dict | None:
     effect = result.effect
     kpi = kpi_codes.parse(result.target).kpi if result.kind in ("survey", "rate", "metric") else ""
     fmt, unit = _formatter(result.kind, kpi)
+    if result.kind == "metric":
+        unit = Metric.objects.for_org(org).filter(code=kpi).values_list("unit_of_measure", flat=True).first() or ""
     windows = result.windows
     return {
         "before": f"{windows.before[0]} – {windows.before[-1]}",
@@ -246,10 +248,13 @@ def _effect_context(org, result) -> dict | None:
             },
         ],
         "effect": _change(result.kind, kpi, effect.effect),
+        # The effect with its unit ("+4.0 points", "+1,250.00 €"), for the sentence.
+        "effect_text": f"{_change(result.kind, kpi, effect.effect)} {unit}".strip()
+        if effect.effect is not None
+        else None,
         "ci_low": _change(result.kind, kpi, effect.ci_low),
         "ci_high": _change(result.kind, kpi, effect.ci_high),
         "significant": effect.significant,
-        "unit": unit,
         "survey": result.kind == "survey",
     }
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
-from kpis.models import ActionPlan, Metric, Stakeholder
+from kpis.models import ActionPlan, Metric, MetricValue, Stakeholder
 from kpis.services import snapshots_recompute
 from kpis.services_steering import action_plan_create, stakeholder_create
 from tests.factories import make_membership, make_unit, make_user
@@ -313,3 +313,56 @@ def test_the_admin_of_another_organization_gets_404(client_for, org, tree, other
     assert client.get(_url("stakeholder-edit", other_org, code="mkt")).status_code == 404
     assert client.get(_url("action-plan-list", other_org)).context["rows"] == []
     assert client.get(_url("action-plan-detail", org, pk=plan.pk)).status_code == 404
+
+
+def test_a_done_plan_on_a_metric_compares_means_of_months(client_for, org, tree, admin):
+    revenue = Metric.objects.create(
+        organization=org, code="revenue", name="Revenue", category="business", unit_of_measure="€"
+    )
+    plan = _plan(
+        org,
+        tree["T1"],
+        target_kpi="revenue",
+        status="done",
+        start_on=D(2025, 4, 1),
+        due_on=D(2025, 5, 31),
+        done_on=D(2025, 5, 31),
+    )
+    # T1: (100 + 120) / 2 = 110 → (150 + 170) / 2 = 160, +50; T2: 100 → 110, +10; effect +40.
+    for unit, month, value in [
+        (tree["T1"], 2, 100),
+        (tree["T1"], 3, 120),
+        (tree["T1"], 6, 150),
+        (tree["T1"], 7, 170),
+        (tree["T2"], 2, 100),
+        (tree["T2"], 3, 100),
+        (tree["T2"], 6, 110),
+        (tree["T2"], 7, 110),
+    ]:
+        MetricValue.objects.create(
+            organization=org, metric=revenue, unit=unit, period_start=D(2025, month, 1), value=value
+        )
+    page = client_for(admin).get(_url("action-plan-detail", org, pk=plan.pk), **EN).content.decode()
+    assert "+50.00" in page and "+10.00" in page
+    assert "Change beyond the comparable units: +40.00 €." in page
+
+
+@pytest.mark.parametrize(
+    "target",
+    [{"target_kpi": "transformation_rate"}, {"target_kpi": "deployment_rate"}, {"target_dimension": "accueil"}, {}],
+)
+def test_a_done_plan_page_without_figures_says_so(client_for, org, tree, steering, target):
+    from experience.services import experience_model_create_from_json
+    from tests.api.conftest import MODEL_JSON
+
+    experience_model_create_from_json(org=org, data=MODEL_JSON, activate=True)
+    plan = _plan(
+        org, tree["T1"], status="done", start_on=D(2025, 4, 1), due_on=D(2025, 5, 31), done_on=D(2025, 5, 31), **target
+    )
+    response = client_for(steering).get(_url("action-plan-detail", org, pk=plan.pk), **EN)
+    assert response.status_code == 200
+    page = response.content.decode()
+    if target:
+        assert "There are not enough figures of the target" in page
+    else:
+        assert "This plan has no target KPI or dimension" in page
