@@ -53,7 +53,9 @@ class TransformationFilterForm(forms.Form):
     Missing values take their defaults (the organization, the last 12 months, revenue, …); a value
     that is there but wrong is a form error, never a silent default."""
 
-    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    unit = forms.ChoiceField(
+        label=_("Unit"), required=False, error_messages={"invalid_choice": _("Unknown unit code: %(value)s.")}
+    )
     from_ = MonthField(label=_("From"), required=False)
     to = MonthField(label=_("To"), required=False)
     metric = forms.ChoiceField(label=_("Business metric"), required=False)

@@ -584,6 +584,8 @@ def test_bad_filters_are_a_form_error_not_a_500(client, world, executive, org, p
     response = _get(client, executive, org, **params)
     assert response.status_code == 400
     assert field in response.context["form"].errors
+    if field == "unit":
+        assert "Unknown unit code: NOPE." in response.content.decode()
     assert "These filters are not valid" in response.content.decode()
 
 
