@@ -24,6 +24,19 @@ KPI_COLORS = {"nps": NPS_COLOR, "csat": CSAT_COLOR, "ces": CES_COLOR}
 # legend and the tooltip name each line).
 SPLIT_COLORS = ("#1e88e5", "#ef6c00", "#2e7d32", "#8e24aa", "#00897b", "#c62828", "#6d4c41", "#3949ab")
 DECIMALS = {"nps": 1, "csat": 1, "ces": 2}
+# The scale of each figure: a margin's error bar may reach past it, the axis stops there.
+SCALE_BOUNDS = {
+    "nps": {"clipmin": -100, "clipmax": 100},
+    "csat": {"clipmin": 0, "clipmax": 100},
+    "ces": {"clipmin": 1, "clipmax": 7},
+}
+
+
+def _x_hover(kind: str) -> str:
+    """The period of a point in its tooltip (Plotly's locale names the months)."""
+    if kind == "week":
+        return "<b>" + _("week of %(day)s") % {"day": "%{x|%d %B %Y}"} + "</b>"
+    return "<b>%{x|%B %Y}</b>" if kind == "month" else "<b>%{x}</b>"
 
 
 def kpi_name(kpi: str) -> str:
@@ -185,7 +198,7 @@ def kpi_trend_chart(
             mode="lines+markers",
             line={"color": color, "width": 2},
             marker={
-                "size": 9,
+                "size": 9 if len(periods) <= 16 else 6,
                 # Hollow when low sample; grey too when there is one line (a split keeps the
                 # line's colour, to tell the lines apart).
                 "symbol": ["circle-open" if is_low else "circle" for is_low in low],
@@ -201,7 +214,9 @@ def kpi_trend_chart(
                 "width": 3,
             },
             text=[_hover(f, kpi, low_text=low_text) for f in figures_list],
-            hovertemplate=(f"{label} · " if split else "")
+            hovertemplate=_x_hover(kind)
+            + "<br>"
+            + (f"{label} · " if split else "")
             + f"{kpi_name(kpi)}: %{{y:.{DECIMALS[kpi]}f}} %{{text}}<extra></extra>",
         )
     x_axis = _axis(period_word, type="category") if kind == "quarter" else _axis(period_word, type="date")
@@ -209,7 +224,7 @@ def kpi_trend_chart(
         x_axis.update(tickformat="%b %Y", hoverformat="%B %Y", dtick="M1" if len(periods) <= 6 else None)
     elif kind == "week":
         x_axis.update(tickformat="%d %b", hoverformat="%d %B %Y")
-    y_axis = _axis(kpi_axis_title(kpi))
+    y_axis = _axis(kpi_axis_title(kpi), autorangeoptions=SCALE_BOUNDS[kpi])
     if kpi == "csat":
         y_axis.update(ticksuffix=" %")
     fig.update_layout(
@@ -273,7 +288,7 @@ def breakdown_chart(*, breakdown: str, breakdown_label: str, kpi: str, rows: lis
         textposition="none",
         hovertemplate=f"%{{y}}<br>{kpi_name(kpi)}: %{{x:.{DECIMALS[kpi]}f}} %{{text}}<extra></extra>",
     )
-    x_axis = _axis(kpi_axis_title(kpi), zeroline=True)
+    x_axis = _axis(kpi_axis_title(kpi), zeroline=True, autorangeoptions=SCALE_BOUNDS[kpi])
     if kpi == "csat":
         x_axis.update(range=[0, 100], ticksuffix=" %")
     elif kpi == "ces":

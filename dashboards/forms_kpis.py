@@ -142,7 +142,7 @@ class KpiExplorerForm(SurveyScopeForm):
 
 class VerbatimForm(SurveyScopeForm):
     band = forms.ChoiceField(
-        label=_("NPS score"),
+        label=_("NPS category"),
         required=False,
         choices=[
             ("", _("Every score")),
