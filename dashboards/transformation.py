@@ -184,7 +184,7 @@ class TransformationDashboard:
             )
         k_cur, k_prev = self.kpis(self.unit, self.span), self.kpis(self.unit, self.previous)
         s_cur, s_prev = self.sums(self.unit, self.span), self.sums(self.unit, self.previous)
-        for key, label in (("nps", "NPS"), ("csat", _("CSAT")), ("ces", _("CES"))):
+        for key, label in (("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES")):
             change = stats.KPI_CHANGES[key](s_prev, s_cur)
             tiles.append(
                 {

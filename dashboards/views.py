@@ -17,6 +17,7 @@ from cxtracker.tenancy.models import OrgUnit, Role, UnitKind
 from deployment.selectors import month_current
 from kpis.models import Metric
 
+from .figures import fewer_than
 from .forms import CHARTS, SORT_KEYS, TransformationFilterForm
 from .selectors import deployment_overview, unit_ancestors
 from .transformation import Filters, TransformationDashboard
@@ -204,6 +205,7 @@ def transformation(request, org):
             else None
         ),
         "min_group_size": org.min_group_size,
+        "hidden_label": fewer_than(org.min_group_size),
         "min_sample_size": org.min_sample_size,
         "metrics": metrics,
     }
