@@ -424,10 +424,9 @@ def mastery_heatmap(*, units: list[dict], share: str, min_group_size: int, langu
     grid = grid.reindex(index=list(dimensions), columns=unit_names)
     z = [[None if pd.isna(v) else float(v) for v in row] for row in grid.to_numpy()]
     y = [dimensions[code] for code in grid.index]
-    text = [
-        [hidden if u["suppressed"] else ("" if z[i][j] is None else f"{z[i][j]:.0f}") for j, u in enumerate(units)]
-        for i in range(len(y))
-    ]
+    # Hidden units' cells say why in the grey trace's tooltip: a long text here would make Plotly
+    # shrink every cell's figure to fit it.
+    text = [["" if z[i][j] is None else f"{z[i][j]:.0f}" for j in range(len(units))] for i in range(len(y))]
     urls = [[u["url"] for u in units] for _row in y]
     fig = go.Figure()
     fig.add_heatmap(
@@ -440,6 +439,7 @@ def mastery_heatmap(*, units: list[dict], share: str, min_group_size: int, langu
         colorbar={"title": {"text": "%"}, "thickness": 12},
         text=text,
         texttemplate="%{text}",
+        textfont={"size": 12},
         customdata=urls,
         hoverongaps=False,
         hovertemplate="%{x}<br>%{y}: %{z:.1f} %<extra></extra>",
