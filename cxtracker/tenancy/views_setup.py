@@ -132,6 +132,8 @@ def member_list(request, org):
     today = org.today()
     for member in page:
         member.is_active = member.is_active_on(today)
+        # Gone after their last day: offered "Reactivate". A last day still ahead is not a departure yet.
+        member.has_left = member.active_to is not None and member.active_to < today
     params = request.GET.copy()
     params.pop("page", None)
     context = {"page": page, "query": query, "team": team, "teams": teams, "params": params.urlencode()}
