@@ -308,8 +308,18 @@ def _flatten(errors, field: str = "") -> Iterator[tuple[str, str]]:
         yield field, str(errors)
 
 
+# Keys DRF and Django give the errors of a whole item rather than of one of its fields: no
+# column of the file to name (the report says "—").
+_WHOLE_ITEM_KEYS = frozenset({"non_field_errors", "__all__"})
+
+
+def _field_name(path: str) -> str:
+    return ".".join(part for part in path.split(".") if part not in _WHOLE_ITEM_KEYS)
+
+
 def report_rows(job: UploadJob) -> Iterator[tuple[int, str, str]]:
-    """(row, field, message) for every error of every rejected row, in file order."""
+    """(row, field, message) for every error of every rejected row, in file order; the field is
+    "" for an error of the row as a whole (never the key ``non_field_errors``)."""
     for entry in sorted(job.errors, key=lambda e: e["row"]):
         for field, message in _flatten(entry["errors"]):
-            yield entry["row"], field, message
+            yield entry["row"], _field_name(field), message
