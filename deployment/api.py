@@ -45,7 +45,7 @@ from cxtracker.api import (
 from cxtracker.tenancy.access import FIELD_WRITE_ROLES
 from cxtracker.tenancy.models import UnitKind
 
-from .models import Animation, AnimationKind, Observation, ObservationKind, Rating
+from .models import NOTE_MAX_LENGTH, Animation, AnimationKind, Observation, ObservationKind, Rating
 from .services import Written, animations_create_or_get, observations_create_or_get
 
 # --- shared ----------------------------------------------------------------------------------
@@ -266,9 +266,9 @@ class ObservationWriteSerializer(StrictSerializer):
     observed_at = MomentField(help_text="ISO 8601 with its offset.")
     kind = serializers.ChoiceField(choices=ObservationKind.choices, default=ObservationKind.OBSERVATION)
     ratings = RatingWriteSerializer(many=True)
-    strengths = StrictCharField(required=False, allow_blank=True, default="")
-    development_points = StrictCharField(required=False, allow_blank=True, default="")
-    next_step = StrictCharField(required=False, allow_blank=True, default="")
+    strengths = StrictCharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
+    development_points = StrictCharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
+    next_step = StrictCharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
     next_step_on = serializers.DateField(required=False, allow_null=True, default=None)
     external_id = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=128, default=None)
 
@@ -276,7 +276,8 @@ class ObservationWriteSerializer(StrictSerializer):
 _OBSERVATION_FIELDS = frozenset(ObservationWriteSerializer().fields)
 _RATING_FIELDS = frozenset({"behavior", "level"})
 _OBSERVATION_KINDS = frozenset(ObservationKind.values)
-_OBSERVATION_TEXTS = {"strengths": None, "development_points": None, "next_step": None}
+# Longer notes leave the fast path: the serializer words their error (400 naming the field).
+_OBSERVATION_TEXTS = dict.fromkeys(("strengths", "development_points", "next_step"), NOTE_MAX_LENGTH)
 
 
 def _read_observation(item: dict, now) -> dict | None:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from experience.models import Level
 
-from .models import AnimationKind, ObservationKind
+from .models import NOTE_MAX_LENGTH, AnimationKind, ObservationKind
 
 NOT_OBSERVED = ""
 _DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -26,11 +26,22 @@ class ObservationForm(forms.Form):
         label=_("Kind"), choices=ObservationKind.choices, initial=ObservationKind.OBSERVATION, widget=forms.RadioSelect
     )
     observed_at = forms.DateTimeField(label=_("Date and time"), widget=_DATETIME_WIDGET)
-    strengths = forms.CharField(label=_("Strengths"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    development_points = forms.CharField(
-        label=_("Development points"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    # max_length: the browser stops typing at the cap (the services check it again for the API).
+    strengths = forms.CharField(
+        label=_("Strengths"), required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
-    next_step = forms.CharField(label=_("Agreed next step"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    development_points = forms.CharField(
+        label=_("Development points"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next_step = forms.CharField(
+        label=_("Agreed next step"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     next_step_on = forms.DateField(
         label=_("Next step due"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -1,5 +1,7 @@
 """What managers do in the field: observations and coachings of their staff, team animations."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,6 +9,22 @@ from django.utils.translation import gettext_lazy as _
 
 from cxtracker.tenancy.models import TenantModel
 from experience.models import Level
+
+# Limits of an observation's notes, the same in the browser form, the API and the services: a
+# note is a few sentences for the coaching conversation (5,000 characters is two pages), and a
+# next step is agreed for the coming weeks, not decades (its date at most two years after the
+# observation's day).
+NOTE_MAX_LENGTH = 5000
+NOTE_FIELDS = ("strengths", "development_points", "next_step")
+NEXT_STEP_MAX_YEARS = 2
+
+
+def next_step_latest(day: datetime.date) -> datetime.date:
+    """The latest due date of a next step agreed on ``day``."""
+    try:
+        return day.replace(year=day.year + NEXT_STEP_MAX_YEARS)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + NEXT_STEP_MAX_YEARS, day=28)
 
 
 class ObservationKind(models.TextChoices):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
@@ -32,7 +33,16 @@ from experience.models import Behavior, Dimension, ExperienceModel, Level
 from experience.selectors import active_model
 from kpis.recompute import periods_mark_dirty
 
-from .models import Animation, AnimationKind, Observation, ObservationKind, Rating
+from .models import (
+    NOTE_FIELDS,
+    NOTE_MAX_LENGTH,
+    Animation,
+    AnimationKind,
+    Observation,
+    ObservationKind,
+    Rating,
+    next_step_latest,
+)
 
 _UNSET = object()
 _TEXT_FIELDS = {"strengths", "development_points", "next_step"}
@@ -238,6 +248,28 @@ def _check_observation_fields(org, now, *, member, observed_at, kind, errors: di
     return day
 
 
+def _check_notes(values: dict, day: datetime.date | None, errors: dict) -> None:
+    """The notes given in ``values`` (``strengths``, ``development_points``, ``next_step``) hold
+    at most NOTE_MAX_LENGTH characters; its ``next_step_on``, when given, falls at most two years
+    after ``day``, the observation's day (unchecked while that day is wrong)."""
+    for field in NOTE_FIELDS:
+        text = values.get(field)
+        if isinstance(text, str) and len(text) > NOTE_MAX_LENGTH:
+            errors[field] = [
+                _("At most %(max)s characters: this text has %(length)s.")
+                % {
+                    "max": number_format(NOTE_MAX_LENGTH, force_grouping=True),
+                    "length": number_format(len(text), force_grouping=True),
+                }
+            ]
+    due = values.get("next_step_on")
+    if isinstance(due, datetime.date) and day is not None and due > next_step_latest(day):
+        errors["next_step_on"] = [
+            _("A next step is due at most two years after the observation (%(date)s at the latest).")
+            % {"date": next_step_latest(day).isoformat()}
+        ]
+
+
 def observations_create_or_get(*, org: Organization, items: Sequence[dict]) -> list[Written]:
     """Record a batch of observations with their ratings; one ``Written`` per item, in order.
 
@@ -272,6 +304,7 @@ def observations_create_or_get(*, org: Organization, items: Sequence[dict]) -> l
             org, now, member=member, observed_at=observed_at, kind=item["kind"], errors=errors
         )
         pairs = _rating_pairs(org, model, behaviors, item["ratings"], errors)
+        _check_notes(item, None if "observed_at" in errors else day, errors)
         if errors:
             results[index] = Written(errors=errors)
             continue
@@ -386,9 +419,22 @@ def observation_update(
     new_observed_at = observation.observed_at if observed_at is _UNSET else observed_at
     new_kind = observation.kind if kind is _UNSET else kind
     errors: dict = {}
-    _check_observation_fields(
+    day = _check_observation_fields(
         org, timezone.now(), member=new_member, observed_at=new_observed_at, kind=new_kind, errors=errors
     )
+    notes = {
+        name: value
+        for name, value in (
+            ("strengths", strengths),
+            ("development_points", development_points),
+            ("next_step", next_step),
+        )
+        if value is not _UNSET
+    }
+    if next_step_on is not _UNSET or observed_at is not _UNSET:
+        # A new due date, or a new day for the one stored.
+        notes["next_step_on"] = observation.next_step_on if next_step_on is _UNSET else next_step_on
+    _check_notes(notes, None if "observed_at" in errors else day, errors)
     if ratings is _UNSET:
         # Untouched ratings may belong to an older model version: validate the rest only.
         model, pairs = observation.model, None

@@ -6,7 +6,17 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from . import imports, selectors
-from .models import KIND_RANK, Member, Membership, Organization, OrgUnit, Role, UnitKind
+from .models import (
+    KIND_RANK,
+    MEMBER_START_MAX_AHEAD,
+    Member,
+    Membership,
+    Organization,
+    OrgUnit,
+    Role,
+    UnitKind,
+    member_start_error,
+)
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -86,6 +96,14 @@ class MemberForm(_CodeUniqueInOrg, forms.ModelForm):
         self.fields["team"].queryset = selectors.team_choices(org=org)
         if not self.instance.pk:
             self.fields["active_from"].initial = org.today()
+        self.fields["active_from"].widget.attrs["max"] = (org.today() + MEMBER_START_MAX_AHEAD).isoformat()
+
+    def clean_active_from(self):
+        day = self.cleaned_data["active_from"]
+        unchanged = self.instance.pk and day == self.initial.get("active_from")
+        if not unchanged and (error := member_start_error(self.org, day)):
+            raise forms.ValidationError(error)
+        return day
 
 
 class MemberDeactivateForm(forms.Form):
@@ -96,7 +114,8 @@ class MemberDeactivateForm(forms.Form):
     def __init__(self, *args, member: Member, **kwargs):
         super().__init__(*args, **kwargs)
         self.member = member
-        self.fields["active_to"].initial = max(member.organization.today(), member.active_from)
+        # A departure already planned is the date to change; otherwise today (or the start date).
+        self.fields["active_to"].initial = member.active_to or max(member.organization.today(), member.active_from)
 
     def clean_active_to(self):
         day = self.cleaned_data["active_to"]
@@ -149,7 +168,15 @@ class MembershipForm(_MembershipFields):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "timezone", "language", "rate_weight", "expected_animations_per_month", "min_sample_size", "min_group_size"]
+        fields = [
+            "name",
+            "timezone",
+            "language",
+            "rate_weight",
+            "expected_animations_per_month",
+            "min_sample_size",
+            "min_group_size",
+        ]
         widgets = {"rate_weight": forms.NumberInput(attrs={"step": "0.05", "min": "0", "max": "1"})}
 
 

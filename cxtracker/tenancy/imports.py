@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .models import KIND_RANK, Member, OrgUnit, UnitKind, code_validator
+from .models import KIND_RANK, Member, OrgUnit, UnitKind, code_validator, member_start_error
 
 MAX_FILE_SIZE = 5 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
@@ -320,7 +320,8 @@ def members_check(org, records) -> ImportCheck:
     """Every row checked: code, name, team (a team of the organization), dates."""
     rows = [ImportRow(number, dict(values)) for number, values in records]
     units = dict(OrgUnit.objects.for_org(org).values_list("code", "kind"))
-    existing = set(Member.objects.for_org(org).values_list("code", flat=True))
+    # code -> stored start date: a start date already stored stays valid, a new one is checked.
+    existing = dict(Member.objects.for_org(org).values_list("code", "active_from"))
     seen: dict[str, int] = {}
     for row in rows:
         _check_code(row, seen)
@@ -348,6 +349,8 @@ def members_check(org, records) -> ImportCheck:
             )
         if start and end and end < start:
             row.errors.append(_("The end date is before the start date."))
+        if start and start != existing.get(row.values["code"]) and (error := member_start_error(org, start)):
+            row.errors.append(error)
         if start:
             row.values["active_from"] = start.isoformat()
         if end:

@@ -179,7 +179,8 @@ class OrgUnit(TenantModel):
                 )
             if self.pk and self.parent.path.startswith(self.path or "\0"):
                 raise ValidationError({"parent": _("A unit cannot be moved under itself or its own subtree.")})
-        elif self.kind != UnitKind.REGION:
+        elif self.kind and self.kind != UnitKind.REGION:
+            # Without a kind (an empty form) the kind's own "required" error says it all.
             raise ValidationError({"parent": _("Only a region can be at the top of the tree.")})
 
     def save(self, *args, **kwargs):
@@ -223,6 +224,19 @@ class MemberQuerySet(TenantQuerySet):
 
     def active_on(self, day: datetime.date):
         return self.active_between(day, day)
+
+
+# A member starts at most a year after today: a start date further ahead is a typing error
+# (2062 for 2026) that would keep the member out of every month's figures for decades.
+MEMBER_START_MAX_AHEAD = datetime.timedelta(days=366)
+
+
+def member_start_error(org: "Organization", day: datetime.date) -> str | None:
+    """Why ``day`` cannot be a member's start date in ``org`` (too far ahead), or None."""
+    latest = org.today() + MEMBER_START_MAX_AHEAD
+    if day <= latest:
+        return None
+    return str(_("The start date can be at most a year ahead (%(date)s at the latest).") % {"date": latest.isoformat()})
 
 
 class Member(TenantModel):

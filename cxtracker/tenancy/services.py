@@ -16,7 +16,7 @@ from kpis import services as kpis_services
 from kpis.recompute import periods_mark_all, periods_mark_dirty
 
 from . import imports
-from .models import KIND_RANK, Member, Membership, Organization, OrgUnit, Role, UnitKind
+from .models import KIND_RANK, Member, Membership, Organization, OrgUnit, Role, UnitKind, member_start_error
 
 
 class UnitNotEmpty(Exception):
@@ -203,6 +203,11 @@ def _check_team(org: Organization, team: OrgUnit) -> None:
         raise ValidationError({"team": _("Choose a team of the organization.")})
 
 
+def _check_start(org: Organization, active_from: datetime.date) -> None:
+    if error := member_start_error(org, active_from):
+        raise ValidationError({"active_from": [error]})
+
+
 def member_create(
     *,
     org: Organization,
@@ -213,6 +218,7 @@ def member_create(
     active_to: datetime.date | None = None,
 ) -> Member:
     _check_team(org, team)
+    _check_start(org, active_from)
     with transaction.atomic():
         member = Member.objects.create(
             organization=org, code=code, name=name, team=team, active_from=active_from, active_to=active_to
@@ -228,6 +234,9 @@ def member_update(*, member: Member, **fields) -> Member:
     with transaction.atomic():
         # Compare with the stored row: a bound ModelForm has already copied its values onto ``member``.
         before = Member.objects.select_for_update().filter(pk=member.pk).values_list(*_MEMBER_FIGURE_FIELDS).get()
+        # A start date already stored stays valid; a new one is checked.
+        if "active_from" in fields and fields["active_from"] != before[1]:
+            _check_start(member.organization, fields["active_from"])
         for name, value in fields.items():
             setattr(member, name, value)
         member.save(update_fields=list(fields))
