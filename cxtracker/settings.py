@@ -262,10 +262,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        # A 403 or 404 is one line in the log, not a traceback (cxtracker/log_filters.py).
+        "client_error_without_traceback": {"()": "cxtracker.log_filters.ClientErrorWithoutTraceback"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Eager tasks and the in-memory broker of the embedded default log at INFO on every write.
     "loggers": {
+        # Django's own records reach the console once, through the root: Django's default adds
+        # a console handler of its own (under DEBUG), which printed each of them twice.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.request": {"filters": ["client_error_without_traceback"]},
         "axes": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
         "kombu": {"level": "ERROR"},

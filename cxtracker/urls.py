@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 
 from cxtracker.tenancy import views as tenancy_views
 from dashboards import views as dashboard_views
@@ -31,8 +34,16 @@ auth_patterns = [
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
 
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Pages that do not extend base.html (the admin, JSON answers) still get the icon."""
+    return redirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include(auth_patterns)),
     path("language/", tenancy_views.language_set, name="language-set"),
     path("o/<slug:org>/", include(org_patterns)),
