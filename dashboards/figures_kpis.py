@@ -183,8 +183,28 @@ def kpi_trend_chart(
     if not any(f[kpi] is not None for _v, _l, figures_list in series for f in figures_list):
         return Chart(name, title, None, columns, rows, empty=_("No response with this figure over these months."))
 
+    x_axis = _axis(period_word, type="category") if kind == "quarter" else _axis(period_word, type="date")
+    if kind == "month":
+        x_axis.update(tickformat="%b %Y", hoverformat="%B %Y", dtick="M1" if len(periods) <= 6 else None)
+    elif kind == "week":
+        x_axis.update(tickformat="%d %b", hoverformat="%d %B %Y")
+    y_axis = _axis(kpi_axis_title(kpi), autorangeoptions=SCALE_BOUNDS[kpi])
+    if kpi == "csat":
+        y_axis.update(ticksuffix=" %")
+    # The layout goes in at construction: plotly.py validates a layout applied afterwards (over
+    # the default template) some ten times slower.
+    fig = go.Figure(
+        layout=_layout(
+            title,
+            language=language,
+            height=380 if split else 340,
+            hovermode="closest",
+            xaxis=x_axis,
+            yaxis=y_axis,
+            margin={"l": 60, "r": 16, "t": 48, "b": 48},
+        )
+    )
     low_text = _("low sample")
-    fig = go.Figure()
     x = _x(periods, kind)
     for index, (value, label, figures_list) in enumerate(series):
         color = SPLIT_COLORS[index % len(SPLIT_COLORS)] if split else KPI_COLORS[kpi]
@@ -219,25 +239,6 @@ def kpi_trend_chart(
             + (f"{label} · " if split else "")
             + f"{kpi_name(kpi)}: %{{y:.{DECIMALS[kpi]}f}} %{{text}}<extra></extra>",
         )
-    x_axis = _axis(period_word, type="category") if kind == "quarter" else _axis(period_word, type="date")
-    if kind == "month":
-        x_axis.update(tickformat="%b %Y", hoverformat="%B %Y", dtick="M1" if len(periods) <= 6 else None)
-    elif kind == "week":
-        x_axis.update(tickformat="%d %b", hoverformat="%d %B %Y")
-    y_axis = _axis(kpi_axis_title(kpi), autorangeoptions=SCALE_BOUNDS[kpi])
-    if kpi == "csat":
-        y_axis.update(ticksuffix=" %")
-    fig.update_layout(
-        _layout(
-            title,
-            language=language,
-            height=380 if split else 340,
-            hovermode="closest",
-            xaxis=x_axis,
-            yaxis=y_axis,
-            margin={"l": 60, "r": 16, "t": 48, "b": 48},
-        )
-    )
     return Chart(name, title, fig.to_plotly_json(), columns, rows)
 
 
@@ -264,8 +265,23 @@ def breakdown_chart(*, breakdown: str, breakdown_label: str, kpi: str, rows: lis
         return Chart(breakdown, title, None, columns, table, empty=_("No response with this figure over these months."))
     color = KPI_COLORS[kpi]
     low = [bool(f[f"{kpi}_low_sample"]) for _v, _l, f in shown]
+    x_axis = _axis(kpi_axis_title(kpi), zeroline=True, autorangeoptions=SCALE_BOUNDS[kpi])
+    if kpi == "csat":
+        x_axis.update(range=[0, 100], ticksuffix=" %")
+    elif kpi == "ces":
+        x_axis.update(range=[1, 7], dtick=1)
+    fig = go.Figure(
+        layout=_layout(
+            title,
+            language=language,
+            height=max(220, 120 + 42 * len(shown)),
+            xaxis=x_axis,
+            yaxis=_axis(breakdown_label, type="category", autorange="reversed", showgrid=False),
+            showlegend=False,
+            bargap=0.35,
+        )
+    )
     low_text = _("low sample")
-    fig = go.Figure()
     fig.add_bar(
         y=[label for _v, label, _f in shown],
         x=[f[kpi] for _v, _l, f in shown],
@@ -287,21 +303,5 @@ def breakdown_chart(*, breakdown: str, breakdown_label: str, kpi: str, rows: lis
         text=[_hover(f, kpi, low_text=low_text) for _v, _l, f in shown],
         textposition="none",
         hovertemplate=f"%{{y}}<br>{kpi_name(kpi)}: %{{x:.{DECIMALS[kpi]}f}} %{{text}}<extra></extra>",
-    )
-    x_axis = _axis(kpi_axis_title(kpi), zeroline=True, autorangeoptions=SCALE_BOUNDS[kpi])
-    if kpi == "csat":
-        x_axis.update(range=[0, 100], ticksuffix=" %")
-    elif kpi == "ces":
-        x_axis.update(range=[1, 7], dtick=1)
-    fig.update_layout(
-        _layout(
-            title,
-            language=language,
-            height=max(220, 120 + 42 * len(shown)),
-            xaxis=x_axis,
-            yaxis=_axis(breakdown_label, type="category", autorange="reversed", showgrid=False),
-            showlegend=False,
-            bargap=0.35,
-        )
     )
     return Chart(breakdown, title, fig.to_plotly_json(), columns, table)

@@ -346,6 +346,25 @@ def test_a_filter_restricts_every_chart_and_crosses_the_breakdowns(client, world
     assert "Trigger&nbsp;: <strong>Hot (after an event)</strong>" in body
 
 
+def test_two_filters_are_counted_from_the_responses(client, world, executive, org):
+    september = {"from": "2026-09", "to": "2026-09"}
+    response = _get(client, executive, org, journey="achat", trigger="event", **september)
+    [engine] = _read(org, periods=[Month(2026, 9)], journey="achat", trigger="event")
+    tiles = {t["key"]: t for t in response.context["tiles"]}
+    # T1's 30 hot "achat" responses: NPS 50, CSAT 80 %, CES 5.
+    assert (engine["nps"], engine["nps_n"], engine["csat"], engine["ces"]) == (50.0, 30, 80.0, 5.0)
+    for kpi in ("nps", "csat", "ces"):
+        assert (tiles[kpi]["value"], tiles[kpi]["n"]) == (engine[kpi], engine[f"{kpi}_n"])
+    assert tiles["nps"]["margin"] == engine["nps_margin_of_error"] == 27.3309
+    assert tiles["csat"]["margin"] == 14.3138 and tiles["ces"]["margin"] == 0.364
+    assert _figure(response, "trend-nps")["data"][0]["y"] == [50.0]
+    assert _figure(response, "channel")["data"][0]["y"] == ["magasin"]
+    # Nothing is both "sav" and hot: an empty state, not a page of zeros.
+    nothing = _get(client, executive, org, journey="sav", trigger="event", **september)
+    assert nothing.status_code == 200
+    assert "No survey response over these months." in nothing.content.decode()
+
+
 def test_trend_split_by_trigger_draws_a_line_per_value(client, world, executive, org):
     response = _get(client, executive, org, by="trigger", **FILTERS)
     fig = _figure(response, "trend-nps")
