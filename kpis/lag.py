@@ -41,9 +41,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from linearmodels import PanelOLS
-from linearmodels.panel.data import PanelData
-from scipy import stats
 
 LEADS = 2
 MAX_LAG = 12
@@ -53,7 +50,7 @@ MIN_TEAMS = 3
 MIN_RESIDUAL_DF = 10
 # +10 points of transformation, the rate being a share in [0, 1].
 STEP = 0.1
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = 1.959963984540054  # the 97.5 % quantile of the normal law
 
 
 class Reason:
@@ -173,6 +170,12 @@ def lag_analysis(
     """The lag answer of SPEC §8 (without ``sentence``): best_lag, its slope, 95% interval,
     p-value and within-team r, n, teams, the leads' joint test, the cumulative effect of lags
     0…max_lag and the curve (one entry per k = −2…max_lag). ``outcome`` is only echoed back."""
+    # Imported here: linearmodels and scipy take seconds to import, and every web worker would
+    # pay for them at its first request (the URLconf imports this module).
+    from linearmodels import PanelOLS
+    from linearmodels.panel.data import PanelData
+    from scipy import stats
+
     if not 0 <= max_lag <= MAX_LAG:
         raise ValueError(f"max_lag must be in 0..{MAX_LAG}, not {max_lag}")
     method = _method(max_lag=max_lag, weighted=weighted, log_outcome=log_outcome)
