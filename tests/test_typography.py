@@ -19,9 +19,9 @@ _BAD_SPACE = re.compile(r"(?:[ \u00a0]|(?<=[\w»)”’.…]))[:;?!](?=\s|$)")
 
 
 def _translations(path: Path):
-    """(msgid, msgstr) of every live entry."""
+    """(msgid, msgstr) of every live entry (fuzzy ones are not used)."""
     for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
-        if block.lstrip().startswith("#~"):
+        if block.lstrip().startswith("#~") or "#, fuzzy" in block:
             continue
         msgid = "".join(re.findall(r'"(.*)"', (re.search(r'^msgid ((?:".*"\n?)+)', block, re.M) or [""])[0]))
         for strs in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block, re.M):
