@@ -17,6 +17,14 @@ app.conf.beat_schedule = {
         "task": "kpis.tasks.recompute_dirty_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # The steering reports' e-mails: every morning, after the nightly recomputation, so that a
+    # period that closed at midnight goes out with its last day counted; weekly, monthly and
+    # quarterly reports all go out the first morning after their period. The sent log, not the
+    # date, decides what is due: a morning the beat missed is caught up the next one.
+    "report-emails-daily": {
+        "task": "dashboards.tasks.report_emails_due_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
 
