@@ -17,6 +17,7 @@ org_patterns = [
     path("field/", include("deployment.urls")),
     path("kpis/", include("kpis.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("steering/", include("dashboards.urls_reports")),
 ]
 
 auth_patterns = [

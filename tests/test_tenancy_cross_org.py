@@ -27,7 +27,7 @@ from tests.test_tenancy import _url, org_url_patterns
 from tests.world import URL_KWARGS_BY_NAME, build_world
 
 # URL keywords that name no object of the organization (add e.g. a month or a kind here).
-NON_OBJECT_KWARGS = frozenset({"org"})
+NON_OBJECT_KWARGS = frozenset({"org", "period"})
 
 
 @pytest.fixture

@@ -150,9 +150,27 @@ def _steering(org, w, p, label):
     )
 
 
+def _reports(org, w, p, label):
+    """The steering reports' rows: a failed report e-mail of the world's stakeholder, and the
+    last closed month (the period of its reports)."""
+    from cxtracker.months import Month
+    from dashboards.models import DeliveryStatus, ReportDelivery
+
+    w["report_period"] = str(Month.of(org.today()).previous())
+    w["delivery"] = ReportDelivery.objects.create(
+        organization=org,
+        stakeholder=w["stakeholder"],
+        period=w["report_period"],
+        user=w["admin"],
+        email=w["admin"].email,
+        status=DeliveryStatus.FAILED,
+        error=f"{label} SMTP error",
+    )
+
+
 def build_world(org, prefix="W", label="World") -> dict:
     w = {"org": org, "prefix": prefix, "label": label}
-    for section in (_tenancy, _experience, _deployment, _kpis, _steering):
+    for section in (_tenancy, _experience, _deployment, _kpis, _steering, _reports):
         section(org, w, prefix, label)
     return w
 
@@ -192,4 +210,10 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     **{f"kpis:upload{suffix}": {"pk": lambda w: w["upload_job"].pk} for suffix in ("", "-status", "-report")},
     **{f"kpis:stakeholder-{action}": {"code": lambda w: w["stakeholder"].code} for action in ("edit", "delete")},
     **{f"kpis:action-plan-{action}": {"pk": lambda w: w["action_plan"].pk} for action in ("detail", "edit", "delete")},
+    **{f"reports:{name}": {"code": lambda w: w["stakeholder"].code} for name in ("stakeholder", "deliveries")},
+    "reports:delivery-resend": {"code": lambda w: w["stakeholder"].code, "pk": lambda w: w["delivery"].pk},
+    **{
+        f"reports:{name}": {"code": lambda w: w["stakeholder"].code, "period": lambda w: w["report_period"]}
+        for name in ("report", "report-pdf", "report-xlsx", "report-csv")
+    },
 }
