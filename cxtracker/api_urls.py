@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from cxtracker.tenancy import api as tenancy_api
+from dashboards import api_reports as dashboards_api_reports
 from deployment import api as deployment_api
 from experience import api as experience_api
 from kpis import api as kpis_api
@@ -50,4 +51,5 @@ urlpatterns = [
     path("action-plans/", kpis_api_steering.ActionPlanListApi.as_view(), name="api-action-plans"),
     path("action-plans/<str:external_id>/", kpis_api_steering.ActionPlanDetailApi.as_view(), name="api-action-plan"),
     path("stakeholders/", kpis_api_steering.StakeholderListApi.as_view(), name="api-stakeholders"),
+    path("reports/<str:code>/<str:period>/", dashboards_api_reports.ReportApi.as_view(), name="api-report"),
 ]

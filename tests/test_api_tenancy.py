@@ -40,6 +40,7 @@ API_URL_KWARGS = {
     "api-survey-response": {"external_id": lambda w: w["survey_response"].external_id},
     "api-metric": {"code": lambda w: w["metric"].code},
     "api-action-plan": {"external_id": lambda w: w["action_plan"].external_id},
+    "api-report": {"code": lambda w: w["stakeholder"].code, "period": lambda w: w["report_period"]},
 }
 
 
