@@ -50,6 +50,7 @@ DEMO_USERS = [
     ("admin@demo.cxtracker.test", "Claire", "Admin", Role.ADMIN, "demo-admin-2026", ()),
     ("direction@demo.cxtracker.test", "Marc", "Directeur", Role.EXECUTIVE, "demo-exec-2026", ()),
     ("copil@demo.cxtracker.test", "Sophie", "Copil", Role.STEERING, "demo-copil-2026", ()),
+    ("sav@demo.cxtracker.test", "Karim", "Sav", Role.STEERING, "demo-sav-2026", ()),
     ("manager@demo.cxtracker.test", "Julien", "Manager", Role.MANAGER, "demo-manager-2026", ("T-LILLE-1", "T-LILLE-2")),
 ]
 
