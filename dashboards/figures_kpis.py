@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from cxtracker.typography import colon
+
 from .figures import LOW_SAMPLE_COLOR, NPS_COLOR, Chart, _axis, _layout, percent
 
 CSAT_COLOR = "#00897b"
@@ -237,7 +239,7 @@ def kpi_trend_chart(
             hovertemplate=_x_hover(kind)
             + "<br>"
             + (f"{label} · " if split else "")
-            + f"{kpi_name(kpi)}: %{{y:.{DECIMALS[kpi]}f}} %{{text}}<extra></extra>",
+            + f"{kpi_name(kpi)}{colon()} %{{y:.{DECIMALS[kpi]}f}} %{{text}}<extra></extra>",
         )
     return Chart(name, title, fig.to_plotly_json(), columns, rows)
 
@@ -302,6 +304,6 @@ def breakdown_chart(*, breakdown: str, breakdown_label: str, kpi: str, rows: lis
         },
         text=[_hover(f, kpi, low_text=low_text) for _v, _l, f in shown],
         textposition="none",
-        hovertemplate=f"%{{y}}<br>{kpi_name(kpi)}: %{{x:.{DECIMALS[kpi]}f}} %{{text}}<extra></extra>",
+        hovertemplate=f"%{{y}}<br>{kpi_name(kpi)}{colon()} %{{x:.{DECIMALS[kpi]}f}} %{{text}}<extra></extra>",
     )
     return Chart(breakdown, title, fig.to_plotly_json(), columns, table)

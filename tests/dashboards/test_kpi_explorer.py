@@ -343,7 +343,7 @@ def test_a_filter_restricts_every_chart_and_crosses_the_breakdowns(client, world
     # The trigger breakdown filtered on "event" holds only it.
     assert _figure(response, "trigger")["data"][0]["y"] == ["Hot (after an event)"]
     body = response.content.decode()
-    assert "Trigger&nbsp;: <strong>Hot (after an event)</strong>" in body
+    assert "Trigger: <strong>Hot (after an event)</strong>" in body
 
 
 def test_two_filters_are_counted_from_the_responses(client, world, executive, org):
@@ -412,6 +412,8 @@ def test_in_french_decimal_commas_and_semicolons(client, world, executive, org):
     fig = _figure(response, "trend-nps")
     assert fig["layout"]["separators"] == ",\u00a0"
     assert fig["layout"]["xaxis"]["tickformat"] == "%b %Y"
+    # French typography in the tooltip: a narrow no-break space before the colon.
+    assert "NPS\u202f: %{y:.1f}" in fig["data"][0]["hovertemplate"]
     body = response.content.decode()
     assert "37,0" in body and "août 2026" in body
     rows = _csv(_get(client, executive, org, lang="fr", csv="journey", **FILTERS))
