@@ -21,9 +21,7 @@ _IGNORE = shutil.ignore_patterns("__pycache__", "*.mo", "migrations")
 def _copy_root_sources(dest: Path) -> None:
     """The root catalogue covers templates/ and the project package outside tenancy/."""
     shutil.copytree(ROOT / "templates", dest / "templates", ignore=_IGNORE)
-    (dest / "cxtracker").mkdir()
-    for source in (ROOT / "cxtracker").glob("*.py"):
-        shutil.copy(source, dest / "cxtracker")
+    shutil.copytree(ROOT / "cxtracker", dest / "cxtracker", ignore=shutil.ignore_patterns("tenancy", "__pycache__"))
     shutil.copytree(ROOT / "locale", dest / "locale", ignore=_IGNORE)
 
 
