@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.decorators.cache import cache_control
 
+from cxtracker import health
 from cxtracker.tenancy import views as tenancy_views
 from dashboards import views as dashboard_views
 
@@ -45,6 +46,7 @@ def favicon(request):
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
+    path("health/", health.health, name="health"),
     path("accounts/", include(auth_patterns)),
     path("language/", tenancy_views.language_set, name="language-set"),
     path("o/<slug:org>/", include(org_patterns)),
