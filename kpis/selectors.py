@@ -87,6 +87,20 @@ def _ancestors(org: Organization, targets) -> dict[int, frozenset]:
     return {pk: frozenset(int(i) for i in path.strip("/").split("/")) for pk, path in teams.values_list("pk", "path")}
 
 
+def _covering(ancestors: dict[int, frozenset], targets) -> dict[int, list]:
+    """team id → the keys of the targets whose subtree holds it, once per such target (a target
+    given twice counts twice, as it always has): each row is then added to its own targets only,
+    instead of every target being tried on every row."""
+    counts: dict = defaultdict(int)
+    for t in targets:
+        counts[t.key] += 1
+    whole = [None] * counts.pop(None, 0)
+    return {
+        team_id: [key for key in path if key in counts for _ in range(counts[key])] + whole
+        for team_id, path in ancestors.items()
+    }
+
+
 def _rounded(figures: dict) -> dict:
     return {k: formulas.rounded(v) for k, v in figures.items()}
 
@@ -119,16 +133,28 @@ def suppressed_units(*, org: Organization, months: list[Month]) -> dict:
     are hidden from the roles above the managers that month (kpis.protection)."""
     units = list(OrgUnit.objects.for_org(org).values_list("pk", "parent_id", "path", "kind"))
     parents = {pk: parent for pk, parent, _path, _kind in units}
-    paths = {pk: [int(i) for i in path.strip("/").split("/")] for pk, _p, path, kind in units if kind == UnitKind.TEAM}
+    paths = {
+        pk: [*(int(i) for i in path.strip("/").split("/")), protection.ROOT]
+        for pk, _p, path, kind in units
+        if kind == UnitKind.TEAM
+    }
     sizes: dict = defaultdict(lambda: defaultdict(int))
     rows = TeamMonthSnapshot.objects.for_org(org).filter(period_start__in=[m.first_day for m in months])
     for team_id, start, active in rows.values_list("team_id", "period_start", "active_members"):
-        for unit_id in [*paths.get(team_id, []), protection.ROOT]:
-            sizes[start][unit_id] += active
-    return {
-        m.first_day: protection.suppressed_groups(parents, sizes.get(m.first_day, {}), org.min_group_size)
-        for m in months
-    }
+        month_sizes = sizes[start]
+        for unit_id in paths.get(team_id, (protection.ROOT,)):
+            month_sizes[unit_id] += active
+    # Months of the same sizes hide the same groups (members come and go slowly): work each
+    # distinct set of sizes out once.
+    answers: dict = {}
+    result = {}
+    for m in months:
+        month_sizes = sizes.get(m.first_day, {})
+        key = frozenset(month_sizes.items())
+        if key not in answers:
+            answers[key] = protection.suppressed_groups(parents, month_sizes, org.min_group_size)
+        result[m.first_day] = set(answers[key])
+    return result
 
 
 def _suppress(row: dict, org: Organization) -> dict:
@@ -152,36 +178,38 @@ def rates_read(*, org: Organization, targets: list[Target], periods: list, prote
         return []
     ancestors = _ancestors(org, targets)
     starts = [m.first_day for m in months]
+    # Dimensions are reported at a period's end only: read those months alone.
+    end_starts = sorted({ms[-1].first_day for ms in by_period.values()})
     rows = (
         TeamMonthSnapshot.objects.for_org(org)
         .filter(period_start__in=starts, team_id__in=list(ancestors))
-        .values("team_id", "period_start", *MONTH_SUMS)
+        .values_list("team_id", "period_start", *MONTH_SUMS)
     )
     dim_rows = (
         TeamDimensionSnapshot.objects.for_org(org)
-        .filter(period_start__in=starts, team_id__in=list(ancestors))
-        .values("team_id", "period_start", "dimension_code", "dimension_name", "dimension_position", *PAIR_SUMS)
+        .filter(period_start__in=end_starts, team_id__in=list(ancestors))
+        .values_list("team_id", "period_start", "dimension_code", "dimension_name", "dimension_position", *PAIR_SUMS)
     )
+    covering = _covering(ancestors, targets)
     sums: dict = defaultdict(dict)  # (target key, month start) → sums
     teams_seen: dict = defaultdict(set)
-    for row in rows:
-        for t in targets:
-            if t.covers(ancestors[row["team_id"]]):
-                _sum_into(sums[(t.key, row["period_start"])], row, MONTH_SUMS)
-                teams_seen[(t.key, row["period_start"])].add(row["team_id"])
+    for team_id, start, *values in rows:
+        keys = covering[team_id]
+        if not keys:
+            continue
+        row = dict(zip(MONTH_SUMS, values, strict=True))
+        for key in keys:
+            _sum_into(sums[(key, start)], row, MONTH_SUMS)
+            teams_seen[(key, start)].add(team_id)
     dims: dict = defaultdict(dict)  # (target key, month start) → code → sums
-    for row in dim_rows:
-        for t in targets:
-            if t.covers(ancestors[row["team_id"]]):
-                acc = dims[(t.key, row["period_start"])].setdefault(
-                    row["dimension_code"],
-                    {
-                        "code": row["dimension_code"],
-                        "name": row["dimension_name"],
-                        "position": row["dimension_position"],
-                    },
-                )
-                _sum_into(acc, row, PAIR_SUMS)
+    for team_id, start, code, name, position, *values in dim_rows:
+        keys = covering[team_id]
+        if not keys:
+            continue
+        row = dict(zip(PAIR_SUMS, values, strict=True))
+        for key in keys:
+            acc = dims[(key, start)].setdefault(code, {"code": code, "name": name, "position": position})
+            _sum_into(acc, row, PAIR_SUMS)
     weight = float(org.rate_weight)
     expected = org.expected_animations_per_month
     hidden = suppressed_units(org=org, months=months) if protect else {}
