@@ -554,7 +554,9 @@ def lag_chart(*, result: dict, sentence: str, outcome_label: str, unit_label: st
     columns = [
         _("Delay (months)"),
         _("Effect per +10 points"),
+        # xgettext:no-python-format
         _("95% interval, low"),
+        # xgettext:no-python-format
         _("95% interval, high"),
         _("p-value"),
         _("Within-team r"),
@@ -593,6 +595,7 @@ def lag_chart(*, result: dict, sentence: str, outcome_label: str, unit_label: st
             + ": %{x}<br>"
             + _("Effect")
             + ": %{y:.2f} ("
+            # xgettext:no-python-format
             + _("95% interval")
             + " %{customdata[0]:.2f} – %{customdata[1]:.2f})<br>n = %{customdata[2]}<extra></extra>"
         ),
