@@ -743,14 +743,15 @@ def _correct(sections: list[Section]) -> None:
 
 
 def format_value(kpi: KpiReport, value: float | None) -> str:
-    """A KPI's value in the reader's language: "32.5", "81.0 %", "5.62", "41.3 %", "182,340.50 €"."""
+    """A KPI's value in the reader's language: "32.5", "−4.0", "81.0 %", "5.62", "182,340.50 €"."""
     if value is None:
         return "—"
     if kpi.is_share:
         value = 100 * value
-    text = formats.number_format(
-        round(value, kpi.decimals), decimal_pos=kpi.decimals, use_l10n=True, force_grouping=True
-    )
+    value = round(value, kpi.decimals)
+    text = formats.number_format(abs(value), decimal_pos=kpi.decimals, use_l10n=True, force_grouping=True)
+    if value < 0:
+        text = "\u2212" + text  # the minus sign, not a hyphen
     return f"{text}\u00a0{kpi.unit}" if kpi.unit else text
 
 
