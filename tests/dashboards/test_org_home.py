@@ -2,9 +2,9 @@ import datetime
 
 import pytest
 
-from kpis.formulas import weighted_mean
 from deployment.models import Animation, Observation
 from experience.models import ExperienceModel
+from kpis.formulas import weighted_mean
 from tests.factories import make_member
 
 PARIS = datetime.timezone(datetime.timedelta(hours=1))
