@@ -111,3 +111,32 @@ def test_another_tenants_key_gets_404(client, w):
 def test_a_manager_session_gets_404(client, w):
     client.force_login(w["manager"])
     assert Api(client).get(_path("sh-b", "2026-03")).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_answer_matches_the_published_schema(live_server):
+    """schemathesis (tests/api/test_schemathesis.py) cannot guess a stakeholder's code: here its
+    check runs on real 200s, a weekly and a quarterly report included, and on a 400."""
+    import schemathesis
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    from kpis.services_steering import stakeholder_create
+
+    w = report_data.build()
+    stakeholder_create(org=w["org"], code="weekly", name="Weekly", frequency="weekly", kpis_for_action=["ces"])
+    stakeholder_create(org=w["org"], code="quarterly", name="Q", frequency="quarterly", kpis_for_action=["revenue"])
+    headers = {"Authorization": f"Api-Key {make_api_key(w['org'])}", "Accept-Language": "en"}
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/?format=json")
+    operation = schema["/api/v1/reports/{code}/{period}/"]["GET"]
+    for code, period, status in (
+        ("sh-b", "2026-03", 200),
+        ("sh-c", "2026-03", 200),
+        ("weekly", "2026-W10", 200),
+        ("quarterly", "2026-Q1", 200),
+        ("sh-b", "2026-W10", 400),
+    ):
+        case = operation.Case(path_parameters={"code": code, "period": period}, headers=headers)
+        response = case.call(base_url=live_server.url)
+        assert response.status_code == status, (code, period, response.text)
+        case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
