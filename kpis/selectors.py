@@ -101,6 +101,63 @@ def _covering(ancestors: dict[int, frozenset], targets) -> dict[int, list]:
     }
 
 
+_WHOLE_ORG = -1  # the organization's target key (None) inside SQL
+
+
+def _rolled_up(model, org, covering: dict, starts: list, groups: tuple, sum_fields: tuple, any_fields: tuple = ()):
+    """The snapshot rows of ``model`` for the months ``starts``, each team's row added to each of
+    the targets holding it (``covering``), summed by the database: (target key, month start,
+    *groups, *any_fields) → ({field: sum}, rows summed). ``any_fields`` are the same on every
+    row of a group (a dimension's name and position in a month): one of them is kept.
+
+    One query whatever the number of targets; the (team, target) pairs travel as a VALUES list
+    of integers (no parameter limit to meet). Sums of integer columns come back as ints."""
+    from django.db import connection
+
+    pairs = [
+        (int(team_id), _WHOLE_ORG if key is None else int(key)) for team_id, keys in covering.items() for key in keys
+    ]
+    if not pairs or not starts:
+        return {}
+    meta = model._meta
+    column = {name: meta.get_field(name).column for name in (*groups, *sum_fields, *any_fields)}
+    qn = connection.ops.quote_name
+    group_sql = "".join(f", s.{qn(column[g])}" for g in groups)
+    any_sql = "".join(f", MIN(s.{qn(column[f])})" for f in any_fields)
+    sum_sql = ", ".join(
+        f"SUM(s.{qn(column[f])})"
+        if meta.get_field(f).get_internal_type() == "FloatField"
+        else f"CAST(SUM(s.{qn(column[f])}) AS BIGINT)"
+        for f in sum_fields
+    )
+    values = ", ".join(f"({team}, {key})" for team, key in pairs)
+    table, team, org_id, start = (
+        qn(meta.db_table),
+        qn(meta.get_field("team").column),
+        qn(meta.get_field("organization").column),
+        qn(meta.get_field("period_start").column),
+    )
+    months = ", ".join(["%s"] * len(starts))
+    # Only integers and quoted column names are formatted in; the dates are parameters.
+    sql = (
+        f"WITH c(team_id, target) AS (VALUES {values}) "  # noqa: S608
+        f"SELECT c.target, s.{start}{group_sql}{any_sql}, {sum_sql}, COUNT(*) "
+        f"FROM {table} s JOIN c ON c.team_id = s.{team} "
+        f"WHERE s.{org_id} = %s AND s.{start} IN ({months}) "
+        f"GROUP BY c.target, s.{start}{group_sql}"
+    )
+    result = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [org.pk, *starts])
+        width = 2 + len(groups) + len(any_fields)
+        for row in cursor.fetchall():
+            key = None if row[0] == _WHOLE_ORG else row[0]
+            day = row[1] if isinstance(row[1], datetime.date) else datetime.date.fromisoformat(row[1])
+            sums = dict(zip(sum_fields, row[width:-1], strict=True))
+            result[(key, day, *row[2:width])] = (sums, row[-1])
+    return result
+
+
 def _rounded(figures: dict) -> dict:
     return {k: formulas.rounded(v) for k, v in figures.items()}
 
@@ -180,36 +237,24 @@ def rates_read(*, org: Organization, targets: list[Target], periods: list, prote
     starts = [m.first_day for m in months]
     # Dimensions are reported at a period's end only: read those months alone.
     end_starts = sorted({ms[-1].first_day for ms in by_period.values()})
-    rows = (
-        TeamMonthSnapshot.objects.for_org(org)
-        .filter(period_start__in=starts, team_id__in=list(ancestors))
-        .values_list("team_id", "period_start", *MONTH_SUMS)
-    )
-    dim_rows = (
-        TeamDimensionSnapshot.objects.for_org(org)
-        .filter(period_start__in=end_starts, team_id__in=list(ancestors))
-        .values_list("team_id", "period_start", "dimension_code", "dimension_name", "dimension_position", *PAIR_SUMS)
-    )
     covering = _covering(ancestors, targets)
-    sums: dict = defaultdict(dict)  # (target key, month start) → sums
-    teams_seen: dict = defaultdict(set)
-    for team_id, start, *values in rows:
-        keys = covering[team_id]
-        if not keys:
-            continue
-        row = dict(zip(MONTH_SUMS, values, strict=True))
-        for key in keys:
-            _sum_into(sums[(key, start)], row, MONTH_SUMS)
-            teams_seen[(key, start)].add(team_id)
+    sums: dict = {}  # (target key, month start) → sums
+    teams_seen: dict = {}  # (target key, month start) → snapshot rows summed (0: none)
+    for (key, start), (values, count) in _rolled_up(TeamMonthSnapshot, org, covering, starts, (), MONTH_SUMS).items():
+        sums[(key, start)] = values
+        teams_seen[(key, start)] = count
     dims: dict = defaultdict(dict)  # (target key, month start) → code → sums
-    for team_id, start, code, name, position, *values in dim_rows:
-        keys = covering[team_id]
-        if not keys:
-            continue
-        row = dict(zip(PAIR_SUMS, values, strict=True))
-        for key in keys:
-            acc = dims[(key, start)].setdefault(code, {"code": code, "name": name, "position": position})
-            _sum_into(acc, row, PAIR_SUMS)
+    dim_rows = _rolled_up(
+        TeamDimensionSnapshot,
+        org,
+        covering,
+        end_starts,
+        ("dimension_code",),
+        PAIR_SUMS,
+        ("dimension_name", "dimension_position"),
+    )
+    for (key, start, code, name, position), (values, _count) in dim_rows.items():
+        dims[(key, start)][code] = {"code": code, "name": name, "position": position, **values}
     weight = float(org.rate_weight)
     expected = org.expected_animations_per_month
     hidden = suppressed_units(org=org, months=months) if protect else {}
