@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.access import READ_ALL_ROLES, access_or_404
 from cxtracker.tenancy.models import Membership, Organization, UserProfile
+from cxtracker.typography import colon
 from kpis.models import Stakeholder
 
 from . import exports
@@ -74,7 +75,7 @@ def _claim(delivery: ReportDelivery) -> bool:
 
 
 def _message(*, org, report, pdf: bytes, delivery: ReportDelivery) -> EmailMultiAlternatives:
-    context = {"report": report, "org": org, "hidden": hidden_label(org)}
+    context = {"report": report, "org": org, "hidden": hidden_label(org), "colon": colon()}
     subject = _("%(stakeholder)s: your report for %(period)s") % {
         "stakeholder": report.stakeholder.name,
         "period": report.period_label,
