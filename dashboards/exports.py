@@ -58,13 +58,32 @@ def _png_renders(figures: list[dict]) -> list[bytes]:
         return pool.submit(asyncio.run, run()).result()
 
 
+def _pdf_figure(figure: dict) -> dict:
+    """A trend as the PDF draws it, beside the figures: past eight periods, one tick label in two
+    (the report's period kept), each with its year where the year changes."""
+    axis = figure.get("layout", {}).get("xaxis", {})
+    values, texts = list(axis.get("tickvals") or []), list(axis.get("ticktext") or [])
+    if len(values) <= 8:
+        return figure
+    shown, year = [], None
+    for i, (value, text) in enumerate(zip(values, texts, strict=True)):
+        if (len(values) - 1 - i) % 2:
+            shown.append("")
+            continue
+        label, this_year = text.split("<br>")[0], str(value)[:4]
+        shown.append(f"{label}<br>{this_year}" if this_year != year else label)
+        year = this_year
+    layout = {**figure["layout"], "xaxis": {**axis, "ticktext": shown}}
+    return {**figure, "layout": layout}
+
+
 def chart_images(report: Report, *, language: str) -> dict[str, str]:
     """code → a data: URI of the KPI's trend chart (KPIs without figures have none)."""
     charts = {code: chart for code, chart in report_charts(report, language=language).items() if chart.figure}
     if not charts:
         return {}
     started = time.monotonic()
-    pngs = _png_renders([chart.figure for chart in charts.values()])
+    pngs = _png_renders([_pdf_figure(chart.figure) for chart in charts.values()])
     logger.info("kaleido drew %d charts in %.1f s", len(pngs), time.monotonic() - started)
     return {
         code: "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -1,6 +1,7 @@
 """Figures of the steering report in the reader's language: ``{{ kpi|kpi_value:comparison.value }}``."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from ..reports import format_change, format_value
 
@@ -25,3 +26,13 @@ def kpi_margin(kpi, margin):
     if margin is None:
         return ""
     return "±\u00a0" + format_change(kpi, margin).lstrip("+")
+
+
+@register.filter
+def css_string(value):
+    """Text inside a CSS string ("…" in a <style>: the PDF's running footer), escaped for CSS
+    rather than HTML: backslashes, quotes, line breaks and "<" (no closing the <style>)."""
+    text = str(value)
+    for char, escape in (("\\", "\\5C "), ('"', "\\22 "), ("\n", "\\A "), ("<", "\\3C ")):
+        text = text.replace(char, escape)
+    return mark_safe(text)  # escaped for its CSS context above
