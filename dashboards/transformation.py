@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db.models import Count, Max
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -23,11 +24,11 @@ from kpis import formulas, stats
 from kpis.api_lag import lag_panel
 from kpis.lag import lag_analysis
 from kpis.lag_text import lag_sentence
-from kpis.models import Metric
+from kpis.models import Metric, MetricValue
 from kpis.selectors import MEMBER_DERIVED, Target, rates_read
 from kpis.selectors_steering import action_plans_for_chart, plan_span_end
 
-from . import figures
+from . import caching, figures
 from .selectors import (
     MonthSpan,
     kpi_sums_read,
@@ -332,7 +333,7 @@ class TransformationDashboard:
     @cached_property
     def team_points(self) -> list[dict]:
         """Every team of the subtree over the span: its transformation rate (protected) and NPS."""
-        teams = unit_teams(org=self.org, unit=self.unit)
+        teams = self.teams
         if not teams:
             return []
         targets = [Target(t) for t in teams]
@@ -363,26 +364,45 @@ class TransformationDashboard:
         )
 
     @cached_property
+    def teams(self) -> list[OrgUnit]:
+        """The teams of the unit's subtree (of the organization without a unit), by name."""
+        return unit_teams(org=self.org, unit=self.unit)
+
+    @cached_property
     def lag(self) -> dict:
         """The engine's lag analysis of the chosen outcome over the unit's teams, with its sentence,
-        on at least ``LAG_MIN_MONTHS`` outcome months ending with the span."""
+        on at least ``LAG_MIN_MONTHS`` outcome months ending with the span.
+
+        The fit takes seconds on a large organization and changes only with the snapshots: its
+        answer is cached (dashboards.caching), keyed on the organization, the outcome, the months,
+        the unit's teams, the latest recomputation and, for a business metric, its values."""
         code = self.filters.lag
         last = self.span.last
         first = min(self.span.first, last.shift(1 - LAG_MIN_MONTHS))
-        panel = lag_panel(org=self.org, outcome=code, unit=self.unit, first=first, last=last, max_lag=LAG_MAX_LAG)
+        metric = None
+        if code not in SURVEY_KPIS:
+            metric = self.filters.metric if self.filters.metric and self.filters.metric.code == code else None
+            metric = metric or Metric.objects.for_org(self.org).get(code=code)
+        parts = (
+            self.org.pk,
+            self.org.slug,
+            code,
+            str(first),
+            str(last),
+            LAG_MAX_LAG,
+            self.org.min_sample_size,
+            self.unit.pk if self.unit else None,
+            tuple(sorted(t.pk for t in self.teams)),
+            caching.snapshots_version(self.org),
+            _metric_version(self.org, metric) if metric is not None else None,
+        )
+        result, log_outcome = caching.cached("lag", parts, lambda: self._lag_fit(code, metric, first, last))
         # The same choices as kpis.api_lag.LagAnalysisApi.get (survey outcomes weighted by n,
         # positive metrics fitted in logs), which keeps them inside the view.
-        if code in SURVEY_KPIS:
-            weighted, log_outcome, higher_is_better = True, False, True
+        if metric is None:
             outcome_label = code.upper()
             unit_label = {"nps": _("NPS points"), "csat": _("CSAT points"), "ces": _("CES points")}[code]
         else:
-            metric = self.filters.metric if self.filters.metric and self.filters.metric.code == code else None
-            metric = metric or Metric.objects.for_org(self.org).get(code=code)
-            values = panel["outcome"].dropna()
-            weighted = False
-            log_outcome = bool(len(values)) and bool((values > 0).all()) and metric.unit_of_measure != "%"
-            higher_is_better = metric.higher_is_better
             outcome_label = metric.name
             if log_outcome:
                 unit_label = "%"
@@ -390,6 +410,26 @@ class TransformationDashboard:
                 unit_label = _("percentage points")
             else:
                 unit_label = metric.unit_of_measure
+        return {
+            "result": result,
+            "sentence": lag_sentence(result, outcome_label, unit_label),
+            "outcome_label": outcome_label,
+            "unit_label": unit_label,
+            "first": first,
+            "last": last,
+        }
+
+    def _lag_fit(self, code: str, metric: Metric | None, first: Month, last: Month) -> tuple[dict, bool]:
+        """``kpis.lag.lag_analysis`` of the outcome over the unit's teams, and whether it was fitted
+        in logs."""
+        panel = lag_panel(org=self.org, outcome=code, unit=self.unit, first=first, last=last, max_lag=LAG_MAX_LAG)
+        if metric is None:
+            weighted, log_outcome, higher_is_better = True, False, True
+        else:
+            values = panel["outcome"].dropna()
+            weighted = False
+            log_outcome = bool(len(values)) and bool((values > 0).all()) and metric.unit_of_measure != "%"
+            higher_is_better = metric.higher_is_better
         result = lag_analysis(
             panel,
             max_lag=LAG_MAX_LAG,
@@ -399,14 +439,7 @@ class TransformationDashboard:
             min_n=self.org.min_sample_size if weighted else None,
             outcome=code,
         )
-        return {
-            "result": result,
-            "sentence": lag_sentence(result, outcome_label, unit_label),
-            "outcome_label": outcome_label,
-            "unit_label": unit_label,
-            "first": first,
-            "last": last,
-        }
+        return result, log_outcome
 
     @cached_property
     def lag_chart(self) -> figures.Chart:
@@ -418,6 +451,15 @@ class TransformationDashboard:
             unit_label=lag["unit_label"],
             language=self.language,
         )
+
+
+def _metric_version(org: Organization, metric: Metric) -> tuple:
+    """What a lag fit on a business metric depends on besides the snapshots: the metric's settings
+    and its values (uploaded without any recomputation)."""
+    values = MetricValue.objects.for_org(org).filter(metric=metric)
+    stats_ = values.aggregate(count=Count("pk"), latest=Max("updated_at"), last_pk=Max("pk"))
+    latest = stats_["latest"].isoformat() if stats_["latest"] else None
+    return (metric.pk, metric.unit_of_measure, metric.higher_is_better, stats_["count"], latest, stats_["last_pk"])
 
 
 def sort_rows(rows: list[dict], sort: str) -> list[dict]:

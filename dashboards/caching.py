@@ -1,0 +1,96 @@
+"""Dashboard answers kept in Django's cache (Redis in production), keyed on everything they are
+computed from, so that a key is never stale: a change gives a new key, and old keys expire.
+
+What goes into a key is the caller's (``cached(namespace, parts, compute)``); ``snapshots_version``
+is the part every engine read shares. It is the newest snapshot row of the organization: every
+recomputation, of whole months or of some teams, deletes the team-months it recomputes and
+inserts them again (one ``TeamMonthSnapshot`` per team and month, whatever the team holds, with
+its dimension and survey rows in the same transaction), and ids only grow. The latest
+``ComputedPeriod.recomputed_at`` would not do: a recomputation of some teams (the debounced task
+after writes) leaves it alone, and a month computed only team by team has no row there.
+
+The cache may be down (Redis stopped, unreachable): the answer is then computed as if it had
+never been cached. After a failure the cache is left alone for ``RETRY_SECONDS``, so that an
+outage where connecting hangs until the socket timeout costs one request that delay, not every
+request; a warning is logged at most once a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+
+from django.core.cache import cache
+from django.db.models import Max
+from redis.exceptions import RedisError
+
+from kpis.models import TeamMonthSnapshot
+
+logger = logging.getLogger(__name__)
+
+# What a cache read or write raises when its server is unreachable (django's RedisCache lets
+# redis-py's exceptions through; socket errors cover the other network backends).
+CACHE_ERRORS = (RedisError, OSError)
+TIMEOUT = 24 * 3600
+RETRY_SECONDS = 10.0
+WARN_EVERY_SECONDS = 60.0
+_MISSING = object()
+
+
+class _Outage:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.retry_at = 0.0
+        self.warned_at: float | None = None
+
+    def skip(self) -> bool:
+        return time.monotonic() < self.retry_at
+
+    def failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.retry_at = now + RETRY_SECONDS
+            if self.warned_at is not None and now - self.warned_at < WARN_EVERY_SECONDS:
+                return
+            self.warned_at = now
+        logger.warning("Cache unreachable (%s): dashboards are computed without it", exc)
+
+
+outage = _Outage()
+
+
+def snapshots_version(org) -> int:
+    """A number that grows whenever any of the organization's snapshots change (0: none yet)."""
+    return TeamMonthSnapshot.objects.for_org(org).aggregate(last=Max("pk"))["last"] or 0
+
+
+def cache_key(namespace: str, parts: tuple) -> str:
+    """``parts`` are plain values (str, int, float, dates, None, tuples of them): their repr names
+    the answer."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    return f"cxtracker:{namespace}:{digest}"
+
+
+def cached(namespace: str, parts: tuple, compute):
+    """The cached answer for ``parts``, else ``compute()`` (stored for next time)."""
+    key = cache_key(namespace, parts)
+    if not outage.skip():
+        try:
+            value = cache.get(key, _MISSING)
+        except CACHE_ERRORS as exc:
+            outage.failed(exc)
+        else:
+            if value is not _MISSING:
+                return value
+    value = compute()
+    if not outage.skip():
+        try:
+            cache.set(key, value, timeout=TIMEOUT)
+        except CACHE_ERRORS as exc:
+            outage.failed(exc)
+    return value
