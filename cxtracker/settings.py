@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "ObservationKindEnum": "deployment.models.ObservationKind",
         "AnimationKindEnum": "deployment.models.AnimationKind",
         "ActionPlanStatusEnum": "kpis.models.ActionPlanStatus",
+        "SurveyTriggerEnum": "kpis.models.SurveyTrigger",
     },
 }
 

@@ -18,7 +18,8 @@ from .bulk import STATUSES
 class BulkItemSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     status = serializers.ChoiceField(choices=STATUSES)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    # {field: [messages]}; a nested field's errors nest the same way ({"ratings": {"0": {...}}}).
+    errors = serializers.DictField(child=serializers.JSONField(), required=False)
 
 
 class BulkResultSerializer(serializers.Serializer):

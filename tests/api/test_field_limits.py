@@ -194,6 +194,9 @@ def test_an_import_row_with_a_far_start_is_an_error_of_its_row(org, tree):
         (2, {"code": "E1", "name": "A", "team": "T1", "active_from": "2026-01-01", "active_to": ""}),
         (3, {"code": "E2", "name": "B", "team": "T1", "active_from": "2062-01-01", "active_to": ""}),
     ]
-    check = imports.members_check(org, records)
+    from django.utils import translation
+
+    with translation.override("en"):
+        check = imports.members_check(org, records)
     assert not check.rows[0].errors
     assert len(check.rows[1].errors) == 1 and "at most a year ahead" in check.rows[1].errors[0]
