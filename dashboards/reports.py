@@ -16,7 +16,9 @@ whole organization when it has none):
   margins). Changes are tested by ``kpis.stats`` and the tests corrected together, across the
   whole report, by Benjamini–Hochberg at 5 %;
 - the two rates from ``kpis.selectors.rates_read``, protected for the readers above the managers
-  (small groups hidden); census figures, not samples: no test;
+  (small groups hidden); several units, which rates_read reads one by one, are summed by
+  ``union_rates`` with the same sums and formulas, hidden when one of them is; census figures, not
+  samples: no test;
 - a business or operational metric: the scope's own value, else the mean of its teams' values
   (``dashboards.selectors.metric_values_read``); no test either.
 
@@ -31,17 +33,25 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import formats
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from cxtracker.months import Month, Quarter, Week
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
-from kpis import kpi_codes, stats
-from kpis.models import ActionPlan, ActionPlanStatus, Metric, MetricValue, ReportFrequency, Stakeholder
+from kpis import formulas, kpi_codes, stats
+from kpis.models import (
+    ActionPlan,
+    ActionPlanStatus,
+    Metric,
+    MetricValue,
+    ReportFrequency,
+    Stakeholder,
+    TeamMonthSnapshot,
+)
 from kpis.recompute import history_months
-from kpis.selectors import Target, rates_read, suppressed_units
+from kpis.selectors import MONTH_SUMS, Target, rates_read, suppressed_units
 
 from . import figures
 from .selectors import metric_values_read
@@ -298,37 +308,20 @@ def section_titles() -> dict[str, str]:
 # --- the scope ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UnitsTarget(Target):
-    """Several disjoint subtrees read as one target by ``rates_read``: a team counts when one of
-    ``units`` is on its path. (``unit`` stays None: ``rates_read`` then looks at every team and
-    asks ``covers``.) Its protection is ``_hide_units``'s: rates_read knows no such group."""
-
-    units: tuple = ()
-
-    @property
-    def key(self):
-        return ("units", *sorted(u.pk for u in self.units))
-
-    def covers(self, ancestor_ids: frozenset) -> bool:
-        return any(u.pk in ancestor_ids for u in self.units)
-
-    def describe(self, org: Organization) -> dict:
-        return {"unit": None, "unit_name": ", ".join(u.name for u in self.units), "kind": "units"}
-
-
 def scope_units(stakeholder: Stakeholder) -> list[OrgUnit]:
     """The stakeholder's units, those inside another one of them dropped (their teams count once)."""
     units = sorted(stakeholder.units.all(), key=lambda u: u.path)
     return [u for u in units if not any(o.pk != u.pk and u.path.startswith(o.path) for o in units)]
 
 
-def scope_target(units: list[OrgUnit]) -> Target:
+def scope_target(units: list[OrgUnit]) -> Target | None:
+    """The engine's target of a scope of one unit or the whole organization; None for several
+    units (the engine reads one subtree per target: their union is summed here)."""
     if not units:
         return Target(None)
     if len(units) == 1:
         return Target(units[0])
-    return UnitsTarget(None, tuple(units))
+    return None
 
 
 def scope_team_ids(org: Organization, units: list[OrgUnit]) -> list[int] | None:
@@ -538,16 +531,18 @@ class _Builder:
     # rates ------------------------------------------------------------------------------------
 
     def _rate_rows(self) -> dict:
-        """str(period) → the scope's ``rates_read`` row, for every period a rate KPI shows (read
-        once for both rates)."""
+        """str(period) → the scope's rates (a ``rates_read`` row), for every period a rate KPI
+        shows (read once for both rates)."""
         if self._rates_rows is None:
             base = monthly_period(self.period)
             trend, previous, year_ago = self._periods(base)
             periods = sorted({*trend, previous, year_ago})
-            protect_here = self.protect and not isinstance(self.target, UnitsTarget)
-            rows = rates_read(org=self.org, targets=[self.target], periods=periods, protect=protect_here)
-            if self.protect and isinstance(self.target, UnitsTarget):
-                rows = self._hide_units(rows, periods)
+            if self.target is not None:
+                rows = rates_read(org=self.org, targets=[self.target], periods=periods, protect=self.protect)
+            else:
+                rows = union_rates(org=self.org, team_ids=self.team_ids, periods=periods)
+                if self.protect:
+                    rows = self._hide_units(rows, periods)
             self._rates_rows = {row["period"]: row for row in rows}
         return self._rates_rows
 
@@ -623,7 +618,7 @@ class _Builder:
 
     def _metric_points(self, metric: Metric, months: list[Month]) -> dict:
         """month → (value, teams averaged): the scope's own value, else the mean of its teams'."""
-        if not isinstance(self.target, UnitsTarget):
+        if self.target is not None:
             points = metric_values_read(org=self.org, metric=metric, targets=[self.target], months=months)
             return {m: (p.value, p.teams) for (_key, m), p in points.items()}
         values = MetricValue.objects.for_org(self.org).filter(
@@ -728,6 +723,45 @@ class _Builder:
                 )
             )
         return result
+
+
+def union_rates(*, org: Organization, team_ids: list[int], periods: list) -> list[dict]:
+    """``rates_read``'s deployment and transformation figures of several subtrees read as one
+    (the teams ``team_ids``), one row per period (``period``, ``active_members``,
+    ``deployment_rate``, ``transformation_rate``, ``suppressed`` False): the same sums of the team
+    snapshots and the same kpis.formulas; a period of several months sums their deployment counts
+    and takes the transformation rate of its last month. Unprotected: the caller hides."""
+    months = sorted({m for p in periods for m in p.months()})
+    rows = (
+        TeamMonthSnapshot.objects.for_org(org)
+        .filter(team_id__in=team_ids, period_start__in=[m.first_day for m in months])
+        .values("period_start")
+        .annotate(rows=Count("id"), **{f"sum_{k}": Sum(k) for k in MONTH_SUMS})
+        .order_by()
+    )
+    sums = {row["period_start"]: {k: row[f"sum_{k}"] or 0 for k in MONTH_SUMS} for row in rows if row["rows"]}
+    weight = float(org.rate_weight)
+    result = []
+    for period in periods:
+        period_months = period.months()
+        computed = any(m.first_day in sums for m in period_months)
+        dep: dict = {"active_members": 0, "coached_members": 0, "cadence_weight": 0}
+        for m in period_months:
+            for key in dep:
+                dep[key] += sums.get(m.first_day, {}).get(key, 0)
+        end = sums.get(period_months[-1].first_day, {})
+        deployment = formulas.deployment(dep, weight=weight)["deployment_rate"]
+        transformation = formulas.mastery(end)["transformation_rate"]
+        result.append(
+            {
+                "period": str(period),
+                "active_members": end.get("active_members", 0) if computed else None,
+                "deployment_rate": formulas.rounded(deployment),
+                "transformation_rate": formulas.rounded(transformation),
+                "suppressed": False,
+            }
+        )
+    return result
 
 
 def _correct(sections: list[Section]) -> None:

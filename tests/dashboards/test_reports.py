@@ -106,6 +106,27 @@ def test_an_admin_sees_the_small_groups_rates_a_protected_reader_does_not(w):
     assert admin.n == 9
 
 
+def test_the_union_of_subtrees_is_rates_reads_arithmetic(w):
+    """union_rates sums several subtrees as rates_read sums one: on one subtree they agree, by
+    month and by quarter."""
+    from cxtracker.months import Quarter
+    from dashboards.reports import union_rates
+
+    tree = w["tree"]
+    for unit in (tree["B"], tree["T1"]):
+        teams = [t.pk for t in (tree["T1"], tree["T2"]) if t.path.startswith(unit.path)]
+        for periods in (Month.range(Y, M), [Quarter(2026, 1), Quarter(2025, 4)]):
+            mine = union_rates(org=w["org"], team_ids=teams, periods=periods)
+            engine = rates_read(org=w["org"], targets=[Target(unit)], periods=periods)
+            for a, b in zip(mine, engine, strict=True):
+                assert (a["period"], a["deployment_rate"], a["transformation_rate"]) == (
+                    b["period"],
+                    b["deployment_rate"],
+                    b["transformation_rate"],
+                )
+                assert a["active_members"] == b["active_members"]
+
+
 def test_several_units_sum_their_subtrees(w):
     report = _build(w, "c")
     # T1 (50 promoters, 25 detractors of 100) and T3 (10 detractors of 10).
