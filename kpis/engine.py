@@ -6,8 +6,9 @@ all teams at once; kpis.formulas does the arithmetic at read time.
 
 The transformation rate needs, at the end of every month, the latest level of every (member,
 behavior): on PostgreSQL one query gives each rating its validity interval (``LEAD`` over the
-member's ratings of that behavior code) and spreads it over the month ends it covers
-(``width_bucket`` + ``generate_series``), then counts per team, month and dimension. Other
+member's ratings of that behavior code, codes numbered once), spreads it over the month ends it
+covers (``width_bucket`` + ``generate_series``, materialized so that the planner does not join
+inside the per-rating loop), counts per member, month and dimension, then per team. Other
 databases (the embedded SQLite default) take a slower path in Python that gives the same figures.
 
 Ratings carry across model versions by behavior code: a month uses the behaviors of the version
@@ -210,45 +211,45 @@ def _month_day(value, tz) -> datetime.date:
 
 
 _RATED_SQL = """
-WITH ends AS (
-    SELECT array_agg(e ORDER BY e) AS arr, count(*) AS n FROM unnest(%(ends)s::timestamptz[]) AS e
+WITH codes AS MATERIALIZED (
+    SELECT id, dense_rank() OVER (ORDER BY code) AS code_no
+    FROM experience_behavior WHERE organization_id = %(org)s
 ),
-months AS (
-    SELECT i::int AS i, s AS period_start, mdl AS model_id
-    FROM unnest(%(starts)s::date[], %(models)s::bigint[]) WITH ORDINALITY AS t(s, mdl, i)
-),
-mb AS (
-    SELECT m.i, m.period_start, b.code, d.code AS dim_code
-    FROM months m
-    JOIN experience_behavior b ON b.model_id = m.model_id
+mb AS MATERIALIZED (
+    SELECT t.i, c.code_no, d.code AS dim_code
+    FROM unnest(%(models)s::bigint[]) WITH ORDINALITY AS t(model_id, i)
+    JOIN experience_behavior b ON b.model_id = t.model_id
+    JOIN codes c ON c.id = b.id
     JOIN experience_dimension d ON d.id = b.dimension_id
 ),
-r AS (
-    SELECT r.member_id, b.code, r.level, r.observed_at,
-           LEAD(r.observed_at) OVER (PARTITION BY r.member_id, b.code ORDER BY r.observed_at, r.id) AS next_at
-    FROM deployment_rating r
-    JOIN experience_behavior b ON b.id = r.behavior_id
-    WHERE r.organization_id = %(org)s AND r.observed_at < %(max_end)s {member_filter}
+spread AS MATERIALIZED (
+    SELECT r.member_id, r.code_no, r.level, gs.i
+    FROM (
+        SELECT r.member_id, c.code_no, r.level, r.observed_at,
+               LEAD(r.observed_at) OVER (PARTITION BY r.member_id, c.code_no ORDER BY r.observed_at, r.id) AS next_at
+        FROM deployment_rating r JOIN codes c ON c.id = r.behavior_id
+        WHERE r.organization_id = %(org)s AND r.observed_at < %(max_end)s {member_filter}
+    ) r,
+    generate_series(
+        width_bucket(r.observed_at, %(ends)s::timestamptz[]) + 1,
+        COALESCE(width_bucket(r.next_at, %(ends)s::timestamptz[]), %(n)s)
+    ) AS gs(i)
 ),
-spread AS (
-    SELECT r.member_id, r.code, r.level, gs.i
-    FROM r, ends,
-         generate_series(
-             width_bucket(r.observed_at, ends.arr) + 1,
-             CASE WHEN r.next_at IS NULL THEN ends.n::int ELSE width_bucket(r.next_at, ends.arr) END
-         ) AS gs(i)
+per_member AS (
+    SELECT s.member_id, s.i, mb.dim_code,
+           count(*) AS assessed, sum(s.level - 1) AS points,
+           count(*) FILTER (WHERE s.level >= 2) AS known, count(*) FILTER (WHERE s.level = 4) AS mastered
+    FROM spread s JOIN mb ON mb.i = s.i AND mb.code_no = s.code_no
+    GROUP BY 1, 2, 3
 )
-SELECT mem.team_id, mb.period_start, mb.dim_code,
-       count(*) AS assessed,
-       sum(s.level - 1) AS points,
-       count(*) FILTER (WHERE s.level >= 2) AS known,
-       count(*) FILTER (WHERE s.level = 4) AS mastered
-FROM spread s
-JOIN mb ON mb.i = s.i AND mb.code = s.code
-JOIN tenancy_member mem ON mem.id = s.member_id
-WHERE mem.active_from < (mb.period_start + interval '1 month')::date
-  AND (mem.active_to IS NULL OR mem.active_to >= mb.period_start) {team_filter}
-GROUP BY mem.team_id, mb.period_start, mb.dim_code
+SELECT mem.team_id, t.period_start, p.dim_code,
+       sum(p.assessed)::int, sum(p.points)::int, sum(p.known)::int, sum(p.mastered)::int
+FROM per_member p
+JOIN unnest(%(starts)s::date[]) WITH ORDINALITY AS t(period_start, i) ON t.i = p.i
+JOIN tenancy_member mem ON mem.id = p.member_id
+WHERE mem.active_from < (t.period_start + interval '1 month')::date
+  AND (mem.active_to IS NULL OR mem.active_to >= t.period_start) {team_filter}
+GROUP BY 1, 2, 3
 """
 
 
@@ -264,6 +265,7 @@ def _rated_pg(org, mms: list[MonthModel], team_ids):
         "starts": [mm.month.first_day for mm in mms],
         "models": [mm.model_id for mm in mms],
         "max_end": mms[-1].end,
+        "n": len(mms),
     }
     member_filter = team_filter = ""
     if team_ids is not None:
