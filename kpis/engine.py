@@ -20,7 +20,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
@@ -317,9 +317,52 @@ def _rated_python(org, mms: list[MonthModel], active):
     return [(t, d, dim, *c) for (t, d, dim), c in counts.items()]
 
 
+_KPI_SQL = """
+SELECT unit_id, width_bucket(responded_at, %(starts)s::timestamptz[]) AS i,
+       GROUPING(journey), GROUPING(segment), GROUPING(channel), GROUPING(trigger),
+       journey, segment, channel, trigger,
+       count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6), count(nps),
+       count(csat), count(*) FILTER (WHERE csat >= 4), coalesce(sum(csat), 0), coalesce(sum(csat * csat), 0),
+       count(ces), coalesce(sum(ces), 0), coalesce(sum(ces * ces), 0), count(*) FILTER (WHERE ces >= 5)
+FROM kpis_surveyresponse
+WHERE organization_id = %(org)s AND responded_at >= %(start)s AND responded_at < %(end)s {team_filter}
+GROUP BY GROUPING SETS ((unit_id, i), (unit_id, i, journey), (unit_id, i, segment), (unit_id, i, channel),
+                        (unit_id, i, trigger))
+"""
+
+
+def _kpi_rows_pg(org, team_ids, start, end, wanted) -> list[dict]:
+    """The same rows as ``_kpi_rows``, in one scan of the responses (GROUPING SETS), the month
+    found by ``width_bucket`` over the months' starts rather than a time-zone conversion per row."""
+    months = Month.range(Month.of(start, org.tzinfo), Month.of(end - datetime.timedelta(microseconds=1), org.tzinfo))
+    params = {"org": org.pk, "start": start, "end": end, "starts": [m.bounds(org.tzinfo)[0] for m in months]}
+    team_filter = ""
+    if team_ids is not None:
+        params["teams"] = list(team_ids)
+        team_filter = "AND unit_id = ANY(%(teams)s)"
+    result = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # 2 million responses sort in memory rather than on disk; LOCAL: for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute(_KPI_SQL.format(team_filter=team_filter), params)
+        for team_id, i, *grouping_and_sums in cursor.fetchall():
+            flags, values, sums = grouping_and_sums[:4], grouping_and_sums[4:8], grouping_and_sums[8:]
+            day = months[i - 1].first_day
+            if day not in wanted:
+                continue
+            breakdown = next((k for k, flag in zip(KPI_KEYS, flags, strict=True) if not flag), "")
+            value = values[KPI_KEYS.index(breakdown)] if breakdown else ""
+            entry = dict(zip(formulas.KPI_SUMS, (int(v) for v in sums), strict=True))
+            entry.update(team_id=team_id, period_start=day, breakdown=breakdown, value=value)
+            result.append(entry)
+    return result
+
+
 def _kpi_rows(org, team_list, team_ids, start, end, wanted) -> list[dict]:
     """Survey counts per team and month: of all responses, then per value of each breakdown
-    (journey, segment, channel, trigger). One grouped query each."""
+    (journey, segment, channel, trigger). One grouped query each (one in all on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return _kpi_rows_pg(org, team_ids, start, end, wanted)
     tz = org.tzinfo
     responses = SurveyResponse.objects.for_org(org).filter(responded_at__gte=start, responded_at__lt=end)
     if team_ids is not None:

@@ -19,6 +19,7 @@ from cxtracker.tenancy.services import member_create
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_activate, experience_model_create_from_json
 from kpis import engine, services
+from kpis.ingest import survey_responses_ingest
 from kpis.models import DirtyPeriod, TeamMonthSnapshot
 from kpis.recompute import periods_mark_dirty
 from kpis.tasks import recompute_org_task
@@ -58,6 +59,28 @@ def _random_history(org, tree, seed=7):
         observation_create(
             org=org, member=member, observer=None, observed_at=moment, kind="observation", ratings=ratings
         )
+    items = []
+    for i in range(300):
+        moment = datetime.datetime(2026, 1, 1, tzinfo=PARIS) + datetime.timedelta(
+            minutes=rng.randrange(0, 181 * 24 * 60)
+        )
+        item = {
+            "external_id": f"s{i}",
+            "unit": rng.choice(["T1", "T2", "T3"]),
+            "responded_at": moment.isoformat(),
+            "journey": rng.choice(["purchase", "after-sales", ""]),
+            "trigger": rng.choice(["event", "periodic", ""]),
+            "channel": rng.choice(["store", "web"]),
+            "segment": rng.choice(["gold", ""]),
+        }
+        for score, top in (("nps", 10), ("csat", 5), ("ces", 7)):
+            if rng.random() < 0.8:
+                item[score] = rng.randint(0 if score == "nps" else 1, top)
+        if not any(k in item for k in ("nps", "csat", "ces")):
+            item["nps"] = 5
+        items.append(item)
+    items.append({"external_id": "edge", "unit": "T1", "responded_at": "2026-03-31T23:30:00+00:00", "nps": 10})
+    assert survey_responses_ingest(org=org, items=items).created == len(items)
     for _ in range(40):
         held_at = datetime.datetime(2026, 1, 1, tzinfo=PARIS) + datetime.timedelta(hours=rng.randrange(0, 181 * 24))
         animation_create(
@@ -67,9 +90,11 @@ def _random_history(org, tree, seed=7):
 
 
 def _as_dicts(computed):
+    kpis = sorted(computed.kpis, key=lambda r: (r["team_id"], r["period_start"], r["breakdown"], r["value"]))
     return (
         {k: vars(v) for k, v in computed.teams.items()},
         {k: vars(v) for k, v in computed.dimensions.items()},
+        kpis,
     )
 
 
@@ -81,6 +106,7 @@ def test_the_python_path_of_sqlite_gives_the_postgresql_figures(org, tree, monke
     in_python = _as_dicts(engine.team_months_compute(org=org, months=MONTHS))
     assert on_postgres == in_python
     assert sum(tm["assessed"] for tm in on_postgres[0].values()) > 50, "the panel has rated pairs to compare"
+    assert len(on_postgres[2]) > 100, "and survey counts"
 
 
 def test_a_rating_of_an_earlier_version_counts_for_the_same_behavior_code(org, tree):
