@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 # What a cache read or write raises when its server is unreachable (django's RedisCache lets
 # redis-py's exceptions through; socket errors cover the other network backends).
 CACHE_ERRORS = (RedisError, OSError)
-TIMEOUT = 24 * 3600
+# Keys never go stale; the timeout only bounds what is kept (and an id reused after a restore).
+TIMEOUT = 3600
 RETRY_SECONDS = 10.0
 WARN_EVERY_SECONDS = 60.0
 _MISSING = object()
@@ -94,3 +95,15 @@ def cached(namespace: str, parts: tuple, compute):
         except CACHE_ERRORS as exc:
             outage.failed(exc)
     return value
+
+
+def lookup(namespace: str, parts: tuple):
+    """The cached answer for ``parts``, or None (not cached, or the cache is down)."""
+    if outage.skip():
+        return None
+    try:
+        value = cache.get(cache_key(namespace, parts), _MISSING)
+    except CACHE_ERRORS as exc:
+        outage.failed(exc)
+        return None
+    return None if value is _MISSING else value

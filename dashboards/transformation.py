@@ -24,11 +24,12 @@ from kpis import formulas, stats
 from kpis.api_lag import lag_panel
 from kpis.lag import lag_analysis
 from kpis.lag_text import lag_sentence
-from kpis.models import Metric, MetricValue
+from kpis.models import ActionPlan, Metric, MetricValue
 from kpis.selectors import MEMBER_DERIVED, Target, rates_read
 from kpis.selectors_steering import action_plans_for_chart, plan_span_end
 
 from . import caching, figures
+from .forms import CHARTS
 from .selectors import (
     MonthSpan,
     kpi_sums_read,
@@ -44,6 +45,10 @@ LAG_MIN_MONTHS = 24
 LAG_MAX_LAG = 6
 # Beyond this many action plans the trend would be a forest of markers.
 MAX_PLANS = 12
+# What the page shows, cached as one answer (TransformationDashboard.load); bump the version when
+# what they hold changes shape.
+ANSWER_PARTS = ("tiles", "table", *(f"{chart}_chart" for chart in CHARTS), "lag")
+ANSWER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,70 @@ class TransformationDashboard:
         self.language = get_language() or "fr"
         # url_for(unit) → the dashboard's URL for that unit with the same filters (the view's).
         self.url_for = url_for or (lambda unit: "")
+
+    # --- the cached answer ---------------------------------------------------------------------
+
+    def inputs(self, *, tree, metrics) -> tuple:
+        """Everything the board's figures are computed from, as plain values: the key of its cached
+        answer. ``tree`` and ``metrics`` are the view's (it reads every unit and metric anyway):
+        plain values naming each unit (id, parent, path, code, name, kind) and each metric.
+
+        The snapshots' version covers the engine's reads (rates, survey sums, the lag panel); the
+        tree covers roll-ups, names and drill-down links (a move needs no recomputation); then the
+        action plans and business-metric values (written without one), the organization's settings
+        (read at read time: the minimum group size hides groups at once), who reads (suppression)
+        in which language, the filters, and today (an overdue plan is drawn up to today)."""
+        org, f = self.org, self.filters
+        plans = ActionPlan.objects.for_org(org).aggregate(count=Count("pk"), latest=Max("updated_at"), last=Max("pk"))
+        charted = {m.pk: m for m in (f.metric, self._lag_metric) if m is not None}
+        return (
+            ANSWER_VERSION,
+            org.pk,
+            org.slug,
+            org.name,
+            org.timezone,
+            str(org.rate_weight),
+            org.expected_animations_per_month,
+            org.min_sample_size,
+            org.min_group_size,
+            self.protect,
+            self.language,
+            str(org.today()),
+            self.unit.pk if self.unit else None,
+            str(self.span),
+            f.metric.code if f.metric else None,
+            f.sort,
+            f.mastery,
+            f.lag,
+            caching.snapshots_version(org),
+            tree,
+            metrics,
+            (plans["count"], plans["latest"].isoformat() if plans["latest"] else None, plans["last"]),
+            tuple(_metric_version(org, m) for _pk, m in sorted(charted.items())),
+        )
+
+    def answer(self) -> dict:
+        """Everything the page shows, computed: what the cache keeps (``load``)."""
+        answer = {"has_data": self.has_data}
+        if self.has_data:
+            for name in ANSWER_PARTS:
+                answer[name] = getattr(self, name)
+        return answer
+
+    def load(self, *, tree, metrics, compute: bool = True) -> bool:
+        """Take the page's figures from the cache; on a miss compute them all and cache them, or
+        with ``compute=False`` leave them to be computed part by part (a CSV needs one chart).
+        Whether the board now holds them."""
+        parts = self.inputs(tree=tree, metrics=metrics)
+        if compute:
+            answer = caching.cached("transformation", parts, self.answer)
+        else:
+            answer = caching.lookup("transformation", parts)
+            if answer is None:
+                return False
+        # The parts are cached properties: set, they are what the board answers.
+        self.__dict__.update(answer)
+        return True
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -369,6 +438,16 @@ class TransformationDashboard:
         return unit_teams(org=self.org, unit=self.unit)
 
     @cached_property
+    def _lag_metric(self) -> Metric | None:
+        """The business metric the lag analysis is about (None for a survey KPI)."""
+        code = self.filters.lag
+        if code in SURVEY_KPIS:
+            return None
+        if self.filters.metric and self.filters.metric.code == code:
+            return self.filters.metric
+        return Metric.objects.for_org(self.org).get(code=code)
+
+    @cached_property
     def lag(self) -> dict:
         """The engine's lag analysis of the chosen outcome over the unit's teams, with its sentence,
         on at least ``LAG_MIN_MONTHS`` outcome months ending with the span.
@@ -379,10 +458,7 @@ class TransformationDashboard:
         code = self.filters.lag
         last = self.span.last
         first = min(self.span.first, last.shift(1 - LAG_MIN_MONTHS))
-        metric = None
-        if code not in SURVEY_KPIS:
-            metric = self.filters.metric if self.filters.metric and self.filters.metric.code == code else None
-            metric = metric or Metric.objects.for_org(self.org).get(code=code)
+        metric = self._lag_metric
         parts = (
             self.org.pk,
             self.org.slug,
