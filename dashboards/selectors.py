@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -8,10 +9,10 @@ from typing import ClassVar
 from django.db.models import Q
 
 from cxtracker.months import Month, _Period
-from cxtracker.tenancy.access import scoped_teams
+from cxtracker.tenancy.access import scoped_teams, sees_individuals
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
 from deployment.selectors import team_month_summary
-from kpis import formulas
+from kpis import formulas, protection
 from kpis import selectors as kpi_selectors
 from kpis.formulas import weighted_mean
 from kpis.models import Metric, MetricValue
@@ -28,6 +29,12 @@ class Rollup:
     coverage: float | None
     cadence: float | None
     deployment_rate: float | None
+    hidden: bool = False
+
+
+def _hide(rollup: Rollup) -> Rollup:
+    """The rollup without its member-derived figures (SPEC §4: small groups above the managers)."""
+    return dataclasses.replace(rollup, coached_members=None, coverage=None, deployment_rate=None, hidden=True)
 
 
 def _rollup(unit, team_months) -> Rollup:
@@ -55,7 +62,19 @@ def deployment_overview(*, membership: Membership, month: Month) -> tuple[Rollup
         region_id = int(team.path.strip("/").split("/")[0])
         by_region.setdefault(region_id, []).append(summary[team.pk])
     rows = [_rollup(regions[pk], tms) for pk, tms in by_region.items() if pk in regions and tms]
-    return _rollup(None, list(summary.values())), rows
+    total = _rollup(None, list(summary.values()))
+    if sees_individuals(membership):
+        return total, rows
+    # Above the managers, small groups are hidden with their complements (kpis.protection), on
+    # this month's live counts.
+    units = OrgUnit.objects.for_org(org).values_list("pk", "parent_id")
+    sizes: dict = defaultdict(int)
+    for team in teams:
+        for unit_id in [*(int(i) for i in team.path.strip("/").split("/")), protection.ROOT]:
+            sizes[unit_id] += summary[team.pk].active_members
+    hidden = protection.suppressed_groups(dict(units), sizes, org.min_group_size)
+    rows = [_hide(row) if row.unit.pk in hidden else row for row in rows]
+    return (_hide(total) if protection.ROOT in hidden else total), rows
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from deployment.models import Animation, Observation
 from experience.models import ExperienceModel
@@ -37,10 +38,11 @@ def march(org, tree, members):
     make_member(org, tree["T2"], active_from=datetime.date(2025, 1, 1), active_to=datetime.date(2026, 1, 31))
 
 
-def test_executive_sees_the_months_deployment_rate_weighted_by_active_members(client_for, executive, march):
+def test_admin_sees_the_months_deployment_rate_weighted_by_active_members(client_for, admin, march):
     # T1 = .5·.5 + .5·.5 = .5 (2 members); T2 = 0 (1); T3 = .5·1 + .5·.25 = .625 (1)
     # organization = (.5·2 + 0 + .625) / 4 = .40625; region Nord = (.5·2 + 0) / 3 = .333
-    response = client_for(executive).get("/o/acme/?month=2026-03", HTTP_ACCEPT_LANGUAGE="en")
+    # (An admin: with 4 members, every group is below the minimum group size for an executive.)
+    response = client_for(admin).get("/o/acme/?month=2026-03", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     total = response.context["total"]
     assert total.deployment_rate == pytest.approx(0.40625)
@@ -63,3 +65,17 @@ def test_steering_member_sees_the_overview_and_outsider_gets_404(client_for, ste
     response = client_for(outsider).get("/o/acme/?month=2026-03")
     assert response.status_code == 404
     assert "Acme" not in response.content.decode()
+
+
+def test_an_executive_sees_a_small_region_hidden_on_the_home(client_for, org, tree, executive, admin):
+    # Region R (teams T1, T2) has 6 active members, region R2 (T3) has 2: R2 is small, and R is
+    # hidden with it (else R2 = the organization − R).
+    for i in range(6):
+        make_member(org, tree["T1" if i % 2 else "T2"], code=f"N{i}")
+    for i in range(2):
+        make_member(org, tree["T3"], code=f"S{i}")
+    Animation.objects.create(organization=org, team=tree["T1"], held_at=timezone.now(), kind="briefing")
+    body = client_for(executive).get(f"/o/{org.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert body.count("fewer than 5 people") + body.count("moins de 5 personnes") >= 2
+    body = client_for(admin).get(f"/o/{org.slug}/").content.decode()
+    assert "fewer than 5 people" not in body and "moins de 5 personnes" not in body
