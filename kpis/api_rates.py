@@ -2,6 +2,7 @@
 from the snapshots (kpis.selectors); a figure with no data is ``null``."""
 
 import datetime
+from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -102,9 +103,37 @@ class _FiguresApi(OrgApiView):
             )
         return periods
 
-    def _respond(self, rows):
-        page = self.paginate_queryset(rows)
+    def _respond(self, targets: list[Target], periods: list, read):
+        """The page asked for of the rows (unit, then period) that ``read(targets, periods)``
+        answers, reading only the targets on that page."""
+        page = self.paginate_queryset(_PagedRows(targets, periods, read))
         return self.get_paginated_response(page)
+
+
+class _PagedRows(Sequence):
+    """One row per (target, period), targets first: what the paginator counts and slices. A slice
+    reads only the targets it covers (a target's row does not depend on the others': its sums are
+    its own subtree's, and suppression is worked out over the whole organization anyway)."""
+
+    def __init__(self, targets: list[Target], periods: list, read):
+        self.targets, self.periods, self.read = targets, periods, read
+
+    def __len__(self) -> int:
+        return len(self.targets) * len(self.periods)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            position = index + len(self) if index < 0 else index
+            if not 0 <= position < len(self):
+                raise IndexError(index)
+            return self[position : position + 1][0]
+        start, stop, step = index.indices(len(self))
+        if start >= stop:
+            return []
+        width = len(self.periods)
+        first, last = start // width, (stop - 1) // width
+        rows = self.read(self.targets[first : last + 1], self.periods)
+        return rows[start - first * width : stop - first * width : step]
 
 
 class DimensionFigureSerializer(serializers.Serializer):
@@ -225,8 +254,11 @@ class RatesApi(_FiguresApi):
         # Above the managers, small groups' member-derived figures are hidden (SPEC §4). An API key
         # is an admin's integration: it reads the observations themselves, so it sees them all.
         protect = self.membership is not None and not sees_individuals(self.membership)
-        rows = rates_read(org=self.org, targets=self._targets(), periods=self._periods(), protect=protect)
-        return self._respond(rows)
+        return self._respond(
+            self._targets(),
+            self._periods(),
+            lambda targets, periods: rates_read(org=self.org, targets=targets, periods=periods, protect=protect),
+        )
 
 
 class KpisApi(_FiguresApi):
@@ -263,5 +295,8 @@ class KpisApi(_FiguresApi):
                         {name: [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(SurveyTrigger.values)}]}
                     )
                 filters[name] = value
-        rows = kpis_read(org=self.org, targets=self._targets(), periods=self._periods(), filters=filters)
-        return self._respond(rows)
+        return self._respond(
+            self._targets(),
+            self._periods(),
+            lambda targets, periods: kpis_read(org=self.org, targets=targets, periods=periods, filters=filters),
+        )
