@@ -1,7 +1,8 @@
 """Dashboard answers kept in Django's cache (Redis in production), keyed on everything they are
 computed from, so that a key is never stale: a change gives a new key, and old keys expire.
 
-What goes into a key is the caller's (``cached(namespace, parts, compute)``); ``snapshots_version``
+Every key holds the code's version (``code_version``: a release does not read its predecessor's
+answers). What else goes into a key is the caller's (``cached(namespace, parts, compute)``); ``snapshots_version``
 is the part every engine read shares. It is the newest snapshot row of the organization: every
 recomputation, of whole months or of some teams, deletes the team-months it recomputes and
 inserts them again (one ``TeamMonthSnapshot`` per team and month, whatever the team holds, with
@@ -17,11 +18,14 @@ request; a warning is logged at most once a minute.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
 from redis.exceptions import RedisError
@@ -38,6 +42,8 @@ TIMEOUT = 3600
 RETRY_SECONDS = 10.0
 WARN_EVERY_SECONDS = 60.0
 _MISSING = object()
+# Where the code and words of the dashboards' answers live (code_version).
+CODE_FOLDERS = ("cxtracker", "dashboards", "kpis", "locale", "templates")
 
 
 class _Outage:
@@ -70,10 +76,33 @@ def snapshots_version(org) -> int:
     return TeamMonthSnapshot.objects.for_org(org).aggregate(last=Max("pk"))["last"] or 0
 
 
+def code_version() -> str:
+    """The code, templates and catalogues answers are made with: a new release (another file
+    changed, added or removed) gets keys of its own. Worked out once per process, at every call
+    under DEBUG (a template edited while the development server runs)."""
+    return _code_version() if settings.DEBUG else _release_version()
+
+
+@functools.cache
+def _release_version() -> str:
+    return _code_version()
+
+
+def _code_version() -> str:
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for folder in CODE_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html", ".mo") and path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.relative_to(root)}:{stat.st_mtime_ns}:{stat.st_size};".encode())
+    return digest.hexdigest()[:16]
+
+
 def cache_key(namespace: str, parts: tuple) -> str:
     """``parts`` are plain values (str, int, float, dates, None, tuples of them): their repr names
-    the answer."""
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    the answer, with the code's version."""
+    digest = hashlib.sha256(repr((code_version(), parts)).encode()).hexdigest()[:40]
     return f"cxtracker:{namespace}:{digest}"
 
 

@@ -1,5 +1,7 @@
 """The dashboards' filters: everything lives in the query string, so that a link reproduces the view."""
 
+from typing import NamedTuple
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +33,17 @@ SORT_KEYS = (
 )
 CHARTS = ("trend", "children", "heatmap", "scatter", "lag")
 MASTERY_SHARES = ("known", "mastered")
+
+
+class UnitChoice(NamedTuple):
+    """A unit as the unit chooser lists it (the chosen one is read whole: ``clean_unit``)."""
+
+    pk: int
+    code: str
+    name: str
+    kind: str
+    path: str
+    parent_id: int | None
 
 
 class MonthField(forms.CharField):
@@ -89,7 +102,10 @@ class TransformationFilterForm(forms.Form):
 
     def clean_unit(self) -> OrgUnit | None:
         code = self.cleaned_data.get("unit")
-        return self.units[code] if code else None
+        if not code:
+            return None
+        unit = self.units[code]
+        return unit if isinstance(unit, OrgUnit) else OrgUnit.objects.for_org(self.org).get(pk=unit.pk)
 
     def clean_metric(self) -> Metric | None:
         code = self.cleaned_data.get("metric")

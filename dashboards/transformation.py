@@ -164,11 +164,10 @@ class TransformationDashboard:
                 answer[name] = getattr(self, name)
         return answer
 
-    def load(self, *, tree, metrics, compute: bool = True) -> bool:
-        """Take the page's figures from the cache; on a miss compute them all and cache them, or
-        with ``compute=False`` leave them to be computed part by part (a CSV needs one chart).
-        Whether the board now holds them."""
-        parts = self.inputs(tree=tree, metrics=metrics)
+    def load(self, parts: tuple, *, compute: bool = True) -> bool:
+        """Take the page's figures from the cache (``parts``: ``inputs()``); on a miss compute them
+        all and cache them, or with ``compute=False`` leave them to be computed part by part (a
+        CSV needs one chart). Whether the board now holds them."""
         if compute:
             answer = caching.cached("transformation", parts, self.answer)
         else:

@@ -5,8 +5,10 @@ import math
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -17,9 +19,10 @@ from cxtracker.tenancy.models import OrgUnit, Role, UnitKind
 from deployment.selectors import month_current
 from kpis.models import Metric
 
+from . import caching
 from .figures import fewer_than
-from .forms import CHARTS, SORT_KEYS, TransformationFilterForm
-from .selectors import deployment_overview, unit_ancestors
+from .forms import CHARTS, SORT_KEYS, TransformationFilterForm, UnitChoice
+from .selectors import deployment_overview
 from .transformation import Filters, TransformationDashboard
 
 
@@ -56,15 +59,29 @@ def org_home(request, org):
 # The executive transformation dashboard
 
 
-def _units_in_tree_order(org) -> list[OrgUnit]:
-    """Every unit, parents before children and siblings by name (the unit chooser's order)."""
-    units = list(OrgUnit.objects.for_org(org).only("pk", "code", "name", "kind", "path", "parent_id"))
+def _units_in_tree_order(org) -> list[UnitChoice]:
+    """Every unit, parents before children and siblings by name (the unit chooser's order), as
+    plain rows: an organization of a thousand teams reads them on every page."""
+    units = [
+        UnitChoice(*row)
+        for row in OrgUnit.objects.for_org(org).values_list("pk", "code", "name", "kind", "path", "parent_id")
+    ]
     names = {u.pk: u.name.casefold() for u in units}
 
     def key(unit):
         return [names.get(int(i), "") for i in unit.path.strip("/").split("/")]
 
     return sorted(units, key=key)
+
+
+def _ancestors(units: list[UnitChoice], unit: OrgUnit | None) -> list[UnitChoice]:
+    """The units above ``unit``, from the top of the tree down (the breadcrumb), from the list of
+    units the page has read anyway."""
+    if unit is None:
+        return []
+    by_pk = {u.pk: u for u in units}
+    ids = [int(i) for i in unit.path.strip("/").split("/")][:-1]
+    return [by_pk[i] for i in ids if i in by_pk]
 
 
 def _query(params: dict, **changes) -> str:
@@ -153,15 +170,16 @@ def transformation(request, org):
     )
     board = TransformationDashboard(org=org, membership=membership, filters=filters, url_for=url_for)
     # The board's figures change only with what board.inputs names: cached on it (Redis).
-    tree = tuple((u.pk, u.parent_id, u.path, u.code, u.name, u.kind) for u in units)
-    metric_facts = tuple((m.pk, m.code, m.name, m.unit_of_measure, m.higher_is_better) for m in metrics)
+    inputs = board.inputs(
+        tree=tuple(units),
+        metrics=tuple((m.pk, m.code, m.name, m.unit_of_measure, m.higher_is_better) for m in metrics),
+    )
     if data["csv"]:
         # A cached page gives its chart; otherwise only that chart is computed.
-        board.load(tree=tree, metrics=metric_facts, compute=False)
+        board.load(inputs, compute=False)
         unit_part = data["unit"].code if data["unit"] else org.slug
         filename = f"{data['csv']}-{unit_part}-{span.first}-{span.last}.csv"
         return _csv_response(board.chart(data["csv"]), filename=filename)
-    board.load(tree=tree, metrics=metric_facts)
 
     unit = data["unit"]
     sort = data["sort"]
@@ -200,8 +218,7 @@ def transformation(request, org):
         "previous_end": board.previous.last.first_day,
         "params": params,
         # The organization and the units above this one, each a link back up.
-        "breadcrumb": [(org.name, url_for(None))]
-        + [(u.name, url_for(u)) for u in (unit_ancestors(org=org, unit=unit) if unit else [])],
+        "breadcrumb": [(org.name, url_for(None))] + [(u.name, url_for(u)) for u in _ancestors(units, unit)],
         "sort": sort,
         "sort_columns": sort_columns,
         "csv_links": {name: base + _query(params, csv=name) for name in CHARTS},
@@ -215,7 +232,20 @@ def transformation(request, org):
         "min_sample_size": org.min_sample_size,
         "metrics": metrics,
     }
-    if board.has_data:
-        context["charts"] = {name: board.chart(name) for name in CHARTS}
-        context["has_hidden_rows"] = any(row["suppressed"] for row in board.table)
+
+    def board_page() -> dict:
+        """The board below the filters, rendered: a function of ``inputs`` alone (the partial holds
+        no CSRF token and nothing of the user's), cached as HTML."""
+        board.load(inputs)
+        board_context = dict(context)
+        if board.has_data:
+            board_context["charts"] = {name: board.chart(name) for name in CHARTS}
+            board_context["has_hidden_rows"] = any(row["suppressed"] for row in board.table)
+        html = render_to_string("dashboards/_transformation_board.html", board_context)
+        return {"html": html, "has_charts": bool(board.has_data)}
+
+    page = caching.cached("transformation-page", inputs, board_page)
+    # Rendered by our own template just now or then (a cache may hand back a plain str).
+    context["board_html"] = mark_safe(page["html"])
+    context["has_charts"] = page["has_charts"]
     return render(request, "dashboards/transformation.html", context)
