@@ -155,7 +155,8 @@ def _rows_write(model, columns: tuple[str, ...], rows) -> None:
             for row in rows:
                 copy.write_row(row)
         return
-    model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)
+    attnames = [model._meta.get_field(c).attname for c in columns]  # organization → organization_id
+    model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=2000)
 
 
 def snapshots_recompute(*, org: Organization, months: Iterable[Month], teams=None) -> int:

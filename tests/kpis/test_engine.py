@@ -20,7 +20,7 @@ from deployment.services import animation_create, observation_create
 from experience.services import experience_model_activate, experience_model_create_from_json
 from kpis import engine, services
 from kpis.ingest import survey_responses_ingest
-from kpis.models import DirtyPeriod, TeamMonthSnapshot
+from kpis.models import DirtyPeriod, TeamKpiSnapshot, TeamMonthSnapshot
 from kpis.recompute import periods_mark_dirty
 from kpis.tasks import recompute_org_task
 from tests.api.conftest import MODEL_JSON, Api, make_api_key
@@ -107,6 +107,18 @@ def test_the_python_path_of_sqlite_gives_the_postgresql_figures(org, tree, monke
     assert on_postgres == in_python
     assert sum(tm["assessed"] for tm in on_postgres[0].values()) > 50, "the panel has rated pairs to compare"
     assert len(on_postgres[2]) > 100, "and survey counts"
+
+
+def test_snapshots_written_on_the_sqlite_path_are_the_copied_ones(org, tree, monkeypatch):
+    _random_history(org, tree, seed=11)
+    fields = ["team_id", "period_start", "active_members", "coached_members", "pairs", "score_points", "mastered"]
+    services.snapshots_recompute(org=org, months=MONTHS)
+    copied = list(TeamMonthSnapshot.objects.for_org(org).order_by("team_id", "period_start").values(*fields))
+    kpi_count = TeamKpiSnapshot.objects.for_org(org).count()
+    monkeypatch.setattr(engine.connection, "vendor", "sqlite")
+    services.snapshots_recompute(org=org, months=MONTHS)
+    assert list(TeamMonthSnapshot.objects.for_org(org).order_by("team_id", "period_start").values(*fields)) == copied
+    assert TeamKpiSnapshot.objects.for_org(org).count() == kpi_count > 0
 
 
 def test_a_rating_of_an_earlier_version_counts_for_the_same_behavior_code(org, tree):
