@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import ClassVar
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from cxtracker.months import Month, _Period
 from cxtracker.tenancy.access import scoped_teams, sees_individuals
@@ -15,7 +15,7 @@ from deployment.selectors import team_month_summary
 from kpis import formulas, protection
 from kpis import selectors as kpi_selectors
 from kpis.formulas import weighted_mean
-from kpis.models import Metric, MetricValue
+from kpis.models import Metric, MetricValue, TeamKpiSnapshot
 from kpis.selectors import Target
 
 
@@ -143,6 +143,25 @@ def kpi_sums_read(*, org: Organization, targets: list[Target], periods: list) ->
     return result
 
 
+def team_kpi_sums_read(*, org: Organization, teams: list[OrgUnit], span: MonthSpan) -> dict:
+    """team id → the survey sums of the team over the span, zeros without responses: what
+    ``kpi_sums_read(targets=<each team>, periods=[span])`` answers, summed by the database in one
+    query instead of rolling every team up as a target of its own."""
+    result = {t.pk: dict.fromkeys(formulas.KPI_SUMS, 0) for t in teams}
+    if not result:
+        return result
+    rows = (
+        TeamKpiSnapshot.objects.for_org(org)
+        .filter(breakdown="", period_start__in=[m.first_day for m in span.months()], team_id__in=list(result))
+        .values("team_id")
+        .annotate(**{f"total_{k}": Sum(k) for k in formulas.KPI_SUMS})
+        .order_by()
+    )
+    for row in rows:
+        result[row["team_id"]] = {k: row[f"total_{k}"] or 0 for k in formulas.KPI_SUMS}
+    return result
+
+
 def unit_children(*, org: Organization, unit: OrgUnit | None) -> list[OrgUnit]:
     """The units one level down: the regions under the organization, else the unit's children."""
     units = OrgUnit.objects.for_org(org)
@@ -206,21 +225,26 @@ def metric_values_read(*, org: Organization, metric: Metric, targets: list[Targe
     return result
 
 
-def team_transformation_read(*, org: Organization, unit: OrgUnit | None, span: MonthSpan, protect: bool) -> dict:
+def team_transformation_read(
+    *, org: Organization, unit: OrgUnit | None, span: MonthSpan, protect: bool, hidden: dict | None = None
+) -> dict:
     """team id → (transformation rate at the end of the span, suppressed) for every team of the
     unit's subtree with a snapshot: what ``rates_read(targets=<each team>, periods=[span],
     protect=...)`` answers, read in two queries instead of rolling every team up as a target of
     its own (``rates_read`` walks its rows once per target).
 
-    A team is hidden when it is hidden in any month of the span, as ``rates_read`` does."""
+    A team is hidden when it is hidden in any month of the span, as ``rates_read`` does.
+    ``hidden``: ``suppressed_units`` of the span's months, read already by the caller."""
     frame = kpi_selectors.team_month_rates(org=org, first=span.last, last=span.last, unit=unit)
-    hidden: set = set()
+    hidden_ids: set = set()
     if protect:
-        for ids in kpi_selectors.suppressed_units(org=org, months=span.months()).values():
-            hidden |= ids
+        # ``hidden``: suppressed_units of (at least) the span's months, when the caller has it.
+        by_month = hidden if hidden is not None else kpi_selectors.suppressed_units(org=org, months=span.months())
+        for m in span.months():
+            hidden_ids |= by_month.get(m.first_day, set())
     result = {}
     for team_id, rate in zip(frame["team_id"].tolist(), frame["transformation_rate"].tolist(), strict=True):
-        if team_id in hidden:
+        if team_id in hidden_ids:
             result[team_id] = (None, True)
         else:
             result[team_id] = (formulas.rounded(None if rate is None or rate != rate else rate), False)

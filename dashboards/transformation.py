@@ -25,7 +25,7 @@ from kpis.api_lag import lag_panel
 from kpis.lag import lag_analysis
 from kpis.lag_text import lag_sentence
 from kpis.models import ActionPlan, Metric, MetricValue
-from kpis.selectors import MEMBER_DERIVED, Target, rates_read
+from kpis.selectors import MEMBER_DERIVED, Target, rates_rows, suppressed_units
 from kpis.selectors_steering import action_plans_for_chart, plan_span_end
 
 from . import caching, figures
@@ -34,6 +34,7 @@ from .selectors import (
     MonthSpan,
     kpi_sums_read,
     metric_values_read,
+    team_kpi_sums_read,
     team_transformation_read,
     unit_children,
     unit_teams,
@@ -201,9 +202,26 @@ class TransformationDashboard:
         return [self.span, self.previous, *self.months]
 
     @cached_property
+    def _hidden(self) -> dict:
+        """month start → the groups hidden from this reader (``suppressed_units``), for every month
+        the board reads: read once for the rates and the teams' points."""
+        if not self.protect:
+            return {}
+        months = sorted({m for p in self._periods for m in p.months()})
+        return suppressed_units(org=self.org, months=months)
+
+    @cached_property
     def _rates(self) -> dict:
-        """(unit id or None, period) → the ``rates_read`` row."""
-        rows = rates_read(org=self.org, targets=self._targets, periods=self._periods, protect=self.protect)
+        """(unit id or None, period) → the ``rates_read`` row (dimensions only for the span: the
+        heatmap's)."""
+        rows = rates_rows(
+            org=self.org,
+            targets=self._targets,
+            periods=self._periods,
+            protect=self.protect,
+            hidden=self._hidden,
+            dimension_periods=[self.span],
+        )
         keys = [(t.key, p) for t in self._targets for p in self._periods]
         return dict(zip(keys, rows, strict=True))
 
@@ -404,13 +422,14 @@ class TransformationDashboard:
         teams = self.teams
         if not teams:
             return []
-        targets = [Target(t) for t in teams]
-        rates = team_transformation_read(org=self.org, unit=self.unit, span=self.span, protect=self.protect)
-        sums = kpi_sums_read(org=self.org, targets=targets, periods=[self.span])
+        rates = team_transformation_read(
+            org=self.org, unit=self.unit, span=self.span, protect=self.protect, hidden=self._hidden
+        )
+        sums = team_kpi_sums_read(org=self.org, teams=teams, span=self.span)
         points = []
         for team in teams:
             rate, suppressed = rates.get(team.pk, (None, False))
-            k = kpi_figures(sums[(team.pk, self.span)], min_sample=self.org.min_sample_size)
+            k = kpi_figures(sums[team.pk], min_sample=self.org.min_sample_size)
             points.append(
                 {
                     "name": team.name,

@@ -230,13 +230,30 @@ def rates_read(*, org: Organization, targets: list[Target], periods: list, prote
     above the managers), member-derived figures of small groups are hidden (kpis.protection); a
     period hides a group hidden in any of its months.
     """
+    return rates_rows(org=org, targets=targets, periods=periods, protect=protect)
+
+
+def rates_rows(
+    *,
+    org: Organization,
+    targets: list[Target],
+    periods: list,
+    protect: bool = False,
+    hidden: dict | None = None,
+    dimension_periods: list | None = None,
+) -> list[dict]:
+    """``rates_read``, with two shortcuts for a caller that reads more than these rows (the
+    transformation dashboard): ``hidden``, the ``suppressed_units`` of (at least) the periods'
+    months when it has read them already; ``dimension_periods``, the only periods whose
+    dimensions it shows (the others answer ``"dimensions": []``; None: every period's)."""
     months, by_period = _period_months(periods)
     if not months or not targets:
         return []
     ancestors = _ancestors(org, targets)
     starts = [m.first_day for m in months]
     # Dimensions are reported at a period's end only: read those months alone.
-    end_starts = sorted({ms[-1].first_day for ms in by_period.values()})
+    with_dimensions = set(periods if dimension_periods is None else dimension_periods)
+    end_starts = sorted({ms[-1].first_day for p, ms in by_period.items() if p in with_dimensions})
     covering = _covering(ancestors, targets)
     sums: dict = {}  # (target key, month start) → sums
     teams_seen: dict = {}  # (target key, month start) → snapshot rows summed (0: none)
@@ -257,7 +274,10 @@ def rates_read(*, org: Organization, targets: list[Target], periods: list, prote
         dims[(key, start)][code] = {"code": code, "name": name, "position": position, **values}
     weight = float(org.rate_weight)
     expected = org.expected_animations_per_month
-    hidden = suppressed_units(org=org, months=months) if protect else {}
+    if not protect:
+        hidden = {}
+    elif hidden is None:
+        hidden = suppressed_units(org=org, months=months)
     result = []
     for t in targets:
         for period in periods:
@@ -280,7 +300,11 @@ def rates_read(*, org: Organization, targets: list[Target], periods: list, prote
                     for m in period_months
                 ) / len(period_months)
             mastery = formulas.mastery(end_sums)
-            dimensions = sorted(dims.get(end_key, {}).values(), key=lambda d: (d["position"], d["code"]))
+            dimensions = (
+                sorted(dims.get(end_key, {}).values(), key=lambda d: (d["position"], d["code"]))
+                if period in with_dimensions
+                else []
+            )
             row = {
                 **t.describe(org),
                 "period": str(period),
