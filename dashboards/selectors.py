@@ -126,13 +126,12 @@ def kpi_sums_read(*, org: Organization, targets: list[Target], periods: list) ->
     if not months or not targets:
         return {}
     ancestors = kpi_selectors._ancestors(org, targets)
-    keys = {t.key for t in targets}
-    whole_org = None in keys
-    by_month: dict = defaultdict(dict)  # (target key, month) → sums
-    for team_id, month, row in kpi_selectors._kpi_rows_snap(org, ancestors, months, {}):
-        covering = ancestors[team_id] & keys
-        for key in [*covering, None] if whole_org else covering:
-            kpi_selectors._sum_into(by_month[(key, month)], row, formulas.KPI_SUMS)
+    # Summed by the database per target and month (the snapshots of all responses, no breakdown).
+    covering = kpi_selectors._covering(ancestors, list({t.key: t for t in targets}.values()))
+    rolled = kpi_selectors._rolled_up(
+        TeamKpiSnapshot, org, covering, [m.first_day for m in months], (), formulas.KPI_SUMS, where={"breakdown": ""}
+    )
+    by_month = {(key, Month.of(start)): values for (key, start), (values, _count) in rolled.items()}
     result = {}
     for t in targets:
         for period in periods:

@@ -104,11 +104,14 @@ def _covering(ancestors: dict[int, frozenset], targets) -> dict[int, list]:
 _WHOLE_ORG = -1  # the organization's target key (None) inside SQL
 
 
-def _rolled_up(model, org, covering: dict, starts: list, groups: tuple, sum_fields: tuple, any_fields: tuple = ()):
+def _rolled_up(
+    model, org, covering: dict, starts: list, groups: tuple, sum_fields: tuple, any_fields: tuple = (), where=None
+):
     """The snapshot rows of ``model`` for the months ``starts``, each team's row added to each of
     the targets holding it (``covering``), summed by the database: (target key, month start,
     *groups, *any_fields) → ({field: sum}, rows summed). ``any_fields`` are the same on every
-    row of a group (a dimension's name and position in a month): one of them is kept.
+    row of a group (a dimension's name and position in a month): one of them is kept. ``where``:
+    {field: value} the rows must also have (a survey snapshot's breakdown).
 
     One query whatever the number of targets; the (team, target) pairs travel as a VALUES list
     of integers (no parameter limit to meet). Sums of integer columns come back as ints."""
@@ -138,17 +141,19 @@ def _rolled_up(model, org, covering: dict, starts: list, groups: tuple, sum_fiel
         qn(meta.get_field("period_start").column),
     )
     months = ", ".join(["%s"] * len(starts))
-    # Only integers and quoted column names are formatted in; the dates are parameters.
+    where = where or {}
+    where_sql = "".join(f" AND s.{qn(meta.get_field(f).column)} = %s" for f in where)
+    # Only integers and quoted column names are formatted in; the dates and values are parameters.
     sql = (
         f"WITH c(team_id, target) AS (VALUES {values}) "  # noqa: S608
         f"SELECT c.target, s.{start}{group_sql}{any_sql}, {sum_sql}, COUNT(*) "
         f"FROM {table} s JOIN c ON c.team_id = s.{team} "
-        f"WHERE s.{org_id} = %s AND s.{start} IN ({months}) "
+        f"WHERE s.{org_id} = %s AND s.{start} IN ({months}){where_sql} "
         f"GROUP BY c.target, s.{start}{group_sql}"
     )
     result = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [org.pk, *starts])
+        cursor.execute(sql, [org.pk, *starts, *where.values()])
         width = 2 + len(groups) + len(any_fields)
         for row in cursor.fetchall():
             key = None if row[0] == _WHOLE_ORG else row[0]
