@@ -424,12 +424,16 @@ def team_month_rates(*, org: Organization, first: Month, last: Month, unit: OrgU
         snaps = snaps.filter(team__path__startswith=unit.path)
     weight = float(org.rate_weight)
     records = []
-    for row in snaps.values("team_id", "team__code", "period_start", *MONTH_SUMS).order_by("team_id", "period_start"):
+    months: dict = {}  # period start → Month: one per month, not one per row
+    rows = snaps.values_list("team_id", "team__code", "period_start", *MONTH_SUMS).order_by("team_id", "period_start")
+    for team_id, team_code, start, *values in rows:
+        row = dict(zip(MONTH_SUMS, values, strict=True))
+        month = months.get(start) or months.setdefault(start, Month.of(start))
         records.append(
             {
-                "team_id": row["team_id"],
-                "team_code": row["team__code"],
-                "month": Month.of(row["period_start"]),
+                "team_id": team_id,
+                "team_code": team_code,
+                "month": month,
                 "active_members": row["active_members"],
                 "transformation_rate": formulas.transformation_rate(row["score_points"], row["pairs"]),
                 "deployment_rate": formulas.deployment(row, weight=weight)["deployment_rate"],
@@ -441,6 +445,12 @@ def team_month_rates(*, org: Organization, first: Month, last: Month, unit: OrgU
 
 
 SURVEY_OUTCOMES = ("nps", "csat", "ces")
+# Each survey outcome as kpis.formulas.kpis works it out: its figure and its n, from the sums.
+_OUTCOME_SUMS = {
+    "nps": (("promoters", "detractors", "nps_n"), lambda p, d, n: (formulas.nps(p, d, n), n)),
+    "csat": (("csat_top2", "csat_n"), lambda top2, n: (formulas.csat(top2, n), n)),
+    "ces": (("ces_sum", "ces_n"), lambda total, n: (formulas.mean(total, n), n)),
+}
 
 
 def team_month_outcomes(*, org: Organization, outcome: str, first: Month, last: Month, unit: OrgUnit | None = None):
@@ -456,18 +466,13 @@ def team_month_outcomes(*, org: Organization, outcome: str, first: Month, last: 
         )
         if unit is not None:
             snaps = snaps.filter(team__path__startswith=unit.path)
-        for row in snaps.values("team_id", "period_start", *formulas.KPI_SUMS):
-            figures = formulas.kpis(row, min_sample=org.min_sample_size)
-            n = figures[f"{outcome}_n"]
-            if figures[outcome] is not None:
-                records.append(
-                    {
-                        "team_id": row["team_id"],
-                        "month": Month.of(row["period_start"]),
-                        "value": figures[outcome],
-                        "n": n,
-                    }
-                )
+        fields, figure = _OUTCOME_SUMS[outcome]
+        months: dict = {}  # period start → Month
+        for team_id, start, *sums in snaps.values_list("team_id", "period_start", *fields):
+            value, n = figure(*(int(v or 0) for v in sums))
+            if value is not None:
+                month = months.get(start) or months.setdefault(start, Month.of(start))
+                records.append({"team_id": team_id, "month": month, "value": value, "n": n})
     else:
         values = MetricValue.objects.for_org(org).filter(
             metric__code=outcome,

@@ -4,8 +4,12 @@ for the span only. The organization is tests/dashboards/test_transformation.py's
 
 import pytest
 
+from cxtracker.months import Month
 from dashboards.selectors import kpi_sums_read, team_kpi_sums_read, team_transformation_read, unit_teams
-from kpis.selectors import Target, rates_read, rates_rows, suppressed_units
+from kpis import formulas
+from kpis.formulas import KPI_SUMS
+from kpis.models import TeamKpiSnapshot
+from kpis.selectors import Target, rates_read, rates_rows, suppressed_units, team_month_outcomes
 from tests.dashboards.test_transformation import PREVIOUS, SPAN, world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +43,16 @@ def test_rates_with_the_suppression_read_once_and_the_spans_dimensions_only(worl
     for unit in (None, world["B"]):
         alone = team_transformation_read(org=org, unit=unit, span=SPAN, protect=protect)
         assert team_transformation_read(org=org, unit=unit, span=SPAN, protect=protect, hidden=hidden) == alone
+
+
+@pytest.mark.parametrize("outcome", ["nps", "csat", "ces"])
+def test_the_lag_panels_outcomes_are_the_engines_figures(world, org, outcome):  # noqa: F811
+    """kpis.selectors.team_month_outcomes works each outcome out alone: as kpis.formulas.kpis does."""
+    frame = team_month_outcomes(org=org, outcome=outcome, first=PREVIOUS.first, last=SPAN.last)
+    got = {(r.team_id, r.month): (r.value, r.n) for r in frame.itertuples()}
+    expected = {}
+    for row in TeamKpiSnapshot.objects.for_org(org).filter(breakdown="").values("team_id", "period_start", *KPI_SUMS):
+        figures = formulas.kpis(row, min_sample=org.min_sample_size)
+        if figures[outcome] is not None:
+            expected[(row["team_id"], Month.of(row["period_start"]))] = (figures[outcome], figures[f"{outcome}_n"])
+    assert got == expected and len(got) == 5  # T2 and T3 in July and October, T4 in September
