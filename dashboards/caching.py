@@ -18,7 +18,6 @@ request; a warning is logged at most once a minute.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import threading
@@ -78,14 +77,10 @@ def snapshots_version(org) -> int:
 
 def code_version() -> str:
     """The code, templates and catalogues answers are made with: a new release (another file
-    changed, added or removed) gets keys of its own. Worked out once per process, at every call
-    under DEBUG (a template edited while the development server runs)."""
-    return _code_version() if settings.DEBUG else _release_version()
-
-
-@functools.cache
-def _release_version() -> str:
-    return _code_version()
+    changed, added or removed) gets keys of its own. Worked out when this module is imported (in
+    gunicorn's master with ``--preload``, so that every worker agrees), at every call under DEBUG
+    (a template edited while the development server runs)."""
+    return _code_version() if settings.DEBUG else _RELEASE
 
 
 def _code_version() -> str:
@@ -136,3 +131,7 @@ def lookup(namespace: str, parts: tuple):
         outage.failed(exc)
         return None
     return None if value is _MISSING else value
+
+
+# The release's code version (code_version), once, at import.
+_RELEASE = _code_version()
