@@ -43,7 +43,8 @@ def test_seed_demo_sets_up_the_steering_once():
     up = action_plan_effect(plan=plans["Coaching renforcé de l'accueil"])
     flat = action_plan_effect(plan=plans["Rituel du matin sur les gestes clés"])
     assert up.effect.effect > 0.05  # five points of transformation beyond the comparable teams
-    assert abs(flat.effect.effect) < up.effect.effect / 5
+    # The smaller demo (2 teams a unit) leaves one comparable team: the flat plan is only clearly smaller.
+    assert abs(flat.effect.effect) < up.effect.effect / 2
     nps = action_plan_effect(plan=plans["Conseil vendeur : deux solutions proposées"])
     assert nps.effect.effect > 0 and nps.effect.comparison_units >= 1
 
