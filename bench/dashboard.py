@@ -142,8 +142,8 @@ class _Server:
 
 def _ensure_snapshots(org, plan) -> None:
     """The year's snapshots, computed when the tenant has none for its last month."""
+    from kpis.engine.recompute import snapshots_recompute
     from kpis.models import TeamMonthSnapshot
-    from kpis.services import snapshots_recompute
 
     if TeamMonthSnapshot.objects.for_org(org).filter(period_start=plan.last.first_day).exists():
         return
@@ -158,7 +158,7 @@ def _reader(org):
     from django.contrib.auth import get_user_model
 
     from cxtracker.tenancy.models import Membership, Role
-    from kpis.services import api_key_create
+    from cxtracker.tenancy.services import api_key_create
 
     token = secrets.token_hex(4)
     email = f"bench-dashboard-{token}@example.invalid"

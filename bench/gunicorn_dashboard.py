@@ -15,7 +15,7 @@ def when_ready(server):
     import pandas as pd
     from django.urls import get_resolver
 
-    from kpis.lag import lag_analysis
+    from kpis.engine.lag import lag_analysis
 
     get_resolver().url_patterns  # noqa: B018 - imported for the side effect
     rng = np.random.default_rng(0)

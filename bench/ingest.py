@@ -398,8 +398,8 @@ def _throwaway_org_create():
     from django.contrib.auth import get_user_model
 
     from cxtracker.tenancy.models import Member, Membership, Organization, OrgUnit, Role, UnitKind
+    from cxtracker.tenancy.services import api_key_create
     from experience.services import experience_model_create_from_json
-    from kpis.services import api_key_create
 
     slug = f"bench-{secrets.token_hex(4)}"
     org = Organization.objects.create(slug=slug, name=f"Benchmark {slug}")

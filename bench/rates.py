@@ -11,7 +11,7 @@ dimensions, a year of 240,000 observations with 25 ratings each (6 million ratin
 over the year; ties on ``observed_at``, observations at 23:30 UTC on a month's last day), about 4
 animations per team and month, and 2 million survey responses. Then it times:
 
-(a) the full 12-month recompute through the project's own code, ``kpis.services.snapshots_recompute``,
+(a) the full 12-month recompute through the project's own code, ``kpis.engine.recompute.snapshots_recompute``,
     in a fresh process, with its peak memory (RSS growth; a second run under tracemalloc for the
     Python allocations);
 (b) one hand-written SQL query computing the same team transformation rates for the 12 months,
@@ -644,7 +644,7 @@ def _recompute_child(org_id: int, first: str, last: str, traced: bool) -> None:
 
     from cxtracker.months import Month
     from cxtracker.tenancy.models import Organization
-    from kpis.services import snapshots_recompute
+    from kpis.engine.recompute import snapshots_recompute
 
     org = Organization.objects.get(pk=org_id)
     months = Month.range(Month.parse(first), Month.parse(last))
@@ -687,7 +687,7 @@ def _incremental(org, plan: Plan, month) -> tuple[float, int, int]:
     from deployment.models import Observation
     from deployment.services import observation_create
     from experience.models import Behavior
-    from kpis import recompute
+    from kpis.engine import recompute
     from kpis.models import DirtyPeriod
 
     tz = org.tzinfo
@@ -728,9 +728,9 @@ def _incremental(org, plan: Plan, month) -> tuple[float, int, int]:
 
 def _recompute_org():
     """The debounced task's work: recompute what the dirty marks name."""
-    from kpis import recompute, services
+    from kpis.engine.recompute import recompute_org
 
-    return getattr(services, "recompute_org", None) or recompute.recompute_org
+    return recompute_org
 
 
 def _delete_observations(ids: list[int]) -> None:
@@ -815,14 +815,10 @@ def main(argv=None):
     try:
         if args.build_only:
             return
-        import kpis.services
-
         _sql_rates(org, plan)  # warms the cache for both
         # The load of a shared machine comes and goes: the SQL is timed before and after (a), and
         # (a) is compared with the mean of the two.
         before, sql = _sql_rates(org, plan)
-        if not hasattr(kpis.services, "snapshots_recompute"):
-            raise SystemExit("kpis.services.snapshots_recompute does not exist yet: nothing more to measure.")
         full = _run_full_recompute(org, plan)
         after, _rows = _sql_rates(org, plan)
         sql_seconds = (before + after) / 2

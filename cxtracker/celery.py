@@ -8,13 +8,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxtracker.settings")
 app = Celery("cxtracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The engine is a package inside the kpis app: its tasks module is not found by the app name.
+app.autodiscover_tasks(["kpis.engine"])
 
 # The one beat schedule of the project; each entry says why it runs when it does.
 app.conf.beat_schedule = {
     # Catch up on every organization whose data changed but whose debounced recomputation did
     # not run (broker down, worker restarted): nightly, when nobody reads the dashboards.
     "recompute-dirty-nightly": {
-        "task": "kpis.tasks.recompute_dirty_task",
+        "task": "kpis.engine.tasks.recompute_dirty_task",
         "schedule": crontab(hour=2, minute=30),
     },
     # The steering reports' e-mails: every morning, after the nightly recomputation, so that a

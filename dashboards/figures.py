@@ -1,6 +1,6 @@
 """Plotly figures of the dashboards, built on the server (plotly.py, pandas) from the engine's reads.
 
-Each builder takes figures already read (``kpis.selectors.rates_read`` rows, ``kpis.formulas.kpis``
+Each builder takes figures already read (``kpis.engine.reads.rates_read`` rows, ``kpis.engine.formulas.kpis``
 figures, the lag answer) and returns a ``Chart``: the Plotly figure as JSON-ready dicts, and the
 same data as a table for its CSV download. Nothing here queries the database, so that a test can
 hold each chart against the engine's numbers.
@@ -123,7 +123,7 @@ def trend_chart(
     business metric (a second right axis) and the action plans (a marker and a dotted line at
     each plan's start, its title, unit, status and end in the tooltip).
 
-    ``rates``: one ``rates_read`` row per month; ``kpis``: one ``kpis.formulas.kpis`` dict per
+    ``rates``: one ``rates_read`` row per month; ``kpis``: one ``kpis.engine.formulas.kpis`` dict per
     month; ``metric_points``: a ``MetricPoint`` or None per month (``teams`` > 0: the mean of
     that many teams); ``plans``: dicts with title, unit, status, start and end dates."""
     title = _("Deployment and transformation over time")
@@ -543,7 +543,7 @@ def transformation_nps_scatter(*, teams: list[dict], min_group_size: int, langua
 
 
 # ---------------------------------------------------------------------------------------------
-# The lag curve of the engine (kpis.lag)
+# The lag curve of the engine (kpis.engine.lag)
 
 
 def lag_chart(*, result: dict, sentence: str, outcome_label: str, unit_label: str, language: str) -> Chart:

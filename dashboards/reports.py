@@ -12,10 +12,10 @@ whole organization when it has none):
 
 - survey KPIs (NPS, CSAT, CES, on one breakdown or not) from the summed survey counts of the
   scope's teams (``dashboards.selectors_kpis.survey_sums_read``, the sums ``kpis_read`` reads),
-  turned into figures by ``dashboards.survey_math`` (``kpis.formulas`` plus the CSAT and CES
-  margins). Changes are tested by ``kpis.stats`` and the tests corrected together, across the
+  turned into figures by ``dashboards.survey_math`` (``kpis.engine.formulas`` plus the CSAT and CES
+  margins). Changes are tested by ``kpis.engine.stats`` and the tests corrected together, across the
   whole report, by Benjamini–Hochberg at 5 %;
-- the two rates from ``kpis.selectors.rates_read``, protected for the readers above the managers
+- the two rates from ``kpis.engine.reads.rates_read``, protected for the readers above the managers
   (small groups hidden); several units, which rates_read reads one by one, are summed by
   ``union_rates`` with the same sums and formulas, hidden when one of them is; census figures, not
   samples: no test;
@@ -40,7 +40,10 @@ from django.utils.translation import gettext as _
 
 from cxtracker.months import Month, Quarter, Week
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
-from kpis import formulas, kpi_codes, stats
+from kpis import kpi_codes
+from kpis.engine import formulas, stats
+from kpis.engine.marks import history_months
+from kpis.engine.reads import MONTH_SUMS, Target, rates_read, suppressed_units
 from kpis.models import (
     ActionPlan,
     ActionPlanStatus,
@@ -50,8 +53,6 @@ from kpis.models import (
     Stakeholder,
     TeamMonthSnapshot,
 )
-from kpis.recompute import history_months
-from kpis.selectors import MONTH_SUMS, Target, rates_read, suppressed_units
 
 from . import figures
 from .selectors import metric_values_read
@@ -729,7 +730,7 @@ def union_rates(*, org: Organization, team_ids: list[int], periods: list) -> lis
     """``rates_read``'s deployment and transformation figures of several subtrees read as one
     (the teams ``team_ids``), one row per period (``period``, ``active_members``,
     ``deployment_rate``, ``transformation_rate``, ``suppressed`` False): the same sums of the team
-    snapshots and the same kpis.formulas; a period of several months sums their deployment counts
+    snapshots and the same kpis.engine.formulas; a period of several months sums their deployment counts
     and takes the transformation rate of its last month. Unprotected: the caller hides."""
     months = sorted({m for p in periods for m in p.months()})
     rows = (

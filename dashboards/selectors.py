@@ -12,11 +12,11 @@ from cxtracker.months import Month, _Period
 from cxtracker.tenancy.access import scoped_teams, sees_individuals
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
 from deployment.selectors import team_month_summary
-from kpis import formulas, protection
-from kpis import selectors as kpi_selectors
-from kpis.formulas import weighted_mean
+from kpis.engine import formulas, protection
+from kpis.engine import reads as kpi_selectors
+from kpis.engine.formulas import weighted_mean
+from kpis.engine.reads import Target
 from kpis.models import Metric, MetricValue, TeamKpiSnapshot
-from kpis.selectors import Target
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def deployment_overview(*, membership: Membership, month: Month) -> tuple[Rollup
     total = _rollup(None, list(summary.values()))
     if sees_individuals(membership):
         return total, rows
-    # Above the managers, small groups are hidden with their complements (kpis.protection), on
+    # Above the managers, small groups are hidden with their complements (kpis.engine.protection), on
     # this month's live counts.
     units = OrgUnit.objects.for_org(org).values_list("pk", "parent_id")
     sizes: dict = defaultdict(int)
@@ -117,10 +117,10 @@ class MonthSpan(_Period):
 
 
 def kpi_sums_read(*, org: Organization, targets: list[Target], periods: list) -> dict:
-    """(target key, period) → the survey sums (``kpis.formulas.KPI_SUMS``) of the target's subtree
-    over the period, zeros without responses: what ``kpis.stats`` tests a change on.
+    """(target key, period) → the survey sums (``kpis.engine.formulas.KPI_SUMS``) of the target's subtree
+    over the period, zeros without responses: what ``kpis.engine.stats`` tests a change on.
 
-    The same snapshots as ``kpis.selectors.kpis_read`` (all responses, no breakdown), read once
+    The same snapshots as ``kpis.engine.reads.kpis_read`` (all responses, no breakdown), read once
     per month; periods may overlap (a span and each of its months)."""
     months = sorted({m for p in periods for m in p.months()})
     if not months or not targets:

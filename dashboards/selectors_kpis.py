@@ -3,7 +3,7 @@ of a breakdown; the breakdown values the organization's responses hold; the verb
 
 The figures are the engine's: months and quarters (and a span of months) sum the monthly
 ``TeamKpiSnapshot`` rows, weeks and crossed filters (a journey *and* a trigger) count the
-responses, exactly as ``kpis.selectors.kpis_read`` does, and ``dashboards.survey_math`` turns the
+responses, exactly as ``kpis.engine.reads.kpis_read`` does, and ``dashboards.survey_math`` turns the
 sums into figures. Unlike ``kpis_read`` the sums are read per value of a breakdown in one grouped
 query, and they come back as sums, for the CSAT and CES margins.
 """
@@ -19,8 +19,8 @@ from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 from cxtracker.months import period_of
 from cxtracker.tenancy.access import can_read_all, scope_filter, scoped_teams
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit
-from kpis import formulas
-from kpis.engine import kpi_aggregates
+from kpis.engine import formulas
+from kpis.engine.compute import kpi_aggregates
 from kpis.models import SurveyResponse, TeamKpiSnapshot
 
 BREAKDOWNS = ("journey", "segment", "channel", "trigger")
@@ -45,7 +45,7 @@ def scope_team_ids(*, membership: Membership, unit: OrgUnit | None) -> list[int]
 def survey_sums_read(
     *, org: Organization, teams: list[int] | None, periods: list, filters: dict | None = None, by: str | None = None
 ) -> dict:
-    """(period, value) → the survey sums (``kpis.formulas.KPI_SUMS``) of the teams (None: the
+    """(period, value) → the survey sums (``kpis.engine.formulas.KPI_SUMS``) of the teams (None: the
     organization's) over each period, restricted by ``filters`` ({journey|segment|channel|trigger:
     value}); ``value`` is the response's value of the breakdown ``by`` ("" when it was not given),
     or None without ``by``. Missing keys: no response."""

@@ -1,6 +1,6 @@
 """The KPI explorer's survey figures from summed survey counts, with no Django.
 
-``kpis.formulas.kpis`` gives NPS, CSAT and CES with their n and low-sample flags, and the NPS margin
+``kpis.engine.formulas.kpis`` gives NPS, CSAT and CES with their n and low-sample flags, and the NPS margin
 of SPEC §4; the explorer also shows a 95 % margin for CSAT and CES, computed here the same way
 (1.96 standard errors):
 
@@ -8,14 +8,14 @@ of SPEC §4; the explorer also shows a 95 % margin for CSAT and CES, computed he
 - CES (a mean on 1–7): 1.96 × s / sqrt(n), s the sample standard deviation from Σx and Σx²
   (none below two answers).
 
-Figures are rounded as ``kpis.selectors.kpis_read`` rounds them (4 decimals), so that the explorer
+Figures are rounded as ``kpis.engine.reads.kpis_read`` rounds them (4 decimals), so that the explorer
 shows exactly the engine's numbers.
 """
 
 import math
 from collections.abc import Mapping
 
-from kpis import formulas
+from kpis.engine import formulas
 
 Z = 1.96
 
@@ -35,7 +35,7 @@ def ces_margin_of_error(total: float, squares: float, n: int) -> float | None:
 
 
 def survey_figures(sums: Mapping[str, int], *, min_sample: int) -> dict:
-    """``kpis.formulas.kpis`` of the sums, rounded as ``kpis_read`` rounds them, plus
+    """``kpis.engine.formulas.kpis`` of the sums, rounded as ``kpis_read`` rounds them, plus
     ``csat_margin_of_error`` and ``ces_margin_of_error``."""
     g = {k: int(sums.get(k) or 0) for k in formulas.KPI_SUMS}
     figures = formulas.kpis(g, min_sample=min_sample)

@@ -1,10 +1,10 @@
 """The executive transformation dashboard (issue 8): what a unit's page shows for a span of months.
 
-Reads go through the engine only: ``kpis.selectors.rates_read`` (with ``protect`` for the roles that
+Reads go through the engine only: ``kpis.engine.reads.rates_read`` (with ``protect`` for the roles that
 do not see individuals: small groups come back suppressed, with complementary suppression),
 ``dashboards.selectors.kpi_sums_read`` for the survey sums the significance tests need, the
-figures from ``kpis.formulas``, the tests from ``kpis.stats`` and the lag analysis from
-``kpis.lag`` over ``kpis.api_lag.lag_panel``. Each part is computed when first asked for, so that
+figures from ``kpis.engine.formulas``, the tests from ``kpis.engine.stats`` and the lag analysis from
+``kpis.engine.lag`` over ``kpis.api_lag.lag_panel``. Each part is computed when first asked for, so that
 a CSV download computes only its chart.
 """
 
@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from cxtracker.months import Month
 from cxtracker.tenancy.access import sees_individuals
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
-from kpis import formulas, stats
 from kpis.api_lag import lag_panel
-from kpis.lag import lag_analysis
-from kpis.lag_text import lag_sentence
+from kpis.engine import formulas, stats
+from kpis.engine.lag import lag_analysis
+from kpis.engine.lag_text import lag_sentence
+from kpis.engine.reads import MEMBER_DERIVED, Target, rates_rows, suppressed_units
 from kpis.models import ActionPlan, Metric, MetricValue
-from kpis.selectors import MEMBER_DERIVED, Target, rates_rows, suppressed_units
 from kpis.selectors_steering import action_plans_for_chart, plan_span_end
 
 from . import caching, figures
@@ -514,7 +514,7 @@ class TransformationDashboard:
         }
 
     def _lag_fit(self, code: str, metric: Metric | None, first: Month, last: Month) -> tuple[dict, bool]:
-        """``kpis.lag.lag_analysis`` of the outcome over the unit's teams, and whether it was fitted
+        """``kpis.engine.lag.lag_analysis`` of the outcome over the unit's teams, and whether it was fitted
         in logs."""
         panel = lag_panel(org=self.org, outcome=code, unit=self.unit, first=first, last=last, max_lag=LAG_MAX_LAG)
         if metric is None:

@@ -14,9 +14,9 @@ from django.db.models.functions import RowNumber
 from cxtracker.months import Month
 from cxtracker.tenancy.access import scoped_teams, sees_all_of
 from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
-from kpis import formulas
+from kpis.engine import formulas
+from kpis.engine.reads import MEMBER_DERIVED, Target, rates_read
 from kpis.models import TeamMonthSnapshot
-from kpis.selectors import MEMBER_DERIVED, Target, rates_read
 
 from .models import Animation, Observation, Rating
 
@@ -51,7 +51,7 @@ class TeamMonth:
     coverage: float | None
     cadence: float
     deployment_rate: float | None
-    # Member-derived figures hidden from a reader above the managers (kpis.protection).
+    # Member-derived figures hidden from a reader above the managers (kpis.engine.protection).
     suppressed: bool = False
 
 
@@ -218,7 +218,7 @@ def team_animations(*, org: Organization, team):
 
 # ---------------------------------------------------------------------------------------------
 # Team figures for readers above the managers, and the manager's team dashboard: read from the
-# engine's snapshots (kpis.selectors), small groups protected (SPEC §4).
+# engine's snapshots (kpis.engine.reads), small groups protected (SPEC §4).
 
 
 def team_month_summary_protected(*, org: Organization, teams, month: Month) -> dict[int, TeamMonth]:

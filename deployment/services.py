@@ -29,9 +29,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
+from cxtracker.tenancy.signals import figures_change
 from experience.models import Behavior, Dimension, ExperienceModel, Level
 from experience.selectors import active_model
-from kpis.recompute import periods_mark_dirty
 
 from .models import (
     NOTE_FIELDS,
@@ -84,7 +84,7 @@ def _periods_changed(org: Organization, moments, teams, *, cascade: bool) -> Non
     ``cascade``: the later months too (ratings and activity carry over to them)."""
     days = sorted({_local_day(org, m) for m in moments if m is not None})
     if days:
-        periods_mark_dirty(org=org, days=days, teams=sorted(set(teams)), cascade=cascade)
+        figures_change(org=org, days=days, teams=sorted(set(teams)), cascade=cascade)
 
 
 def _stored(model, org: Organization, external_ids: Iterable, owner: str) -> dict[str, tuple[int, int]]:
@@ -349,7 +349,7 @@ def observations_create_or_get(*, org: Organization, items: Sequence[dict]) -> l
         )
         created = [i for i, pk in enumerate(pks) if pk is not None]
         if created:
-            periods_mark_dirty(
+            figures_change(
                 org=org, days={days[i] for i in created}, teams=sorted({teams[i] for i in created}), cascade=True
             )
         return _results(results, row_items, pks, rows, "member_id", repeats, Observation, org)
@@ -638,7 +638,7 @@ def animations_create_or_get(*, org: Organization, items: Sequence[dict]) -> lis
             [(pks[i], member_id) for i in created for member_id in links[i][1]],
         )
         if created:
-            periods_mark_dirty(
+            figures_change(
                 org=org,
                 days={days[i] for i in created},
                 teams=sorted({rows[i]["team_id"] for i in created}),

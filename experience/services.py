@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.models import Organization, code_validator
+from cxtracker.tenancy.signals import figures_change, figures_change_all
 from deployment.models import Animation, Rating
-from kpis.recompute import periods_mark_all, periods_mark_dirty
 
 from .models import Behavior, Dimension, ExperienceModel, ExperienceModelActivation, Journey, JourneyStage, Level
 from .selectors import model_structure
@@ -63,9 +63,9 @@ def _version_figures_changed(org: Organization, model_id: int) -> None:
     if first is None:
         return
     if activations[0][0] == model_id:
-        periods_mark_all(org=org)
+        figures_change_all(org=org)
     else:
-        periods_mark_dirty(org=org, days=[first], cascade=True)
+        figures_change(org=org, days=[first], cascade=True)
 
 
 # --- JSON import / export ------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def experience_model_activate(*, org: Organization, model: ExperienceModel) -> E
         ExperienceModelActivation.objects.create(organization=org, model=model, activated_at=now)
         # The version of this month changes, for every team; the cascade reaches the months
         # after it, should the organization's clock already be there.
-        periods_mark_dirty(org=org, days=[now], cascade=True)
+        figures_change(org=org, days=[now], cascade=True)
     return model
 
 

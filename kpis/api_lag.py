@@ -1,8 +1,8 @@
 """``GET /api/v1/analysis/lag/``: after what delay, and by how much, transformation shows up in an
 outcome, each team compared with itself (SPEC §4 "Lag analysis", §8).
 
-The panel comes from the snapshots (kpis.selectors), the statistics from kpis.lag (no Django),
-the sentence from kpis.lag_text (translated).
+The panel comes from the snapshots (kpis.engine.reads), the statistics from kpis.engine.lag (no Django),
+the sentence from kpis.engine.lag_text (translated).
 """
 
 import math
@@ -20,10 +20,10 @@ from cxtracker.months import Month
 from cxtracker.tenancy.access import can_read_all
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 
-from .lag import LEADS, MAX_LAG, lag_analysis
-from .lag_text import lag_sentence
+from .engine.lag import LEADS, MAX_LAG, lag_analysis
+from .engine.lag_text import lag_sentence
+from .engine.reads import team_month_outcomes, team_month_rates
 from .models import Metric
-from .selectors import team_month_outcomes, team_month_rates
 
 SURVEY_OUTCOMES = ("nps", "csat", "ces")
 # Two years of outcome months by default; at most ten in one request.
@@ -43,7 +43,7 @@ def lag_panel(
     max_lag: int = MAX_LAG,
     team_ids: set[int] | None = None,
 ) -> pd.DataFrame:
-    """The (team, month) panel of ``kpis.lag.lag_analysis``: columns team (id), month (Month),
+    """The (team, month) panel of ``kpis.engine.lag.lag_analysis``: columns team (id), month (Month),
     rate, outcome, n. Outcomes are those of months ``first``…``last``; rates reach ``max_lag``
     months before and the two lead months after, so that every outcome month can have its lags.
     ``unit`` keeps its subtree's teams, ``team_ids`` (the caller's scope) those teams."""

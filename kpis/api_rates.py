@@ -1,5 +1,5 @@
 """REST reads of the engine's figures: ``/api/v1/rates/`` and ``/api/v1/kpis/`` (SPEC §8), answered
-from the snapshots (kpis.selectors); a figure with no data is ``null``."""
+from the snapshots (kpis.engine.reads); a figure with no data is ``null``."""
 
 import datetime
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from cxtracker.tenancy.access import can_read_all, sees_individuals
 from cxtracker.tenancy.models import KIND_RANK, OrgUnit, UnitKind
 from kpis.models import SurveyTrigger
 
-from .selectors import KPI_FILTERS, Target, kpis_read, rates_read
+from .engine.reads import KPI_FILTERS, Target, kpis_read, rates_read
 
 LEVELS = (*UnitKind.values, "organization")
 # A year of months by default; at most ten years of periods in one request.

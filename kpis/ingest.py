@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from cxtracker.api import BulkResult, parse_moment
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
+from cxtracker.tenancy.signals import figures_change
 
 from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger
-from .recompute import periods_mark_dirty
 
 __all__ = ["BulkResult", "metric_values_ingest", "survey_responses_ingest"]
 
@@ -418,7 +418,7 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
             new = [r for r in rows if r[_EXTERNAL_ID] in created]
             if new:
                 tz = org.tzinfo
-                periods_mark_dirty(
+                figures_change(
                     org=org,
                     days={r[_RESPONDED_AT].astimezone(tz).date() for r in new},
                     teams={r[_UNIT_ID] for r in new},
@@ -491,7 +491,7 @@ def metric_values_ingest(*, org: Organization, items: list, from_text: bool = Fa
                 unique_fields=["organization", "metric", "unit", "period_start"],
                 update_fields=["value", "updated_at"],
             )
-            periods_mark_dirty(org=org, days={key[2] for key in by_key})
+            figures_change(org=org, days={key[2] for key in by_key})
         for key, (first, *repeats) in indexes.items():
             result.set(first, "updated" if key in existing else "created")
             for index in repeats:

@@ -151,7 +151,7 @@ class ComputedPeriod(TenantModel):
 # ---------------------------------------------------------------------------------------------
 # Snapshots (SPEC §4, §6): per team and month, additive sums only, so that a business unit, a
 # region or the organization is the SUM over its subtree's teams at read time (a unit move needs
-# no recompute) and every ratio is computed in one place, kpis.formulas.
+# no recompute) and every ratio is computed in one place, kpis.engine.formulas.
 
 
 class TeamMonthSnapshot(TenantModel):

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from cxtracker.months import Month
 
-from . import formulas
+from .engine import formulas
 
 CAP_MONTHS = 3
 
@@ -80,7 +80,7 @@ class Estimate:
 
 
 def survey_estimate(kpi: str, sums: Mapping[str, int]) -> Estimate:
-    """``kpi`` (nps, csat, ces) from summed survey counts (kpis.formulas.KPI_SUMS)."""
+    """``kpi`` (nps, csat, ces) from summed survey counts (kpis.engine.formulas.KPI_SUMS)."""
     g = {k: int(sums.get(k) or 0) for k in formulas.KPI_SUMS}
     if kpi == "nps":
         n = g["nps_n"]

@@ -15,9 +15,10 @@ from cxtracker.months import Month
 from cxtracker.tenancy.access import access_or_404, can_read_all, scope_filter
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, Role, UnitKind
 
-from . import formulas, kpi_codes, plan_effect
+from . import kpi_codes, plan_effect
+from .engine import formulas
+from .engine.reads import Target, rates_read
 from .models import ActionPlan, ActionPlanStatus, MetricValue, Stakeholder, TeamKpiSnapshot
-from .selectors import Target, rates_read
 
 OPEN_STATUSES = (ActionPlanStatus.PLANNED, ActionPlanStatus.IN_PROGRESS)
 

@@ -3,6 +3,7 @@
 import csv
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cxtracker.tenancy import services as tenancy_services
 from cxtracker.tenancy.access import ADMIN_ROLES, access_or_404, org_view
 from cxtracker.tenancy.models import ApiKey
+from cxtracker.tenancy.selectors import api_key_list
 
 from . import selectors, services
 from .forms import ApiKeyForm, MetricForm, UploadForm
@@ -38,7 +41,7 @@ def _csv_safe(value) -> str:
 @org_view(roles=ADMIN_ROLES)
 @require_GET
 def api_keys(request, org):
-    keys = _page(request, selectors.api_key_list(org=org))
+    keys = _page(request, api_key_list(org=org))
     return render(request, "kpis/api_keys.html", {"page": keys})
 
 
@@ -49,11 +52,11 @@ def api_key_create(request, org):
     form = ApiKeyForm(request.POST or None, org=org)
     if request.method == "POST" and form.is_valid():
         try:
-            key, raw_key = services.api_key_create(
+            key, raw_key = tenancy_services.api_key_create(
                 org=org, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"], created_by=request.user
             )
-        except services.ServiceError as exc:
-            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
             # Rendered, not redirected: the full key exists only in this response.
             return render(request, "kpis/api_key_created.html", {"key": key, "raw_key": raw_key})
@@ -65,7 +68,7 @@ def api_key_create(request, org):
 def api_key_revoke(request, org, pk):
     key = access_or_404(ApiKey, org, pk=pk)
     if request.method == "POST":
-        services.api_key_revoke(key=key)
+        tenancy_services.api_key_revoke(key=key)
         messages.success(request, _("The key “%(name)s” is revoked: it no longer works.") % {"name": key.name})
         return redirect("kpis:api-keys", org=org.slug)
     return render(request, "kpis/api_key_revoke.html", {"key": key})

@@ -90,8 +90,9 @@ def _kpis(org, w, p, label):
     the world's own metric."""
     from django.utils import timezone
 
+    from cxtracker.tenancy.services import api_key_create
     from kpis.models import MetricCategory, MetricValue, SurveyResponse, UploadJob, UploadStatus
-    from kpis.services import api_key_create, metric_create, metrics_seed_defaults
+    from kpis.services import metric_create, metrics_seed_defaults
 
     metrics_seed_defaults(org=org)
     w["metric"] = metric_create(

@@ -150,7 +150,7 @@ def scoped_individuals(membership: Membership):
 def sees_all_of(membership: Membership, unit: OrgUnit | None) -> bool:
     """Whether the membership may see every member-derived figure of ``unit``'s subtree (None:
     the organization), its small groups included: admins, and managers whose units hold it whole.
-    Anyone else reads the unit's figures protected (kpis.protection)."""
+    Anyone else reads the unit's figures protected (kpis.engine.protection)."""
     if not sees_individuals(membership):
         return False
     paths = _scope_paths(membership)

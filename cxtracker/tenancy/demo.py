@@ -15,8 +15,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from kpis.services import metrics_seed_defaults
-
 from .models import Member, Membership, Organization, OrgUnit, Role, UnitKind
 
 DEMO_SLUG = "demo"
@@ -68,7 +66,6 @@ def seed_organization(*, teams_per_unit: int | None = None) -> tuple[Organizatio
         teams = _seed_tree(org, teams_per_unit)
         _seed_members(org, teams, rng)
         credentials = _seed_users(org, teams)
-        metrics_seed_defaults(org=org)
     return org, credentials
 
 

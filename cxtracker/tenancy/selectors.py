@@ -2,9 +2,9 @@
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
-from .models import Member, Membership, Organization, OrgUnit, UnitKind
+from .models import ApiKey, Member, Membership, Organization, OrgUnit, UnitKind
 
 
 def unit_tree(*, org: Organization, today: datetime.date) -> list[OrgUnit]:
@@ -60,4 +60,13 @@ def membership_list(*, org: Organization):
         .select_related("user")
         .prefetch_related("units")
         .order_by("user__email", "user__username")
+    )
+
+
+def api_key_list(*, org: Organization):
+    """Active keys first, newest first; then the revoked ones."""
+    return (
+        ApiKey.objects.for_org(org)
+        .select_related("created_by")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at")
     )

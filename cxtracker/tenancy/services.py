@@ -8,15 +8,25 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis import services as kpis_services
-from kpis.recompute import periods_mark_all, periods_mark_dirty
-
 from . import imports
-from .models import KIND_RANK, Member, Membership, Organization, OrgUnit, Role, UnitKind, member_start_error
+from .models import (
+    KIND_RANK,
+    ApiKey,
+    ApiKeyScope,
+    Member,
+    Membership,
+    Organization,
+    OrgUnit,
+    Role,
+    UnitKind,
+    member_start_error,
+)
+from .signals import figures_change, figures_change_all, organization_created
 
 
 class UnitNotEmpty(Exception):
@@ -74,7 +84,7 @@ def organization_create(
         raise ValidationError(errors)
     with transaction.atomic():
         org = Organization.objects.create(slug=slug, name=name.strip(), timezone=timezone, language=language)
-        kpis_services.metrics_seed_defaults(org=org)
+        organization_created.send(sender=Organization, org=org)
         if admin_email:
             user, _created = user_get_or_create(email=admin_email)
             Membership.objects.create(organization=org, user=user, role=Role.ADMIN)
@@ -97,7 +107,7 @@ def organization_update(*, org: Organization, **fields) -> Organization:
             setattr(org, name, value)
         org.save(update_fields=list(fields))
         if any(stored[name] != getattr(org, name) for name in watched):
-            periods_mark_all(org=org)
+            figures_change_all(org=org)
     return org
 
 
@@ -123,7 +133,7 @@ def unit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
             setattr(unit, name, value)
         unit.save()
         if UnitKind.TEAM in {old_kind, unit.kind} and old_kind != unit.kind:
-            periods_mark_all(org=unit.organization)
+            figures_change_all(org=unit.organization)
     return unit
 
 
@@ -195,7 +205,7 @@ def _members_changed(org: Organization, changes: list[tuple[tuple | None, tuple 
             days.append(day)
             teams |= changed_teams
     if days:
-        periods_mark_dirty(org=org, days=[min(days)], teams=teams, cascade=True)
+        figures_change(org=org, days=[min(days)], teams=teams, cascade=True)
 
 
 def _check_team(org: Organization, team: OrgUnit) -> None:
@@ -264,7 +274,45 @@ def member_delete(*, member: Member) -> None:
         first_observed = member.observations.aggregate(first=Min("observed_at"))["first"]
         member.delete()
         days = [active_from] if first_observed is None else [active_from, first_observed]
-        periods_mark_dirty(org=org, days=days, teams=[team_id], cascade=True)
+        figures_change(org=org, days=days, teams=[team_id], cascade=True)
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+def api_key_create(*, org: Organization, name: str, scopes, created_by=None) -> tuple[ApiKey, str]:
+    """Create a key and return it with the full key, which is not stored and cannot be shown again."""
+    scopes = sorted(set(scopes))
+    if not scopes or not set(scopes) <= set(ApiKeyScope.values):
+        raise ValidationError(
+            {"scopes": _("Choose at least one scope among: %(scopes)s.") % {"scopes": ", ".join(ApiKeyScope.values)}}
+        )
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the key a name.")})
+    prefix, raw_key = ApiKey.generate()
+    key = ApiKey(
+        organization=org,
+        name=name,
+        prefix=prefix,
+        hashed_key=ApiKey.hash(raw_key),
+        scopes=scopes,
+        created_by=created_by,
+    )
+    try:
+        with transaction.atomic():
+            key.save()
+    except IntegrityError:
+        raise ValidationError({"name": _("An API key with this name already exists.")}) from None
+    return key, raw_key
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    """Revoke for good: the key stops authenticating at once. Revoking twice changes nothing."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
 
 
 # --- users and memberships -------------------------------------------------------------------
@@ -397,7 +445,7 @@ def _units_write(org, rows) -> tuple[int, int]:
         unit.save()
         existing[unit.code] = unit
     if kind_of_team_changed:
-        periods_mark_all(org=org)
+        figures_change_all(org=org)
     return created, updated
 
 

@@ -11,8 +11,8 @@ from cxtracker.months import Month
 from cxtracker.tenancy.models import Role, UnitKind
 from deployment.services import observation_create
 from kpis.api_lag import lag_panel
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import Metric, MetricValue, TeamKpiSnapshot, TeamMonthSnapshot
-from kpis.services import snapshots_recompute
 from tests.api.conftest import Api, make_api_key
 from tests.factories import make_membership, make_unit, make_user
 from tests.kpis.test_lag import TRUE_SLOPE, confounded_panel, pooled_slope

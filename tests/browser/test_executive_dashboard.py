@@ -31,9 +31,9 @@ from dashboards.figures import percent
 from dashboards.selectors import MonthSpan
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
+from kpis.engine.reads import Target, kpis_read, rates_read
+from kpis.engine.recompute import snapshots_recompute
 from kpis.ingest import survey_responses_ingest
-from kpis.selectors import Target, kpis_read, rates_read
-from kpis.services import snapshots_recompute
 from tests.api.conftest import MODEL_JSON
 from tests.factories import make_member, make_membership, make_org, make_tree, make_user
 

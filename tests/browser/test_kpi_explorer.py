@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import SurveyResponse
-from kpis.services import snapshots_recompute
 from tests.factories import make_membership, make_org, make_tree, make_user
 
 PASSWORD = "correct horse battery"

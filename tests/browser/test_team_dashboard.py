@@ -13,8 +13,8 @@ from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
 from deployment.services import observation_create
 from experience.models import Behavior
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import SurveyResponse
-from kpis.services import snapshots_recompute
 from tests.deployment.conftest import make_experience_model
 from tests.factories import make_member, make_membership, make_org, make_tree, make_user
 

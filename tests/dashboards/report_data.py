@@ -24,8 +24,9 @@ from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
 from deployment.services import observation_create
 from experience.models import Behavior
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import Metric, MetricValue, SurveyResponse
-from kpis.services import metrics_seed_defaults, snapshots_recompute
+from kpis.services import metrics_seed_defaults
 from kpis.services_steering import action_plan_create, stakeholder_create
 from tests.deployment.conftest import make_experience_model
 from tests.factories import make_member, make_membership, make_org, make_tree, make_user

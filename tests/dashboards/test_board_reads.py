@@ -6,10 +6,10 @@ import pytest
 
 from cxtracker.months import Month
 from dashboards.selectors import kpi_sums_read, team_kpi_sums_read, team_transformation_read, unit_teams
-from kpis import formulas
-from kpis.formulas import KPI_SUMS
+from kpis.engine import formulas
+from kpis.engine.formulas import KPI_SUMS
+from kpis.engine.reads import Target, rates_read, rates_rows, suppressed_units, team_month_outcomes
 from kpis.models import TeamKpiSnapshot
-from kpis.selectors import Target, rates_read, rates_rows, suppressed_units, team_month_outcomes
 from tests.dashboards.test_transformation import PREVIOUS, SPAN, world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_rates_with_the_suppression_read_once_and_the_spans_dimensions_only(worl
 
 @pytest.mark.parametrize("outcome", ["nps", "csat", "ces"])
 def test_the_lag_panels_outcomes_are_the_engines_figures(world, org, outcome):  # noqa: F811
-    """kpis.selectors.team_month_outcomes works each outcome out alone: as kpis.formulas.kpis does."""
+    """kpis.engine.reads.team_month_outcomes works each outcome out alone: as kpis.engine.formulas.kpis does."""
     frame = team_month_outcomes(org=org, outcome=outcome, first=PREVIOUS.first, last=SPAN.last)
     got = {(r.team_id, r.month): (r.value, r.n) for r in frame.itertuples()}
     expected = {}

@@ -32,9 +32,9 @@ from dashboards import survey_math
 from dashboards.forms_kpis import CHARTS
 from dashboards.selectors import MonthSpan
 from experience.services import journey_create
+from kpis.engine.reads import Target, kpis_read
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import SurveyResponse
-from kpis.selectors import Target, kpis_read
-from kpis.services import snapshots_recompute
 from tests.factories import make_membership, make_org, make_unit, make_user
 
 pytestmark = pytest.mark.django_db

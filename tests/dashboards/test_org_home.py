@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from deployment.models import Animation, Observation
 from experience.models import ExperienceModel
-from kpis.formulas import weighted_mean
+from kpis.engine.formulas import weighted_mean
 from tests.factories import make_member
 
 PARIS = datetime.timezone(datetime.timedelta(hours=1))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from kpis.selectors import Target, kpis_read, rates_read
+from kpis.engine.reads import Target, kpis_read, rates_read
 from tests.dashboards import report_data
 from tests.dashboards.report_data import M
 

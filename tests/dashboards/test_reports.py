@@ -9,8 +9,8 @@ from django.utils import translation
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
 from dashboards.reports import last_closed_period, periods_available, report_build
-from kpis import stats
-from kpis.selectors import Target, kpis_read, rates_read
+from kpis.engine import stats
+from kpis.engine.reads import Target, kpis_read, rates_read
 from tests.dashboards import report_data
 from tests.dashboards.report_data import M, P, Y
 from tests.factories import make_membership, make_org, make_user

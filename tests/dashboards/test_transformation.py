@@ -33,10 +33,11 @@ from dashboards.transformation import sort_rows
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
 from kpis.api_lag import lag_panel
-from kpis.lag import lag_analysis
+from kpis.engine.lag import lag_analysis
+from kpis.engine.reads import Target, kpis_read, rates_read
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import ActionPlan, Metric, MetricValue, SurveyResponse
-from kpis.selectors import Target, kpis_read, rates_read
-from kpis.services import metrics_seed_defaults, snapshots_recompute
+from kpis.services import metrics_seed_defaults
 from tests.api.conftest import MODEL_JSON
 from tests.factories import make_member, make_membership, make_unit, make_user
 

@@ -21,10 +21,10 @@ from cxtracker.tenancy.models import UnitKind
 from dashboards import caching
 from deployment.services import observation_create
 from experience.models import Behavior
+from kpis.engine.reads import Target, rates_read
+from kpis.engine.recompute import snapshots_recompute
 from kpis.ingest import metric_values_ingest
 from kpis.models import ActionPlan
-from kpis.selectors import Target, rates_read
-from kpis.services import snapshots_recompute
 from tests.dashboards.test_transformation import FILTERS, PARIS, SPAN, _figure, world  # noqa: F401 - the fixture
 from tests.factories import make_member, make_unit
 
@@ -33,7 +33,7 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"
 
 @pytest.fixture
 def fits(monkeypatch):
-    """The lag fits the dashboard runs: one entry (the outcome) per call of kpis.lag.lag_analysis."""
+    """The lag fits the dashboard runs: one entry (the outcome) per call of kpis.engine.lag.lag_analysis."""
     calls = []
     real = dashboards.transformation.lag_analysis
 

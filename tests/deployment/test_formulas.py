@@ -2,7 +2,7 @@
 
 import pytest
 
-from kpis import formulas
+from kpis.engine import formulas
 
 
 @pytest.mark.parametrize(

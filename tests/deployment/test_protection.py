@@ -9,7 +9,7 @@ from django.urls import reverse
 from cxtracker.tenancy.models import Role
 from deployment.selectors import month_current
 from deployment.services import observation_create
-from kpis.services import snapshots_recompute
+from kpis.engine.recompute import snapshots_recompute
 from tests.factories import make_member, make_membership, make_user
 
 pytestmark = pytest.mark.django_db

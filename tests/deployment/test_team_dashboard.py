@@ -14,9 +14,9 @@ from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
 from deployment.selectors import month_current
 from deployment.services import observation_create
+from kpis.engine.reads import Target, rates_read
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import SurveyResponse
-from kpis.selectors import Target, rates_read
-from kpis.services import snapshots_recompute
 from tests.factories import make_member, make_membership, make_user
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from cxtracker.celery import app as celery_app
-from kpis.recompute import debounce_key
+from kpis.engine.recompute import debounce_key
 
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis)")
 

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from cxtracker.tenancy.models import ApiKey
-from kpis.services import api_key_create
+from cxtracker.tenancy.services import api_key_create
 
 
 def _url(name, org, **kwargs):

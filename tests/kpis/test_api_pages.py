@@ -9,8 +9,8 @@ from django.utils import timezone
 from cxtracker.months import Month
 from deployment.services import observation_create
 from experience.services import experience_model_create_from_json
+from kpis.engine.recompute import snapshots_recompute
 from kpis.ingest import survey_responses_ingest
-from kpis.services import snapshots_recompute
 from tests.api.conftest import MODEL_JSON, Api, make_api_key
 from tests.factories import make_member
 

@@ -18,11 +18,11 @@ from cxtracker.tenancy.models import Member
 from cxtracker.tenancy.services import member_create
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_activate, experience_model_create_from_json
-from kpis import engine, services
+from kpis.engine import compute, recompute
+from kpis.engine.marks import periods_mark_dirty
+from kpis.engine.tasks import recompute_org_task
 from kpis.ingest import survey_responses_ingest
 from kpis.models import DirtyPeriod, TeamKpiSnapshot, TeamMonthSnapshot
-from kpis.recompute import periods_mark_dirty
-from kpis.tasks import recompute_org_task
 from tests.api.conftest import MODEL_JSON, Api, make_api_key
 from tests.factories import make_tree
 
@@ -101,9 +101,9 @@ def _as_dicts(computed):
 def test_the_python_path_of_sqlite_gives_the_postgresql_figures(org, tree, monkeypatch):
     assert connection.vendor == "postgresql"
     _random_history(org, tree)
-    on_postgres = _as_dicts(engine.team_months_compute(org=org, months=MONTHS))
-    monkeypatch.setattr(engine.connection, "vendor", "sqlite")
-    in_python = _as_dicts(engine.team_months_compute(org=org, months=MONTHS))
+    on_postgres = _as_dicts(compute.team_months_compute(org=org, months=MONTHS))
+    monkeypatch.setattr(compute.connection, "vendor", "sqlite")
+    in_python = _as_dicts(compute.team_months_compute(org=org, months=MONTHS))
     assert on_postgres == in_python
     assert sum(tm["assessed"] for tm in on_postgres[0].values()) > 50, "the panel has rated pairs to compare"
     assert len(on_postgres[2]) > 100, "and survey counts"
@@ -112,11 +112,11 @@ def test_the_python_path_of_sqlite_gives_the_postgresql_figures(org, tree, monke
 def test_snapshots_written_on_the_sqlite_path_are_the_copied_ones(org, tree, monkeypatch):
     _random_history(org, tree, seed=11)
     fields = ["team_id", "period_start", "active_members", "coached_members", "pairs", "score_points", "mastered"]
-    services.snapshots_recompute(org=org, months=MONTHS)
+    recompute.snapshots_recompute(org=org, months=MONTHS)
     copied = list(TeamMonthSnapshot.objects.for_org(org).order_by("team_id", "period_start").values(*fields))
     kpi_count = TeamKpiSnapshot.objects.for_org(org).count()
-    monkeypatch.setattr(engine.connection, "vendor", "sqlite")
-    services.snapshots_recompute(org=org, months=MONTHS)
+    monkeypatch.setattr(compute.connection, "vendor", "sqlite")
+    recompute.snapshots_recompute(org=org, months=MONTHS)
     assert list(TeamMonthSnapshot.objects.for_org(org).order_by("team_id", "period_start").values(*fields)) == copied
     assert TeamKpiSnapshot.objects.for_org(org).count() == kpi_count > 0
 
@@ -144,7 +144,7 @@ def test_a_rating_of_an_earlier_version_counts_for_the_same_behavior_code(org, t
     experience_model_activate(org=org, model=v2)
     assert v1.pk != v2.pk
     current = Month.of(org.today())
-    computed = engine.team_months_compute(org=org, months=[Month(2026, 1), current], team_ids=[tree["T1"].pk])
+    computed = compute.team_months_compute(org=org, months=[Month(2026, 1), current], team_ids=[tree["T1"].pk])
     january = computed.teams[(tree["T1"].pk, datetime.date(2026, 1, 1))]
     now = computed.teams[(tree["T1"].pk, current.first_day)]
     # January: version 1 (3 behaviors); salue-30s at level 4 → 3 points over 3 pairs.
@@ -155,7 +155,7 @@ def test_a_rating_of_an_earlier_version_counts_for_the_same_behavior_code(org, t
 
 def test_a_recompute_failing_midway_leaves_the_previous_snapshots_readable_and_unchanged(org, tree, monkeypatch):
     _random_history(org, tree, seed=3)
-    services.snapshots_recompute(org=org, months=MONTHS)
+    recompute.snapshots_recompute(org=org, months=MONTHS)
     before = list(TeamMonthSnapshot.objects.for_org(org).order_by("team_id", "period_start").values())
     assert before
 
@@ -169,7 +169,7 @@ def test_a_recompute_failing_midway_leaves_the_previous_snapshots_readable_and_u
         kind="coaching",
         ratings={"sourit": 4},
     )
-    real = engine.team_months_compute
+    real = compute.team_months_compute
 
     def computes_a_broken_last_row(**kwargs):
         computed = real(**kwargs)
@@ -200,16 +200,16 @@ def test_a_recompute_failing_midway_leaves_the_previous_snapshots_readable_and_u
         )
         return computed
 
-    monkeypatch.setattr(engine, "team_months_compute", computes_a_broken_last_row)
+    monkeypatch.setattr(compute, "team_months_compute", computes_a_broken_last_row)
     with pytest.raises(IntegrityError):
-        services.snapshots_recompute(org=org, months=MONTHS)
+        recompute.snapshots_recompute(org=org, months=MONTHS)
     after = list(TeamMonthSnapshot.objects.for_org(org).order_by("team_id", "period_start").values())
     assert after == before
 
 
 def test_recomputing_twice_gives_the_same_rows(org, tree):
     _random_history(org, tree, seed=5)
-    services.snapshots_recompute(org=org, months=MONTHS)
+    recompute.snapshots_recompute(org=org, months=MONTHS)
     fields = [
         "team_id",
         "period_start",
@@ -223,7 +223,7 @@ def test_recomputing_twice_gives_the_same_rows(org, tree):
         "mastered",
     ]
     first = list(TeamMonthSnapshot.objects.for_org(org).order_by("team_id", "period_start").values(*fields))
-    services.snapshots_recompute(org=org, months=MONTHS)
+    recompute.snapshots_recompute(org=org, months=MONTHS)
     assert list(TeamMonthSnapshot.objects.for_org(org).order_by("team_id", "period_start").values(*fields)) == first
 
 
@@ -274,7 +274,7 @@ def test_a_real_worker_recomputes_through_redis(transactional_db, org, tree, mem
 @pytest.fixture
 def computed(org, tree, members):
     experience_model_create_from_json(org=org, data=MODEL_JSON, activate=True)
-    services.snapshots_recompute(org=org, months=[Month.of(org.today())])
+    recompute.snapshots_recompute(org=org, months=[Month.of(org.today())])
     return org
 
 

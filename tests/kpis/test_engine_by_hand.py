@@ -542,7 +542,7 @@ def golf(db, client):
 
 
 def _recompute(org) -> None:
-    from kpis.services import snapshots_recompute
+    from kpis.engine.recompute import snapshots_recompute
 
     snapshots_recompute(org=org, months=MONTHS)
 

@@ -1,5 +1,5 @@
-"""kpis.lag, the within-team lag analysis (SPEC §4), on simulated panels whose answer is known; and
-kpis.lag_text, its sentence. No database."""
+"""kpis.engine.lag, the within-team lag analysis (SPEC §4), on simulated panels whose answer is known; and
+kpis.engine.lag_text, its sentence. No database."""
 
 import math
 
@@ -11,8 +11,8 @@ import statsmodels.formula.api as smf
 from django.utils import translation
 
 from cxtracker.months import Month
-from kpis.lag import Reason, lag_analysis, lagged_panel
-from kpis.lag_text import lag_sentence
+from kpis.engine.lag import Reason, lag_analysis, lagged_panel
+from kpis.engine.lag_text import lag_sentence
 
 TRUE_SLOPE = 3.0  # NPS points per +10 points of transformation
 SURVEY = {"weighted": True, "log_outcome": False, "higher_is_better": True, "min_n": None}

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from cxtracker.months import Month
 from kpis import plan_effect
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import SurveyResponse
 from kpis.selectors_steering import action_plan_effect
-from kpis.services import snapshots_recompute
 from kpis.services_steering import action_plan_create
 from tests.factories import make_unit
 

@@ -6,8 +6,8 @@ import datetime
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
 from experience.services import experience_model_create_from_json
-from kpis.protection import ROOT, suppressed_groups
-from kpis.services import snapshots_recompute
+from kpis.engine.protection import ROOT, suppressed_groups
+from kpis.engine.recompute import snapshots_recompute
 from tests.api.conftest import MODEL_JSON, Api
 from tests.factories import make_member, make_membership, make_user
 

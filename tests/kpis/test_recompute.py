@@ -12,16 +12,17 @@ from django.core.cache import cache
 
 from cxtracker.celery import app as celery_app
 from cxtracker.months import Month
-from kpis import services
+from kpis.engine import recompute
+from kpis.engine.marks import periods_mark_dirty
+from kpis.engine.recompute import debounce_key
+from kpis.engine.tasks import recompute_catch_up_task, recompute_dirty_task, recompute_org_task
 from kpis.ingest import survey_responses_ingest
 from kpis.models import ComputedPeriod, DirtyPeriod, SurveyResponse
-from kpis.recompute import debounce_key, periods_mark_dirty
-from kpis.tasks import recompute_catch_up_task, recompute_dirty_task, recompute_org_task
 from tests.factories import make_org
 from tests.kpis.conftest import needs_redis
 
 UTC = datetime.UTC
-RECOMPUTE_TASK = "kpis.tasks.recompute_org_task"
+RECOMPUTE_TASK = "kpis.engine.tasks.recompute_org_task"
 
 
 def _months(org):
@@ -133,14 +134,14 @@ def test_the_nightly_job_fans_out_one_catch_up_per_organization(org, other_org, 
 def test_recompute_task_clears_processed_marks_and_keeps_marks_made_during_the_run(org, monkeypatch):
     march, april = datetime.date(2026, 3, 1), datetime.date(2026, 4, 1)
     periods_mark_dirty(org=org, days=[march, april])
-    real = services.snapshots_recompute
+    real = recompute.snapshots_recompute
 
     def recompute_while_a_write_lands(*, org, months, teams=None):
         if Month(2026, 3) in months:
             periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 20)])
         return real(org=org, months=months, teams=teams)
 
-    monkeypatch.setattr(services, "snapshots_recompute", recompute_while_a_write_lands)
+    monkeypatch.setattr(recompute, "snapshots_recompute", recompute_while_a_write_lands)
     cache.set(debounce_key(org.pk), 1)
 
     recompute_org_task.apply(args=(org.pk,))
@@ -180,7 +181,7 @@ def test_a_failing_eager_recomputation_does_not_fail_the_write(
     def broken(**kwargs):
         raise RuntimeError("engine bug")
 
-    monkeypatch.setattr(services, "snapshots_recompute", broken)
+    monkeypatch.setattr(recompute, "snapshots_recompute", broken)
     with django_capture_on_commit_callbacks(execute=True):
         periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
     assert _months(org) == [datetime.date(2026, 3, 1)]

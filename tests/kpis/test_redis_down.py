@@ -22,10 +22,9 @@ from cxtracker.queue import BrokerUnavailable, enqueue
 from deployment.models import Observation, Rating
 from experience.models import Behavior
 from experience.services import experience_model_create_from_json
+from kpis.engine.recompute import debounce_key, recompute_org
+from kpis.engine.tasks import recompute_dirty_task
 from kpis.models import ComputedPeriod, DirtyPeriod, SurveyResponse, TeamKpiSnapshot, TeamMonthSnapshot
-from kpis.recompute import debounce_key
-from kpis.services import recompute_org
-from kpis.tasks import recompute_dirty_task
 from tests.api.conftest import MODEL_JSON, Api, make_api_key
 from tests.kpis.conftest import needs_redis
 

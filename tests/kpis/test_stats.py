@@ -7,7 +7,7 @@ import random
 import pytest
 from scipy import stats as scipy_stats
 
-from kpis.stats import benjamini_hochberg, ces_change, csat_change, nps_change
+from kpis.engine.stats import benjamini_hochberg, ces_change, csat_change, nps_change
 
 
 def _nps(promoters, detractors, n):

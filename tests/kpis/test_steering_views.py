@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
+from kpis.engine.recompute import snapshots_recompute
 from kpis.models import ActionPlan, Metric, MetricValue, Stakeholder
-from kpis.services import snapshots_recompute
 from kpis.services_steering import action_plan_create, stakeholder_create
 from tests.factories import make_membership, make_unit, make_user
 from tests.kpis.test_plan_effect import respond

@@ -6,8 +6,8 @@ from tqdm import tqdm
 
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Organization
-from kpis.recompute import dirty_marks, history_months, marks_clear
-from kpis.services import snapshots_recompute
+from kpis.engine.marks import dirty_marks, history_months, marks_clear
+from kpis.engine.recompute import snapshots_recompute
 
 
 def _month(value: str, option: str) -> Month:

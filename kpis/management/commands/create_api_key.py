@@ -1,7 +1,8 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cxtracker.tenancy.models import ApiKeyScope, Organization
-from kpis.services import ServiceError, api_key_create
+from cxtracker.tenancy.services import api_key_create
 
 
 def _scopes(value: str) -> list[str]:
@@ -26,8 +27,8 @@ class Command(BaseCommand):
             raise CommandError(f"No organization with the slug {slug!r}.")
         try:
             key, raw_key = api_key_create(org=org, name=name, scopes=_scopes(scopes))
-        except ServiceError as exc:
-            raise CommandError(str(exc)) from None
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         self.stderr.write(
             f"API key {key.name!r} ({', '.join(key.scopes)}) created for {org.slug}. "
             "Store it now: it cannot be shown again."

@@ -2,7 +2,7 @@
 
 ``team_months_compute`` returns the additive sums of SPEC §4 for a set of months and teams, ready to
 store as snapshots (``kpis.services.snapshots_recompute`` does). The database counts, set-based for
-all teams at once; kpis.formulas does the arithmetic at read time.
+all teams at once; kpis.engine.formulas does the arithmetic at read time.
 
 The transformation rate needs, at the end of every month, the latest level of every (member,
 behavior): on PostgreSQL one query gives each rating its validity interval (``LEAD`` over the
@@ -29,8 +29,8 @@ from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
 from deployment.models import Animation, Observation, Rating
 from experience.models import Behavior, ExperienceModel
 
+from ..models import SurveyResponse
 from . import formulas
-from .models import SurveyResponse
 
 KPI_KEYS = ("journey", "segment", "channel", "trigger")
 
@@ -387,7 +387,7 @@ def _kpi_rows(org, team_list, team_ids, start, end, wanted) -> list[dict]:
 
 
 def kpi_aggregates() -> dict:
-    """The survey sums of kpis.formulas.KPI_SUMS as ORM aggregates over SurveyResponse rows."""
+    """The survey sums of kpis.engine.formulas.KPI_SUMS as ORM aggregates over SurveyResponse rows."""
     return {
         "promoters": Count("id", filter=Q(nps__gte=9)),
         "detractors": Count("id", filter=Q(nps__lte=6)),

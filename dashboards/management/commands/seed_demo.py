@@ -1,3 +1,6 @@
+"""``seed_demo``: the demo organization, every app's part of it. It lives in the top layer, the one
+that may import every app."""
+
 import importlib
 
 from django.core.management.base import BaseCommand
@@ -7,9 +10,9 @@ from cxtracker.tenancy.demo import DEMO_SLUG, seed_organization
 from cxtracker.tenancy.models import Member, Organization, OrgUnit
 from deployment.models import Animation, Observation, Rating
 from experience.models import ExperienceModel
-from kpis import services as kpis_services
+from kpis.engine.marks import history_months, periods_mark_all, periods_mark_missing
+from kpis.engine.recompute import recompute_org
 from kpis.models import MetricValue, SurveyResponse
-from kpis.recompute import history_months, periods_mark_all, periods_mark_missing
 
 # Each app adds its part of the demo history in its own ``demo.seed(org)``, in this order: the
 # customers' figures (kpis) follow the field history (deployment), so they come after it.
@@ -42,7 +45,7 @@ class Command(BaseCommand):
         self._seed(org, DEMO_APPS)
         # The apps wrote with bulk_create, unmarked: mark the whole history once (when something
         # was written; else only the months never computed), then compute the marked months now
-        # (kpis.services.recompute_org → snapshots_recompute), so that the demo opens with its
+        # (kpis.engine.recompute.recompute_org), so that the demo opens with its
         # figures. In the embedded default the job the mark schedules has already run eagerly at
         # commit and this finds nothing left; with a broker, the queued job will.
         with transaction.atomic():
@@ -50,7 +53,7 @@ class Command(BaseCommand):
                 periods_mark_all(org=org)
             else:
                 periods_mark_missing(org=org)
-        kpis_services.recompute_org(org=org)
+        recompute_org(org=org)
         months = history_months(org=org)
         self.stdout.write(f"  rates and KPIs: computed from {months[0]} to {months[-1]}.")
         self._seed(org, DEMO_APPS_ON_FIGURES)

@@ -1,45 +1,27 @@
-"""Writes mark months dirty; a debounced Celery task recomputes them (SPEC §6).
+"""Dirty marks: which team-months must be recomputed (SPEC §6).
 
-The mark is a row written in the caller's transaction, so it exists exactly when the data does.
-A mark names a team (its snapshots only) or none (every team of the organization). Scheduling the
-task happens after commit and may fail (broker down): the write still succeeds and the nightly
-``recompute_dirty_task`` catches up on every mark left behind.
-
-It never imports the tasks module: it sends the task by its registered name
-(``cxtracker.queue.enqueue``), and the task calls ``kpis.services.recompute_org``.
+A mark is a row written in the writer's transaction, so it exists exactly when the data does. A
+mark names a team (its snapshots only) or none (every team of the organization). The write services
+below the engine do not import it: they send ``cxtracker.tenancy.signals.figures_changed`` and the
+receiver here writes the marks, then asks for a recomputation once the writer commits
+(``kpis.engine.recompute.recompute_schedule``); if that fails (broker down) the write still stands
+and the nightly catch-up recomputes every mark left behind.
 """
 
-import contextlib
 import datetime
-import logging
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Min, Q
+from django.dispatch import receiver
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from cxtracker.months import Month
-from cxtracker.queue import BrokerUnavailable, enqueue
 from cxtracker.tenancy.models import Organization, OrgUnit
+from cxtracker.tenancy.signals import figures_changed
 from deployment.models import Animation, Observation
 
-from .models import ComputedPeriod, DirtyPeriod, SurveyResponse
-
-logger = logging.getLogger(__name__)
-
-DEFAULT_DEBOUNCE_SECONDS = 60
-RECOMPUTE_TASK = "kpis.tasks.recompute_org_task"
-
-
-def debounce_seconds() -> int:
-    return getattr(settings, "RECOMPUTE_DEBOUNCE_SECONDS", DEFAULT_DEBOUNCE_SECONDS)
-
-
-def debounce_key(organization_id: int) -> str:
-    return f"kpis:recompute-scheduled:{organization_id}"
+from ..models import ComputedPeriod, DirtyPeriod, SurveyResponse
 
 
 def month_of(org: Organization, day: datetime.date | datetime.datetime) -> Month:
@@ -93,6 +75,8 @@ def periods_mark_dirty(
         existing = existing.filter(team__isnull=True) if team_ids is None else existing.filter(team_id__in=team_ids)
         existing.update(marked_at=now)
     organization_id = org.pk
+    from .recompute import recompute_schedule  # the recomputation reads these marks
+
     transaction.on_commit(lambda: recompute_schedule(organization_id=organization_id))
 
 
@@ -148,38 +132,6 @@ def periods_mark_missing(*, org: Organization) -> int:
     return len(missing)
 
 
-def recompute_schedule(*, organization_id: int) -> bool:
-    """Send one recomputation of the organization, unless one is already waiting.
-
-    Returns whether a task was sent. The debounce key lives as long as the countdown: writes
-    during that window ride on the task already sent, which reads the marks when it runs.
-    """
-    delay = debounce_seconds()
-    key = debounce_key(organization_id)
-    try:
-        if not cache.add(key, 1, timeout=delay + 30):
-            return False
-    except RedisError:
-        logger.warning("Cache unreachable: recomputation of organization %s left to the nightly job", organization_id)
-        return False
-    try:
-        enqueue(RECOMPUTE_TASK, organization_id, countdown=delay)
-    except BrokerUnavailable:
-        logger.warning("Broker unreachable: recomputation of organization %s left to the nightly job", organization_id)
-        with contextlib.suppress(RedisError):
-            cache.delete(key)
-        return False
-    except Exception:
-        # Without a broker the task runs eagerly, here: the write is committed already and must
-        # not turn into an error page because its recomputation failed. The marks stay for the
-        # nightly job.
-        logger.exception("Recomputation of organization %s failed", organization_id)
-        with contextlib.suppress(RedisError):
-            cache.delete(key)
-        return False
-    return True
-
-
 def dirty_marks(*, org: Organization) -> list[tuple[int, datetime.date, int | None, datetime.datetime]]:
     """(id, month start, team id or None, marked_at) of every mark of the organization."""
     return list(
@@ -197,3 +149,11 @@ def marks_clear(*, org: Organization, marks) -> None:
         for pk, _start, _team, marked_at in marks[i : i + 500]:
             q |= Q(pk=pk, marked_at=marked_at)
         DirtyPeriod.objects.for_org(org).filter(q).delete()
+
+
+@receiver(figures_changed, dispatch_uid="kpis.engine.marks")
+def _figures_changed(sender, *, org, days, teams, cascade, **kwargs) -> None:
+    if days is None:
+        periods_mark_all(org=org)
+    else:
+        periods_mark_dirty(org=org, days=days, teams=teams, cascade=cascade)

@@ -8,7 +8,7 @@ clustered by team) regresses the outcome of month t on the transformation rate o
 every k in −2…max_lag jointly. The two leads (k < 0) are a placebo: future mastery must not
 "predict" today's outcome, and ``lead_test_p_value`` tests that they are both zero.
 
-No Django here: the API (kpis.api_lag) builds the panel and kpis.lag_text writes the sentence.
+No Django here: the API (kpis.api_lag) builds the panel and kpis.engine.lag_text writes the sentence.
 
 The panel: one row per (team, month) with columns
 
@@ -54,7 +54,7 @@ Z95 = 1.959963984540054  # the 97.5 % quantile of the normal law
 
 
 class Reason:
-    """Why the answer is what it is: the code kpis.lag_text turns into a sentence."""
+    """Why the answer is what it is: the code kpis.engine.lag_text turns into a sentence."""
 
     EFFECT = "effect"  # best_lag found
     NO_EFFECT = "no_effect"  # fitted, but no lag ≥ 0 has an interval excluding 0 in the good direction

@@ -1,6 +1,6 @@
 """The plain sentence of a lag analysis (SPEC §4), in the request's language.
 
-kpis.lag computes without Django and answers with a ``reason`` code and figures; the words live
+kpis.engine.lag computes without Django and answers with a ``reason`` code and figures; the words live
 here, through gettext, so that French and English say the same thing. A found effect always ends
 with the caveat that it is an association within teams, not a proof of causation.
 """
@@ -46,7 +46,7 @@ def _head(lag: int, outcome_label: str) -> str:
 
 
 def lag_sentence(result: dict, outcome_label: str, unit_label: str) -> str:
-    """The sentence of a ``kpis.lag.lag_analysis`` answer. ``outcome_label`` names the outcome
+    """The sentence of a ``kpis.engine.lag.lag_analysis`` answer. ``outcome_label`` names the outcome
     ("NPS", "Average basket"); ``unit_label`` is the unit of its slope ("NPS points", "€", "%"
     for a log fit, "" for none)."""
     figures = {"outcome": outcome_label, "teams": result["teams"], "n": result["n"]}
