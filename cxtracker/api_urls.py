@@ -6,13 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from cxtracker.tenancy import api as tenancy_api
-from dashboards import api_reports as dashboards_api_reports
 from deployment import api as deployment_api
 from experience import api as experience_api
 from kpis import api as kpis_api
 from kpis import api_lag as kpis_api_lag
 from kpis import api_rates as kpis_api_rates
-from kpis import api_steering as kpis_api_steering
+from steering import api as kpis_api_steering
+from steering.reports import api as dashboards_api_reports
 
 urlpatterns = [
     # The schema and its docs hold no tenant data: public, so that client developers can read them.

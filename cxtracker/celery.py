@@ -24,7 +24,7 @@ app.conf.beat_schedule = {
     # quarterly reports all go out the first morning after their period. The sent log, not the
     # date, decides what is due: a morning the beat missed is caught up the next one.
     "report-emails-daily": {
-        "task": "dashboards.tasks.report_emails_due_task",
+        "task": "steering.tasks.report_emails_due_task",
         "schedule": crontab(hour=5, minute=0),
     },
 }

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "experience",
     "deployment",
     "kpis",
+    "steering",
     "dashboards",
 ]
 
@@ -239,7 +240,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "cxtracker.tenancy.models.UnitKind",
         "ObservationKindEnum": "deployment.models.ObservationKind",
         "AnimationKindEnum": "deployment.models.AnimationKind",
-        "ActionPlanStatusEnum": "kpis.models.ActionPlanStatus",
+        "ActionPlanStatusEnum": "steering.models.ActionPlanStatus",
         "SurveyTriggerEnum": "kpis.models.SurveyTrigger",
     },
 }

@@ -18,7 +18,7 @@ org_patterns = [
     path("field/", include("deployment.urls")),
     path("kpis/", include("kpis.urls")),
     path("dashboards/", include("dashboards.urls")),
-    path("steering/", include("dashboards.urls_reports")),
+    path("steering/", include("steering.urls")),
 ]
 
 auth_patterns = [

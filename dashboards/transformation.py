@@ -25,8 +25,9 @@ from kpis.engine import formulas, stats
 from kpis.engine.lag import lag_analysis
 from kpis.engine.lag_text import lag_sentence
 from kpis.engine.reads import MEMBER_DERIVED, Target, rates_rows, suppressed_units
-from kpis.models import ActionPlan, Metric, MetricValue
-from kpis.selectors_steering import action_plans_for_chart, plan_span_end
+from kpis.models import Metric, MetricValue
+from steering.models import ActionPlan
+from steering.selectors import action_plans_for_chart, plan_span_end
 
 from . import caching, figures
 from .forms import CHARTS

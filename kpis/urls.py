@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_steering
+from cxtracker.tenancy.views import moved
+
+from . import views
 
 app_name = "kpis"
 
@@ -16,13 +18,14 @@ urlpatterns = [
     path("uploads/<int:pk>/", views.upload_detail, name="upload"),
     path("uploads/<int:pk>/status/", views.upload_status, name="upload-status"),
     path("uploads/<int:pk>/report.csv", views.upload_report, name="upload-report"),
-    path("stakeholders/", views_steering.stakeholder_list, name="stakeholder-list"),
-    path("stakeholders/new/", views_steering.stakeholder_create, name="stakeholder-create"),
-    path("stakeholders/<str:code>/edit/", views_steering.stakeholder_edit, name="stakeholder-edit"),
-    path("stakeholders/<str:code>/delete/", views_steering.stakeholder_delete, name="stakeholder-delete"),
-    path("action-plans/", views_steering.action_plan_list, name="action-plan-list"),
-    path("action-plans/new/", views_steering.action_plan_create, name="action-plan-create"),
-    path("action-plans/<int:pk>/", views_steering.action_plan_detail, name="action-plan-detail"),
-    path("action-plans/<int:pk>/edit/", views_steering.action_plan_edit, name="action-plan-edit"),
-    path("action-plans/<int:pk>/delete/", views_steering.action_plan_delete, name="action-plan-delete"),
+    # Stakeholders and action plans moved under steering/: old links and bookmarks still work.
+    path("stakeholders/", moved("steering:stakeholder-list"), name="moved-stakeholder-list"),
+    path("stakeholders/new/", moved("steering:stakeholder-create"), name="moved-stakeholder-create"),
+    path("stakeholders/<str:code>/edit/", moved("steering:stakeholder-edit"), name="moved-stakeholder-edit"),
+    path("stakeholders/<str:code>/delete/", moved("steering:stakeholder-delete"), name="moved-stakeholder-delete"),
+    path("action-plans/", moved("steering:action-plan-list"), name="moved-action-plan-list"),
+    path("action-plans/new/", moved("steering:action-plan-create"), name="moved-action-plan-create"),
+    path("action-plans/<int:pk>/", moved("steering:action-plan-detail"), name="moved-action-plan-detail"),
+    path("action-plans/<int:pk>/edit/", moved("steering:action-plan-edit"), name="moved-action-plan-edit"),
+    path("action-plans/<int:pk>/delete/", moved("steering:action-plan-delete"), name="moved-action-plan-delete"),
 ]

@@ -125,7 +125,7 @@ def _kpis(org, w, p, label):
 
 def _steering(org, w, p, label):
     """The steering rows (a stakeholder, a done action plan), of the world's manager and team."""
-    from kpis.services_steering import action_plan_create, stakeholder_create
+    from steering.services import action_plan_create, stakeholder_create
 
     w["stakeholder"] = stakeholder_create(
         org=org,
@@ -155,7 +155,7 @@ def _reports(org, w, p, label):
     """The steering reports' rows: a failed report e-mail of the world's stakeholder, and the
     last closed month (the period of its reports)."""
     from cxtracker.months import Month
-    from dashboards.models import DeliveryStatus, ReportDelivery
+    from steering.models import DeliveryStatus, ReportDelivery
 
     w["report_period"] = str(Month.of(org.today()).previous())
     w["delivery"] = ReportDelivery.objects.create(
@@ -209,12 +209,20 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     **{f"deployment:animation-{action}": {"pk": lambda w: w["animation"].pk} for action in ("update", "delete")},
     **{f"kpis:metric-{action}": {"code": lambda w: w["metric"].code} for action in ("edit", "delete")},
     **{f"kpis:upload{suffix}": {"pk": lambda w: w["upload_job"].pk} for suffix in ("", "-status", "-report")},
-    **{f"kpis:stakeholder-{action}": {"code": lambda w: w["stakeholder"].code} for action in ("edit", "delete")},
-    **{f"kpis:action-plan-{action}": {"pk": lambda w: w["action_plan"].pk} for action in ("detail", "edit", "delete")},
-    **{f"reports:{name}": {"code": lambda w: w["stakeholder"].code} for name in ("stakeholder", "deliveries")},
-    "reports:delivery-resend": {"code": lambda w: w["stakeholder"].code, "pk": lambda w: w["delivery"].pk},
     **{
-        f"reports:{name}": {"code": lambda w: w["stakeholder"].code, "period": lambda w: w["report_period"]}
+        f"{ns}stakeholder-{action}": {"code": lambda w: w["stakeholder"].code}
+        for ns in ("steering:", "kpis:moved-")
+        for action in ("edit", "delete")
+    },
+    **{
+        f"{ns}action-plan-{action}": {"pk": lambda w: w["action_plan"].pk}
+        for ns in ("steering:", "kpis:moved-")
+        for action in ("detail", "edit", "delete")
+    },
+    **{f"steering:{name}": {"code": lambda w: w["stakeholder"].code} for name in ("stakeholder", "deliveries")},
+    "steering:delivery-resend": {"code": lambda w: w["stakeholder"].code, "pk": lambda w: w["delivery"].pk},
+    **{
+        f"steering:{name}": {"code": lambda w: w["stakeholder"].code, "period": lambda w: w["report_period"]}
         for name in ("report", "report-pdf", "report-xlsx", "report-csv")
     },
 }

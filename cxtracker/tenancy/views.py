@@ -1,16 +1,18 @@
 """Views outside any organization: picking an organization, choosing the UI language, setting a
-forgotten password."""
+forgotten password; and the answer of an organization's URL that moved."""
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .access import org_view
 from .models import Membership, UserProfile
 
 
@@ -61,3 +63,17 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         axes_reset(username=form.user.get_username())
         return response
+
+
+def moved(pattern_name: str):
+    """The view of an organization's URL that moved for good: 301 to ``pattern_name`` with the same
+    arguments and query string. Outsiders get the 404 of every URL under o/<slug>/."""
+
+    @org_view()
+    def view(request, org, **kwargs):
+        url = reverse(pattern_name, kwargs={"org": org.slug, **kwargs})
+        query = request.META.get("QUERY_STRING")
+        return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+    view.moved_to = pattern_name
+    return view

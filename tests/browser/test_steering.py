@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.dashboards import report_data
+from tests.steering import report_data
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -82,16 +82,17 @@ def test_steering_member_of_another_stakeholder_gets_404(browser, live_server, l
     try:
         page = context.new_page()
         login(page, live_server, "steering_a@acme.example.com", report_data.PASSWORD)
-        url = reverse("reports:report", kwargs={"org": "acme", "code": "sh-b", "period": "2026-03"})
+        url = reverse("steering:report", kwargs={"org": "acme", "code": "sh-b", "period": "2026-03"})
         response = page.goto(live_server.url + url)
         assert response.status == 404
         expect(page.get_by_text("Beta")).to_have_count(0)
         pdf = page.request.get(
-            live_server.url + reverse("reports:report-pdf", kwargs={"org": "acme", "code": "sh-b", "period": "2026-03"})
+            live_server.url
+            + reverse("steering:report-pdf", kwargs={"org": "acme", "code": "sh-b", "period": "2026-03"})
         )
         assert pdf.status == 404
         # Their own stakeholder's report opens.
-        own = reverse("reports:report", kwargs={"org": "acme", "code": "sh-a", "period": "2026-03"})
+        own = reverse("steering:report", kwargs={"org": "acme", "code": "sh-a", "period": "2026-03"})
         assert page.goto(live_server.url + own).status == 200
         expect(page.locator("h1")).to_contain_text("Alpha")
         page.goto(live_server.url + url)

@@ -36,8 +36,9 @@ from kpis.api_lag import lag_panel
 from kpis.engine.lag import lag_analysis
 from kpis.engine.reads import Target, kpis_read, rates_read
 from kpis.engine.recompute import snapshots_recompute
-from kpis.models import ActionPlan, Metric, MetricValue, SurveyResponse
+from kpis.models import Metric, MetricValue, SurveyResponse
 from kpis.services import metrics_seed_defaults
+from steering.models import ActionPlan
 from tests.api.conftest import MODEL_JSON
 from tests.factories import make_member, make_membership, make_unit, make_user
 

@@ -24,7 +24,7 @@ from experience.models import Behavior
 from kpis.engine.reads import Target, rates_read
 from kpis.engine.recompute import snapshots_recompute
 from kpis.ingest import metric_values_ingest
-from kpis.models import ActionPlan
+from steering.models import ActionPlan
 from tests.dashboards.test_transformation import FILTERS, PARIS, SPAN, _figure, world  # noqa: F401 - the fixture
 from tests.factories import make_member, make_unit
 

@@ -1,0 +1,111 @@
+"""The report's files: the PDF read back with pypdf (flagship, then every KPI for action before
+every KPI for information, with the engine's figures), the XLSX (a sheet per section, numbers as
+numbers) and the CSV."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from kpis.engine.reads import Target, kpis_read, rates_read
+from tests.steering import report_data
+from tests.steering.report_data import M
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w():
+    return report_data.build()
+
+
+def _get(client, w, name, *, language="en", who="steering_b"):
+    client.force_login(w[who])
+    url = reverse(f"steering:{name}", kwargs={"org": "acme", "code": "sh-b", "period": "2026-03"})
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_the_pdf_keeps_the_order_and_the_engines_figures(client, w):
+    """Read by an admin, who sees every rate (the steering member's copy hides T1's: below)."""
+    response = _get(client, w, "report-pdf", who="admin")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="report-sh-b-2026-03.pdf"'
+    reader = PdfReader(io.BytesIO(response.content))
+    # No-break spaces (before units, around "=") read as spaces.
+    text = "\n".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
+    # Each KPI's block opens with its code and the period: find them in the report's order.
+    flagship = ["nps"]
+    action = ["csat", "transformation_rate", "nps.journey=achat"]
+    information = ["ces", "deployment_rate", "revenue"]
+    starts = {code: text.index(f"{code} · March 2026") for code in flagship + action + information}
+    assert max(starts[c] for c in flagship) < min(starts[c] for c in action)
+    assert max(starts[c] for c in action) < min(starts[c] for c in information)
+    assert text.index("Flagship KPI") < text.index("For action") < text.index("For information")
+    ordered = sorted(starts, key=starts.get)
+
+    def block(code):
+        following = [starts[c] for c in ordered if starts[c] > starts[code]]
+        return text[starts[code] : min(following, default=len(text))]
+
+    t1 = [Target(w["tree"]["T1"])]
+    (nps,) = kpis_read(org=w["org"], targets=t1, periods=[M])
+    (journey,) = kpis_read(org=w["org"], targets=t1, periods=[M], filters={"journey": "achat"})
+    (rates,) = rates_read(org=w["org"], targets=t1, periods=[M], protect=False)
+    assert (nps["nps"], nps["csat"], nps["ces"], journey["nps"]) == (25.0, 50.0, 5.0, 66.6667)
+    assert "25.0" in block("nps") and "16.3 pts" in block("nps") and "n = 100" in block("nps")
+    assert "50.0 %" in block("csat")
+    assert "66.7" in block("nps.journey=achat")
+    assert "5.00" in block("ces")
+    assert f"{100 * rates['transformation_rate']:.1f} %" in block("transformation_rate")
+    assert f"{100 * rates['deployment_rate']:.1f} %" in block("deployment_rate")
+    assert "1,000.00 €" in block("revenue")
+    # The "what changed" sentence, before the sections.
+    assert text.index("NPS rose by 75.0") < text.index("Flagship KPI")
+
+
+def test_the_pdf_speaks_the_readers_language(client, w):
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(_get(client, w, "report-pdf", language="fr").content)).pages
+    )
+    assert "nps · mars 2026" in text
+    assert "25,0" in text
+
+
+def test_the_xlsx_has_a_sheet_per_section_and_numbers_as_numbers(client, w):
+    response = _get(client, w, "report-xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Summary", "Flagship KPI", "For action", "For information", "Action plans"]
+    sheet = book["For action"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[header.index("Code")]: r for r in sheet.iter_rows(min_row=2, max_row=4, values_only=True)}
+    csat = rows["csat"]
+    assert csat[header.index("Value")] == 50.0
+    assert csat[header.index("n")] == 100
+    assert csat[header.index("95% margin of error")] == pytest.approx(9.8, abs=0.01)
+    assert csat[header.index("Change vs previous")] == 0.0
+    (rates,) = rates_read(org=w["org"], targets=[Target(w["tree"]["T1"])], periods=[M], protect=True)
+    transformation = rows["transformation_rate"]
+    assert transformation[header.index("Value")] == rates["transformation_rate"]
+    value_cell = next(r for r in sheet.iter_rows(min_row=2, max_row=4) if r[2].value == "transformation_rate")[4]
+    assert value_cell.number_format == "0.0%"
+    flagship = book["Flagship KPI"]
+    assert flagship.cell(2, 3).value == "nps" and flagship.cell(2, 5).value == 25.0
+    plans = book["Action plans"]
+    assert [r[3] for r in plans.iter_rows(min_row=2, values_only=True)] == ["plan-t1-nps", "plan-t1-csat"]
+
+
+def test_the_csv_has_a_row_per_kpi_and_period(client, w):
+    response = _get(client, w, "report-csv", language="fr")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 7 * 12
+    assert len(header) == len(body[0])
+    # Section, KPI, code, period, value… (the headers are in the reader's language).
+    assert [r[2] for r in body[:12]] == ["nps"] * 12
+    assert (body[11][3], body[11][4], body[11][6]) == ("2026-03", "25,0", "100")
