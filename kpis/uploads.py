@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from cxtracker.queue import BrokerUnavailable, enqueue
 
-from .ingest import metric_values_ingest, survey_responses_ingest
+from .ingest import METRIC_VALUE_FIELDS, SURVEY_RESPONSE_FIELDS, metric_values_ingest, survey_responses_ingest
 from .models import UploadJob, UploadKind, UploadStatus
 
 logger = logging.getLogger(__name__)
@@ -31,25 +31,14 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 EXTENSIONS = ("csv", "xlsx")
 ASPECT_PREFIX = "aspect:"
 
+# The API's fields; a file gives the aspects as one ``aspect:<code>`` column each.
 COLUMNS = {
-    UploadKind.SURVEY_RESPONSES: (
-        "external_id",
-        "unit",
-        "responded_at",
-        "nps",
-        "ces",
-        "csat",
-        "channel",
-        "journey",
-        "trigger",
-        "segment",
-        "comment",
-    ),
-    UploadKind.METRIC_VALUES: ("metric", "unit", "period", "value"),
+    UploadKind.SURVEY_RESPONSES: tuple(name for name in SURVEY_RESPONSE_FIELDS if name != "aspects"),
+    UploadKind.METRIC_VALUES: METRIC_VALUE_FIELDS,
 }
 REQUIRED = {
     UploadKind.SURVEY_RESPONSES: ("external_id", "unit", "responded_at"),
-    UploadKind.METRIC_VALUES: ("metric", "unit", "period", "value"),
+    UploadKind.METRIC_VALUES: METRIC_VALUE_FIELDS,
 }
 SCORES = ("nps", "ces", "csat")
 _INTEGER = re.compile(r"^[+-]?\d+$")
