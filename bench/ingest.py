@@ -52,22 +52,6 @@ KINDS = {
     "surveys": ("/api/v1/survey-responses/", 100_000, "survey responses", 0.30),
     "observations": ("/api/v1/observations/", 20_000, "observations", 0.20),
 }
-SURVEY_COLUMNS = (
-    "organization_id",
-    "external_id",
-    "unit_id",
-    "responded_at",
-    "nps",
-    "ces",
-    "csat",
-    "channel",
-    "journey",
-    "trigger",
-    "segment",
-    "comment",
-    "aspects",
-    "created_at",
-)
 OBSERVATION_COLUMNS = (
     "id",
     "organization_id",
@@ -288,6 +272,8 @@ def _connect():
 
 def _copy_surveys(org_id: int, ctx: dict, rows: list[dict]) -> float:
     """COPY the rows into the survey table, in one transaction; the seconds it took."""
+    from kpis.ingest import SURVEY_RESPONSE_COLUMNS
+
     unit_ids = ctx["teams"]
     now = datetime.now(UTC)
     records = [
@@ -313,7 +299,7 @@ def _copy_surveys(org_id: int, ctx: dict, rows: list[dict]) -> float:
         started = time.perf_counter()
         with (
             conn.cursor() as cur,
-            cur.copy(f"COPY kpis_surveyresponse ({', '.join(SURVEY_COLUMNS)}) FROM STDIN") as copy,
+            cur.copy(f"COPY kpis_surveyresponse ({', '.join(SURVEY_RESPONSE_COLUMNS)}, created_at) FROM STDIN") as copy,
         ):
             for record in records:
                 copy.write_row(record)

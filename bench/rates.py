@@ -198,6 +198,7 @@ def _build(plan: Plan, slug: str, seed: int):
     from deployment.models import Animation, AnimationKind, Observation, ObservationKind, Rating
     from experience import models as experience_models
     from experience.models import Behavior, Dimension, ExperienceModel
+    from kpis.ingest import SURVEY_RESPONSE_FIELDS
     from kpis.models import SurveyResponse
 
     rng = random.Random(seed)
@@ -438,22 +439,7 @@ def _build(plan: Plan, slug: str, seed: int):
         ("gold", "silver", "new", ""),
     )
     span = (year_end - year_start).total_seconds() - 1
-    survey_fields = (
-        "external_id",
-        "responded_at",
-        "nps",
-        "ces",
-        "csat",
-        "channel",
-        "journey",
-        "trigger",
-        "segment",
-        "comment",
-        "aspects",
-        "created_at",
-        "organization",
-        "unit",
-    )
+    survey_fields = ("organization", *SURVEY_RESPONSE_FIELDS, "created_at")
 
     def survey_rows(lo: int, hi: int):
         rand = rng.random
@@ -464,9 +450,8 @@ def _build(plan: Plan, slug: str, seed: int):
             ces = rng.randint(1, 7) if rand() < 0.5 else NULL
             trigger = "event" if rand() < 0.6 else "periodic"
             yield (
-                f"s{i:07d}\t{ts}\t{nps}\t{ces}\t{csat}"
-                f"\t{channels[i % 4]}\t{journeys[i % 3]}\t{trigger}\t{segments[i % 4]}\t\t{{}}\t{created}\t{o}"
-                f"\t{team_ids[rng.randrange(plan.teams)]}\n"
+                f"{o}\ts{i:07d}\t{team_ids[rng.randrange(plan.teams)]}\t{ts}\t{nps}\t{ces}\t{csat}"
+                f"\t{channels[i % 4]}\t{journeys[i % 3]}\t{trigger}\t{segments[i % 4]}\t\t{{}}\t{created}\n"
             )
 
     count = 0

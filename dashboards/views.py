@@ -1,9 +1,5 @@
 """The organization's home and the executive transformation dashboard."""
 
-import csv
-import math
-
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cxtracker.months import Month
+from cxtracker.tabular import csv_response
 from cxtracker.tenancy.access import org_view, scoped_members, scoped_teams, scoped_units
 from cxtracker.tenancy.models import OrgUnit, Role, UnitKind
 from deployment.selectors import month_current
@@ -98,36 +95,6 @@ def _manager_redirect(request, org):
     return redirect("org-home", org=org.slug)
 
 
-def _csv_value(value, language: str):
-    """Numbers in the reader's convention (decimal comma in French); text kept from spreadsheet
-    formulas."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float):
-        # Four decimals, but a small p-value keeps its digits.
-        text = repr(round(value, 4)) if value == 0 or abs(value) >= 0.001 else f"{value:.3g}"
-        return text.replace(".", ",") if language.startswith("fr") else text
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_response(chart, *, filename: str) -> HttpResponse:
-    language = get_language() or "fr"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # so that Excel reads the accents right
-    # French spreadsheets split on semicolons (the comma is their decimal mark).
-    writer = csv.writer(response, delimiter=";" if language.startswith("fr") else ",")
-    writer.writerow(chart.columns)
-    for row in chart.rows:
-        writer.writerow([_csv_value(v, language) for v in row])
-    return response
-
-
 @org_view()
 @require_GET
 def transformation(request, org):
@@ -179,7 +146,8 @@ def transformation(request, org):
         board.load(inputs, compute=False)
         unit_part = data["unit"].code if data["unit"] else org.slug
         filename = f"{data['csv']}-{unit_part}-{span.first}-{span.last}.csv"
-        return _csv_response(board.chart(data["csv"]), filename=filename)
+        chart = board.chart(data["csv"])
+        return csv_response(chart.columns, chart.rows, filename=filename, language=get_language())
 
     unit = data["unit"]
     sort = data["sort"]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cxtracker.months import periods_between
+from cxtracker.tabular import csv_response
 from cxtracker.tenancy.access import can_read_all, org_view, scoped_units
 from deployment.selectors import month_current
 from experience.models import Journey
@@ -36,7 +37,7 @@ from .selectors_kpis import (
     survey_sums_read,
 )
 from .survey_math import survey_figures
-from .views import _csv_response, _query
+from .views import _query
 
 COMMENTS_PER_PAGE = 25
 # The query-string keys of each page, in the order links write them.
@@ -218,7 +219,8 @@ def kpi_explorer(request, org):
         span = data["span"]
         scope_part = unit.code if unit else org.slug
         filename = f"{data['csv']}-{scope_part}-{span.first}-{span.last}.csv"
-        return _csv_response(explorer.chart(data["csv"]), filename=filename)
+        chart = explorer.chart(data["csv"])
+        return csv_response(chart.columns, chart.rows, filename=filename, language=get_language())
 
     series = explorer.trend_series()
     breakdowns = []

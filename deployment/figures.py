@@ -6,7 +6,6 @@ Every figure draws exactly the numbers the engine returned (rates in %, rounded 
 point, NPS/CSAT/CES as read); its CSV holds the same rows unrounded, as the read API would.
 """
 
-import csv
 import json
 import re
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.http import HttpResponse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from cxtracker import tabular
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Membership, OrgUnit
 from kpis.engine.reads import Target, kpis_read
@@ -258,17 +258,11 @@ def dimension_rows(dashboard: TeamDashboard) -> list[dict]:
 # CSV of each figure's data
 
 
-def _csv_safe(value):
-    """A text cell that a spreadsheet would run as a formula (=, +, -, @) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _cell(value):
+    """Booleans as the API writes them: the file's columns are the API's fields."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else _csv_safe(value)
+    return value
 
 
 def csv_rows(dashboard: TeamDashboard, chart: str) -> tuple[list[str], list[list]]:
@@ -320,12 +314,6 @@ def csv_rows(dashboard: TeamDashboard, chart: str) -> tuple[list[str], list[list
 
 def csv_response(dashboard: TeamDashboard, chart: str) -> HttpResponse:
     header, rows = csv_rows(dashboard, chart)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     code = re.sub(r"[^A-Za-z0-9._-]", "_", dashboard.team.code)
-    response["Content-Disposition"] = f'attachment; filename="{code}-{chart}.csv"'
-    response.write("\ufeff")  # so that Excel reads the accents right
-    writer = csv.writer(response, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return response
+    # A data file, keyed by field names: commas and points in every language.
+    return tabular.csv_response(header, ([_cell(v) for v in row] for row in rows), filename=f"{code}-{chart}.csv")

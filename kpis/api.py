@@ -31,7 +31,13 @@ from cxtracker.api import (
 )
 from cxtracker.tenancy.models import code_validator
 
-from .ingest import COMMENT_MAX_LENGTH, metric_values_ingest, survey_responses_ingest
+from .ingest import (
+    COMMENT_MAX_LENGTH,
+    METRIC_VALUE_FIELDS,
+    SURVEY_RESPONSE_FIELDS,
+    metric_values_ingest,
+    survey_responses_ingest,
+)
 from .models import Metric, MetricCategory, MetricValue, SurveyResponse, SurveyTrigger
 from .services import ServiceError, metric_create, metric_update
 
@@ -45,21 +51,7 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SurveyResponse
-        fields = [
-            "external_id",
-            "unit",
-            "responded_at",
-            "nps",
-            "ces",
-            "csat",
-            "channel",
-            "journey",
-            "trigger",
-            "segment",
-            "comment",
-            "aspects",
-            "created_at",
-        ]
+        fields = [*SURVEY_RESPONSE_FIELDS, "created_at"]
 
 
 class SurveyResponseWriteSerializer(serializers.Serializer):
@@ -159,7 +151,7 @@ class MetricValueSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MetricValue
-        fields = ["metric", "unit", "period", "value", "updated_at"]
+        fields = [*METRIC_VALUE_FIELDS, "updated_at"]
 
     def get_period(self, obj) -> str:
         return obj.period_start.strftime("%Y-%m")

@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cxtracker.tabular import EXTENSIONS, TableError
 from cxtracker.tenancy.models import ApiKey, ApiKeyScope
 
 from .models import Metric, UploadKind
-from .uploads import ASPECT_PREFIX, COLUMNS, UploadFileError, upload_check
+from .uploads import ASPECT_PREFIX, COLUMNS, upload_check
 
 
 class ApiKeyForm(forms.Form):
@@ -67,7 +68,7 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Data"), choices=UploadKind.choices)
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
     )
 
     def clean(self):
@@ -76,7 +77,7 @@ class UploadForm(forms.Form):
         if kind and file:
             try:
                 upload_check(file=file, kind=kind)
-            except UploadFileError as exc:
+            except TableError as exc:
                 self.add_error("file", str(exc))
         return cleaned
 

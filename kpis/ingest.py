@@ -28,25 +28,36 @@ from cxtracker.tenancy.signals import figures_change
 
 from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger
 
-__all__ = ["BulkResult", "metric_values_ingest", "survey_responses_ingest"]
+__all__ = [
+    "METRIC_VALUE_FIELDS",
+    "SURVEY_RESPONSE_COLUMNS",
+    "SURVEY_RESPONSE_FIELDS",
+    "BulkResult",
+    "metric_values_ingest",
+    "survey_responses_ingest",
+]
 
-SURVEY_FIELDS = frozenset(
-    {
-        "external_id",
-        "unit",
-        "responded_at",
-        "nps",
-        "ces",
-        "csat",
-        "channel",
-        "journey",
-        "trigger",
-        "segment",
-        "comment",
-        "aspects",
-    }
+# The fields of a survey response and of a metric value, in the API's order (SPEC §8): the API's
+# serializers, the file uploads and the benchmarks take them from here.
+SURVEY_RESPONSE_FIELDS = (
+    "external_id",
+    "unit",
+    "responded_at",
+    "nps",
+    "ces",
+    "csat",
+    "channel",
+    "journey",
+    "trigger",
+    "segment",
+    "comment",
+    "aspects",
 )
-METRIC_VALUE_FIELDS = frozenset({"metric", "unit", "period", "value"})
+METRIC_VALUE_FIELDS = ("metric", "unit", "period", "value")
+# A survey response's row as the ingestion writes it (the table's columns, created_at aside).
+SURVEY_RESPONSE_COLUMNS = ("organization_id", *("unit_id" if f == "unit" else f for f in SURVEY_RESPONSE_FIELDS))
+_SURVEY_FIELD_SET = frozenset(SURVEY_RESPONSE_FIELDS)
+_METRIC_VALUE_FIELD_SET = frozenset(METRIC_VALUE_FIELDS)
 TRIGGERS = tuple(SurveyTrigger.values)
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7), "csat": (1, 5)}
 ASPECT_RANGE = (1, 5)
@@ -176,24 +187,20 @@ def _insert_ignoring_conflicts(rows: list, returning: str) -> set:
     return {row[0] for row in returned if row is not None}
 
 
-# The columns of a survey response row, in the order _survey_response() returns them, with their
-# PostgreSQL type for the staging table.
-_SURVEY_COLUMNS = (
-    ("organization_id", "bigint"),
-    ("external_id", "text"),
-    ("unit_id", "bigint"),
-    ("responded_at", "timestamptz"),
-    ("nps", "smallint"),
-    ("ces", "smallint"),
-    ("csat", "smallint"),
-    ("channel", "text"),
-    ("journey", "text"),
-    ("trigger", "text"),
-    ("segment", "text"),
-    ("comment", "text"),
-    ("aspects", "jsonb"),
+# The PostgreSQL types of the staging table's columns (SURVEY_RESPONSE_COLUMNS, in the order
+# _survey_response() returns them) that are not text.
+_SURVEY_COLUMN_TYPES = {
+    "organization_id": "bigint",
+    "unit_id": "bigint",
+    "responded_at": "timestamptz",
+    "nps": "smallint",
+    "ces": "smallint",
+    "csat": "smallint",
+    "aspects": "jsonb",
+}
+_EXTERNAL_ID, _UNIT_ID, _RESPONDED_AT, _ASPECTS = (
+    SURVEY_RESPONSE_COLUMNS.index(name) for name in ("external_id", "unit_id", "responded_at", "aspects")
 )
-_EXTERNAL_ID, _UNIT_ID, _RESPONDED_AT, _ASPECTS = 1, 2, 3, 12
 _STAGING_TABLE = "kpis_ingest_survey_response"
 _SURVEY_TEXTS = ("channel", "journey", "trigger", "segment", "comment")
 
@@ -206,12 +213,11 @@ def _survey_responses_insert(rows: list[tuple], now: datetime.datetime) -> set[s
     where the ORM spends longer preparing 1,000 × 13 values than the database spends inserting.
     """
     if connection.vendor != "postgresql":
-        names = [name for name, _type in _SURVEY_COLUMNS]
-        objs = [SurveyResponse(**dict(zip(names, row, strict=True)), created_at=now) for row in rows]
+        objs = [SurveyResponse(**dict(zip(SURVEY_RESPONSE_COLUMNS, row, strict=True)), created_at=now) for row in rows]
         return _insert_ignoring_conflicts(objs, "external_id")
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(name) for name, _type in _SURVEY_COLUMNS)
-    definition = ", ".join(f"{qn(name)} {db_type}" for name, db_type in _SURVEY_COLUMNS)
+    columns = ", ".join(qn(name) for name in SURVEY_RESPONSE_COLUMNS)
+    definition = ", ".join(f"{qn(name)} {_SURVEY_COLUMN_TYPES.get(name, 'text')}" for name in SURVEY_RESPONSE_COLUMNS)
     table = qn(SurveyResponse._meta.db_table)
     with connection.cursor() as cursor:
         # Created once per database session; emptied here in case of an earlier batch in the same
@@ -243,10 +249,10 @@ def _units_by_code(org: Organization, codes: Iterable[str]) -> dict[str, tuple[i
 
 
 def _survey_row(data: dict, org_pk: int, units, now) -> tuple | None:
-    """The row of a well-formed JSON item (in _SURVEY_COLUMNS order), read in one pass; None when
-    anything is unusual or wrong, and ``_survey_response`` reads the item again and words every
-    error. The same checks, written for speed: the API takes 1,000 of these per request."""
-    if not data.keys() <= SURVEY_FIELDS:
+    """The row of a well-formed JSON item (in SURVEY_RESPONSE_COLUMNS order), read in one pass;
+    None when anything is unusual or wrong, and ``_survey_response`` reads the item again and words
+    every error. The same checks, written for speed: the API takes 1,000 of these per request."""
+    if not data.keys() <= _SURVEY_FIELD_SET:
         return None
     get = data.get
     external_id, unit = get("external_id"), get("unit")
@@ -310,8 +316,9 @@ def _survey_row(data: dict, org_pk: int, units, now) -> tuple | None:
 
 
 def _survey_response(item: _Item, org, units, now) -> tuple | None:
-    """The row of a valid item (in _SURVEY_COLUMNS order), else None with item.errors filled."""
-    item.unknown_fields(SURVEY_FIELDS)
+    """The row of a valid item (in SURVEY_RESPONSE_COLUMNS order), else None with item.errors
+    filled."""
+    item.unknown_fields(_SURVEY_FIELD_SET)
     external_id = item.text("external_id", required=True, max_length=128)
     unit_code = item.text("unit", required=True)
     unit_id = None
@@ -465,7 +472,7 @@ def metric_values_ingest(*, org: Organization, items: list, from_text: bool = Fa
             result.reject(index, _not_an_object())
             continue
         item = _Item(data, from_text=from_text)
-        item.unknown_fields(METRIC_VALUE_FIELDS)
+        item.unknown_fields(_METRIC_VALUE_FIELD_SET)
         metric_code = item.text("metric", required=True)
         if metric_code and metric_code not in metrics:
             item.error("metric", _("Unknown metric code: %(code)s.") % {"code": metric_code})

@@ -5,14 +5,10 @@ chunk of rows goes through the same bulk ingestion services as the API, so a row
 rejected for exactly the same reasons. ``row`` numbers are the file's: the header is row 1.
 """
 
-import csv
 import datetime
-import io
 import logging
 import re
-import zipfile
 from collections.abc import Iterator
-from pathlib import PurePath
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -20,102 +16,36 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cxtracker.queue import BrokerUnavailable, enqueue
+from cxtracker.tabular import TableError, table_read
 
-from .ingest import metric_values_ingest, survey_responses_ingest
+from .ingest import METRIC_VALUE_FIELDS, SURVEY_RESPONSE_FIELDS, metric_values_ingest, survey_responses_ingest
 from .models import UploadJob, UploadKind, UploadStatus
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1000
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-EXTENSIONS = ("csv", "xlsx")
 ASPECT_PREFIX = "aspect:"
 
+# The API's fields; a file gives the aspects as one ``aspect:<code>`` column each.
 COLUMNS = {
-    UploadKind.SURVEY_RESPONSES: (
-        "external_id",
-        "unit",
-        "responded_at",
-        "nps",
-        "ces",
-        "csat",
-        "channel",
-        "journey",
-        "trigger",
-        "segment",
-        "comment",
-    ),
-    UploadKind.METRIC_VALUES: ("metric", "unit", "period", "value"),
+    UploadKind.SURVEY_RESPONSES: tuple(name for name in SURVEY_RESPONSE_FIELDS if name != "aspects"),
+    UploadKind.METRIC_VALUES: METRIC_VALUE_FIELDS,
 }
 REQUIRED = {
     UploadKind.SURVEY_RESPONSES: ("external_id", "unit", "responded_at"),
-    UploadKind.METRIC_VALUES: ("metric", "unit", "period", "value"),
+    UploadKind.METRIC_VALUES: METRIC_VALUE_FIELDS,
 }
 SCORES = ("nps", "ces", "csat")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
-class UploadFileError(Exception):
-    """The file cannot be ingested at all; the message says why, for the user."""
-
-
 def max_bytes() -> int:
     return getattr(settings, "KPIS_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
-def file_format(name: str) -> str:
-    extension = PurePath(name or "").suffix.lower().lstrip(".")
-    if extension not in EXTENSIONS:
-        raise UploadFileError(_("Upload a .csv or .xlsx file."))
-    return extension
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's "CSV" export on Windows is still often in Windows-1252.
-        text = data.decode("cp1252", errors="replace")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    start = 1
-    try:
-        for cells in reader:
-            yield start, cells
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        message = _("Row %(row)s of the file cannot be read: %(error)s") % {"row": start, "error": exc}
-        raise UploadFileError(message) from exc
-
-
-def _xlsx_rows(fileobj) -> Iterator[tuple[int, list]]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UploadFileError(_("This is not a readable XLSX file.")) from exc
-    try:
-        for number, cells in enumerate(workbook.active.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
-    finally:
-        workbook.close()
-
-
-def _rows(fileobj, fmt: str) -> Iterator[tuple[int, list]]:
-    """(row number, cells) for every non-blank row, header included."""
-    rows = _csv_rows(fileobj.read()) if fmt == "csv" else _xlsx_rows(fileobj)
-    for number, cells in rows:
-        if any(cell not in (None, "") and str(cell).strip() for cell in cells):
-            yield number, cells
-
-
-def _header(cells: list, kind: str) -> list[str]:
-    header = [str(cell).strip() if cell is not None else "" for cell in cells]
-    while header and not header[-1]:
-        header.pop()
+def _header(header: list[str], kind: str) -> list[str]:
     known = set(COLUMNS[kind])
     unknown = [
         name
@@ -124,41 +54,30 @@ def _header(cells: list, kind: str) -> list[str]:
         and not (kind == UploadKind.SURVEY_RESPONSES and name.startswith(ASPECT_PREFIX) and name[len(ASPECT_PREFIX) :])
     ]
     if unknown:
-        raise UploadFileError(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(f"“{c}”" for c in unknown)})
+        raise TableError(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(f"“{c}”" for c in unknown)})
     duplicated = sorted({name for name in header if name and header.count(name) > 1})
     if duplicated:
-        raise UploadFileError(_("Columns given twice: %(columns)s.") % {"columns": ", ".join(duplicated)})
+        raise TableError(_("Columns given twice: %(columns)s.") % {"columns": ", ".join(duplicated)})
     missing = [name for name in REQUIRED[kind] if name not in header]
     if missing:
-        raise UploadFileError(
+        raise TableError(
             ngettext("Missing required column: %(columns)s.", "Missing required columns: %(columns)s.", len(missing))
             % {"columns": ", ".join(missing)}
         )
     if kind == UploadKind.SURVEY_RESPONSES and not any(score in header for score in SCORES):
-        raise UploadFileError(_("Add at least one score column: nps, ces or csat."))
+        raise TableError(_("Add at least one score column: nps, ces or csat."))
     return header
 
 
 def upload_check(*, file, kind: str) -> None:
     """Refuse a file that cannot be ingested at all, before any job exists: wrong extension, too
     big, empty, unreadable, or without the required columns. Rows are checked by the task."""
-    fmt = file_format(file.name)
-    if file.size > max_bytes():
-        raise UploadFileError(
-            _("The file is too big (%(size)s MB, at most %(max)s MB).")
-            % {"size": round(file.size / 1024 / 1024, 1), "max": max_bytes() // (1024 * 1024)}
-        )
-    if not file.size:
-        raise UploadFileError(_("The file is empty."))
     file.seek(0)
     try:
-        rows = _rows(file, fmt)
-        first = next(rows, None)
-        if first is None:
-            raise UploadFileError(_("The file is empty."))
-        _header(first[1], kind)
-        if next(rows, None) is None:
-            raise UploadFileError(_("The file has a header but no data rows."))
+        table = table_read(file, max_bytes=max_bytes())
+        _header(table.header, kind)
+        if next(table.rows, None) is None:
+            raise TableError(_("The file has a header but no data rows."))
     finally:
         file.seek(0)
 
@@ -234,24 +153,22 @@ def _process(job: UploadJob) -> None:
     job.errors = []
     job.save()
     try:
-        fmt = file_format(job.filename)
         with job.file.open("rb") as fh:
-            job.total = sum(1 for _row in _rows(fh, fmt)) - 1
+            job.total = sum(1 for _row in table_read(fh, name=job.filename).rows)
         job.save(update_fields=["total"])
         ingest = _ingest(job.kind)
         with job.file.open("rb") as fh:
-            rows = _rows(fh, fmt)
-            _header_row, header_cells = next(rows)
-            header = _header(header_cells, job.kind)
+            table = table_read(fh, name=job.filename)
+            header = _header(table.header, job.kind)
             chunk: list[tuple[int, dict]] = []
-            for number, cells in rows:
+            for number, cells in table.rows:
                 chunk.append((number, _item(header, cells, job.kind, org.tzinfo)))
                 if len(chunk) == CHUNK_SIZE:
                     _process_chunk(job, ingest, chunk)
                     chunk = []
             if chunk:
                 _process_chunk(job, ingest, chunk)
-    except UploadFileError as exc:
+    except TableError as exc:
         _fail(job, str(exc))
         return
     except Exception:

@@ -1,17 +1,16 @@
 """Organization settings for data coming in: API keys, metric definitions, file uploads (admins)."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cxtracker.tabular import csv_response
 from cxtracker.tenancy import services as tenancy_services
 from cxtracker.tenancy.access import ADMIN_ROLES, access_or_404, org_view
 from cxtracker.tenancy.models import ApiKey
@@ -27,12 +26,6 @@ PAGE_SIZE = 50
 
 def _page(request, items):
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _csv_safe(value) -> str:
-    """Error messages quote what the file said: never let a spreadsheet run it as a formula."""
-    value = str(value)
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # API keys
@@ -182,11 +175,6 @@ def upload_status(request, org, pk):
 @require_GET
 def upload_report(request, org, pk):
     job = access_or_404(UploadJob.objects.select_related("created_by"), org, pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="upload-{job.pk}-report.csv"'
-    response.write("\ufeff")  # so that Excel reads the accents right
-    writer = csv.writer(response)
-    writer.writerow(["row", "status", "field", "error"])
-    for row, field, message in report_rows(job):
-        writer.writerow([row, "rejected", _csv_safe(field), _csv_safe(message)])
-    return response
+    # Error messages quote what the file said: the writer keeps a spreadsheet from running it.
+    rows = ([row, "rejected", field, message] for row, field, message in report_rows(job))
+    return csv_response(["row", "status", "field", "error"], rows, filename=f"upload-{job.pk}-report.csv")

@@ -5,7 +5,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from . import imports, selectors
+from cxtracker.tabular import EXTENSIONS
+
+from . import selectors
 from .models import (
     KIND_RANK,
     MEMBER_START_MAX_AHEAD,
@@ -187,7 +189,7 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_("CSV (comma or semicolon) or Excel .xlsx, at most 5 MB; the first row names the columns."),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(imports.EXTENSIONS)}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
     )
 
 

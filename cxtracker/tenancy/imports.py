@@ -1,26 +1,24 @@
 """Reading and checking CSV / XLSX files of org units and members, before anything is written.
 
-``read_table`` turns an uploaded file into rows keyed by column name, ``units_check`` and
-``members_check`` validate every row against the file itself and the organization's data and
-return an ``ImportCheck``: the rows, normalized to plain strings (so that they can be signed and
-carried from the preview to the confirmation), and the errors of each row. The writes are in
-``services.import_apply``. Row numbers are those of the file, the header being row 1.
+``read_table`` turns an uploaded file (read by ``cxtracker.tabular``) into rows keyed by column
+name, ``units_check`` and ``members_check`` validate every row against the file itself and the
+organization's data and return an ``ImportCheck``: the rows, normalized to plain strings (so
+that they can be signed and carried from the preview to the confirmation), and the errors of each
+row. The writes are in ``services.import_apply``. Row numbers are those of the file, the header
+being row 1.
 """
 
-import csv
 import dataclasses
 import datetime
-import io
-import zipfile
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from cxtracker.tabular import TableError, table_read
+
 from .models import KIND_RANK, Member, OrgUnit, UnitKind, code_validator, member_start_error
 
 MAX_FILE_SIZE = 5 * 1024 * 1024
-EXTENSIONS = (".csv", ".xlsx")
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent")
 UNIT_REQUIRED = ("code", "name", "kind")
@@ -36,10 +34,6 @@ MEMBER_TEMPLATE = [
     ("E0042", "Léa Martin", "T-LILLE-1", "2026-01-01", ""),
     ("E0043", "Hugo Bernard", "T-LILLE-1", "2025-09-15", "2026-06-30"),
 ]
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read: nothing to preview."""
 
 
 @dataclasses.dataclass
@@ -87,64 +81,32 @@ class ImportCheck:
 def read_table(uploaded, *, columns: tuple[str, ...], required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """The data rows of an uploaded CSV or XLSX file as (row number, {column: text}).
 
-    Raises ImportFileError when the file cannot be read or its header is not the expected one.
+    Raises TableError when the file cannot be read or its header is not the expected one.
     """
-    extension = Path(uploaded.name or "").suffix.lower()
-    if extension not in EXTENSIONS:
-        raise ImportFileError(
-            _("Unknown file type “%(ext)s”: upload a .csv or .xlsx file.") % {"ext": extension or "?"}
+    table = table_read(uploaded, max_bytes=MAX_FILE_SIZE)
+    header = [name.lower() for name in table.header]
+    unknown = [name or _("(empty)") for name in header if name not in columns]
+    missing = [name for name in required if name not in header]
+    duplicated = sorted({name for name in header if name and header.count(name) > 1})
+    problems = []
+    if missing:
+        problems.append(_("missing columns: %(names)s") % {"names": ", ".join(missing)})
+    if unknown:
+        problems.append(_("unknown columns: %(names)s") % {"names": ", ".join(unknown)})
+    if duplicated:
+        problems.append(_("columns given twice: %(names)s") % {"names": ", ".join(duplicated)})
+    if problems:
+        raise TableError(
+            _("The first row must name the columns %(columns)s; %(problems)s.")
+            % {"columns": ", ".join(columns), "problems": "; ".join(problems)}
         )
-    if uploaded.size > MAX_FILE_SIZE:
-        raise ImportFileError(
-            _("The file is too big (%(size)s MB): the limit is %(limit)s MB.")
-            % {"size": f"{uploaded.size / 1024 / 1024:.1f}", "limit": MAX_FILE_SIZE // 1024 // 1024}
-        )
-    data = uploaded.read()
-    if not data.strip():
-        raise ImportFileError(_("The file is empty."))
-    records = _csv_records(data) if extension == ".csv" else _xlsx_records(data)
-    return _with_header(records, columns=columns, required=required)
-
-
-def _csv_records(data: bytes):
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(_("The file's text encoding is not readable: save it as CSV UTF-8."))
-    if "\0" in text:
-        raise ImportFileError(_("This is not a text CSV file: save it as CSV UTF-8."))
-    first_line = text.splitlines()[0] if text.splitlines() else ""
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=";,")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        # One column, or a sample the sniffer cannot decide on: the header line tells.
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        return [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)]
-    except csv.Error as error:
-        raise ImportFileError(_("The CSV file is malformed: %(error)s") % {"error": error}) from None
-
-
-def _xlsx_records(data: bytes):
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ImportFileError(_("The file cannot be read as an Excel (.xlsx) workbook.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [
-            (number, [_cell_text(value) for value in row])
-            for number, row in enumerate(sheet.iter_rows(min_row=1, min_col=1, values_only=True), 1)
-        ]
-    finally:
-        workbook.close()
+    rows = []
+    for number, cells in table.rows:
+        values = {name: _cell_text(cell).strip() for name, cell in zip(header, cells, strict=True)}
+        rows.append((number, {name: values.get(name, "") for name in columns}))
+    if not rows:
+        raise TableError(_("The file has a header but no data rows."))
+    return rows
 
 
 def _cell_text(value) -> str:
@@ -158,39 +120,6 @@ def _cell_text(value) -> str:
         # A code typed as a number in Excel (1042) comes back as 1042.0.
         return str(int(value))
     return str(value)
-
-
-def _with_header(records, *, columns, required):
-    if not records:
-        raise ImportFileError(_("The file is empty."))
-    header = [name.strip().lower() for name in records[0][1]]
-    while header and not header[-1]:
-        header.pop()
-    unknown = [name or _("(empty)") for name in header if name not in columns]
-    missing = [name for name in required if name not in header]
-    duplicated = sorted({name for name in header if name and header.count(name) > 1})
-    problems = []
-    if missing:
-        problems.append(_("missing columns: %(names)s") % {"names": ", ".join(missing)})
-    if unknown:
-        problems.append(_("unknown columns: %(names)s") % {"names": ", ".join(unknown)})
-    if duplicated:
-        problems.append(_("columns given twice: %(names)s") % {"names": ", ".join(duplicated)})
-    if problems:
-        raise ImportFileError(
-            _("The first row must name the columns %(columns)s; %(problems)s.")
-            % {"columns": ", ".join(columns), "problems": "; ".join(problems)}
-        )
-    rows = []
-    for number, record in records[1:]:
-        cells = [(cell or "").strip() for cell in record]
-        if not any(cells):
-            continue
-        values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
-        rows.append((number, {name: values.get(name, "") for name in columns}))
-    if not rows:
-        raise ImportFileError(_("The file has a header but no data rows."))
-    return rows
 
 
 # --- checking --------------------------------------------------------------------------------
@@ -376,10 +305,7 @@ def check_payload(org, kind: str, payload: list) -> ImportCheck:
     return check(org, [(int(number), {c: str(values.get(c, "")) for c in columns}) for number, values in payload])
 
 
-def template_csv(kind: str) -> str:
+def template_rows(kind: str) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The columns of a kind and example rows: the template an admin downloads and fills in."""
     columns, _required, _check, example = KINDS[kind]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(example)
-    return out.getvalue()
+    return columns, example

@@ -6,11 +6,13 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from cxtracker.tabular import TableError, csv_response
 
 from . import imports, selectors, services
 from .access import ADMIN_ROLES, access_member, access_or_404, access_unit, org_view
@@ -300,7 +302,7 @@ def import_upload(request, org):
     if request.method == "POST" and form.is_valid():
         try:
             check = imports.check_upload(org, form.cleaned_data["kind"], form.cleaned_data["file"])
-        except imports.ImportFileError as error:
+        except TableError as error:
             form.add_error("file", str(error))
         else:
             return _preview(request, org, check)
@@ -344,7 +346,6 @@ def import_confirm(request, org):
 def import_template(request, org, kind):
     if kind not in imports.KINDS:
         raise Http404
-    # The BOM makes Excel read the accents right; the import reads it with or without.
-    response = HttpResponse("\ufeff" + imports.template_csv(kind), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="cxtracker-{kind}.csv"'
-    return response
+    # A data file: commas whatever the admin's language, and the import reads it back as it is.
+    columns, rows = imports.template_rows(kind)
+    return csv_response(columns, rows, filename=f"cxtracker-{kind}.csv")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import csv
-import io
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dashboards.views import _csv_value
+from cxtracker.tabular import csv_text, xlsx_append, xlsx_bytes
 from steering.reports.build import Report, hidden_label
 from steering.reports.figures import report_charts
 
@@ -256,7 +254,8 @@ def plan_rows(report: Report) -> list[list]:
 def xlsx_render(report: Report) -> bytes:
     """A summary sheet, one sheet per section (its KPIs, then their trends) and the action plans.
     Numbers are numbers: rates as shares with a percentage format, p-values as they are; yes/no
-    as booleans; empty cells where there is no figure."""
+    as booleans; empty cells where there is no figure; text as text, even a plan title that
+    starts with "=" (cxtracker.tabular.xlsx_append)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -265,64 +264,63 @@ def xlsx_render(report: Report) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = _("Summary")[:31]
-    summary.append([report.stakeholder.name])
+    xlsx_append(summary, [report.stakeholder.name])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([_("Period"), report.period_label, str(report.period)])
-    summary.append([_("Units in scope"), report.scope_label])
+    xlsx_append(summary, [_("Period"), report.period_label, str(report.period)])
+    xlsx_append(summary, [_("Units in scope"), report.scope_label])
     if report.protect:
-        summary.append(
+        xlsx_append(
+            summary,
             [
                 _("Small groups"),
                 _("Rates of groups with fewer than %(n)d people are hidden.") % {"n": report.org.min_group_size},
-            ]
+            ],
         )
-    summary.append([])
-    summary.append([_("What changed")])
+    xlsx_append(summary, [])
+    xlsx_append(summary, [_("What changed")])
     summary.cell(summary.max_row, 1).font = bold
     for sentence in report.summary:
-        summary.append([sentence])
+        xlsx_append(summary, [sentence])
     summary.column_dimensions["A"].width = 24
     summary.column_dimensions["B"].width = 60
 
     share_format = "0.0%"
     for section in report.sections:
         sheet = book.create_sheet(section.title[:31])
-        sheet.append(kpi_columns())
+        xlsx_append(sheet, kpi_columns())
         for cell in sheet[1]:
             cell.font = bold
         for kpi in section.kpis:
-            sheet.append(kpi_row(section.title, kpi))
+            xlsx_append(sheet, kpi_row(section.title, kpi))
             if kpi.is_share:
                 row = sheet.max_row
                 for column in (5, 12, 13, 17, 18):
                     sheet.cell(row, column).number_format = share_format
         sheet.freeze_panes = "C2"
-        sheet.append([])
-        sheet.append([_("Trend")])
+        xlsx_append(sheet, [])
+        xlsx_append(sheet, [_("Trend")])
         sheet.cell(sheet.max_row, 1).font = bold
-        sheet.append(trend_columns())
+        xlsx_append(sheet, trend_columns())
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         for kpi in section.kpis:
             for row in trend_rows(section.title, kpi):
-                sheet.append(row)
+                xlsx_append(sheet, row)
                 if kpi.is_share:
                     sheet.cell(sheet.max_row, 5).number_format = share_format
         for i, width in enumerate((16, 30, 24, 10, 12, 12, 8, 12), start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
 
     plans = book.create_sheet(_("Action plans")[:31])
-    plans.append(plan_columns())
+    xlsx_append(plans, plan_columns())
     for cell in plans[1]:
         cell.font = bold
     for row in plan_rows(report):
-        plans.append(row)
+        xlsx_append(plans, row)
     for i, width in enumerate((28, 22, 40, 12, 14, 24, 14, 12, 12, 12, 10), start=1):
         plans.column_dimensions[get_column_letter(i)].width = width
 
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -331,11 +329,8 @@ def xlsx_render(report: Report) -> bytes:
 def csv_render(report: Report, *, language: str) -> str:
     """One row per KPI and trend period (the report's period last, with its comparisons), in the
     reader's convention: semicolons and decimal commas in French."""
-    out = io.StringIO()
-    out.write("\ufeff")  # so that Excel reads the accents right
-    writer = csv.writer(out, delimiter=";" if language.startswith("fr") else ",")
     columns = kpi_columns()
-    writer.writerow(columns)
+    rows = []
     for section in report.sections:
         for kpi in section.kpis:
             base = kpi_row(section.title, kpi)
@@ -350,6 +345,6 @@ def csv_render(report: Report, *, language: str) -> str:
                     point.low_sample if kpi.kind == "survey" else None,
                     point.suppressed,
                 ]
-                writer.writerow([_csv_value(v, language) for v in row])
-            writer.writerow([_csv_value(v, language) for v in base])
-    return out.getvalue()
+                rows.append(row)
+            rows.append(base)
+    return csv_text(columns, rows, language=language)

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cxtracker.tabular import file_response
 from cxtracker.tenancy.access import ADMIN_ROLES, READ_ALL_ROLES, org_view, sees_individuals
 from steering import kpi_codes
 from steering.models import DeliveryStatus
@@ -136,9 +137,8 @@ def report_page(request, org, code, period):
     return render(request, "steering/reports/report.html", context)
 
 
-def _download(content, *, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+def _download(content, *, name: str, content_type: str | None = None) -> HttpResponse:
+    response = file_response(content, filename=name, content_type=content_type)
     # Figures as they are now: nothing to keep.
     response["Cache-Control"] = "private, no-store"
     return response
@@ -155,11 +155,7 @@ def report_pdf(request, org, code, period):
 @require_GET
 def report_xlsx(request, org, code, period):
     report = _report(request, org, code, period)
-    return _download(
-        exports.xlsx_render(report),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        name=exports.filename(report, "xlsx"),
-    )
+    return _download(exports.xlsx_render(report), name=exports.filename(report, "xlsx"))
 
 
 @org_view()
@@ -167,7 +163,7 @@ def report_xlsx(request, org, code, period):
 def report_csv(request, org, code, period):
     report = _report(request, org, code, period)
     text = exports.csv_render(report, language=get_language() or org.language)
-    return _download(text, content_type="text/csv; charset=utf-8", name=exports.filename(report, "csv"))
+    return _download(text, name=exports.filename(report, "csv"))
 
 
 # --- the e-mails' log, for admins --------------------------------------------------------------

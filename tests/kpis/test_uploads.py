@@ -147,8 +147,22 @@ def test_xlsx_date_cells_are_read_in_the_organization_timezone(upload, org, tree
         (_csv("external_id,unit,responded_at\nq,T1,2026-03-01T10:00:00Z\n"), "survey_responses", "at least one score"),
         (_csv("metric,unit,period,value,colour\nrevenue,T1,2026-01,3,red\n"), "metric_values", "Unknown columns"),
         (SimpleUploadedFile("broken.xlsx", b"not a zip at all"), "metric_values", "not a readable XLSX"),
+        (
+            SimpleUploadedFile("latin.csv", b"external_id,unit,responded_at,nps\nq-\x81,T1,2026-03-01T10:00Z,9\n"),
+            "survey_responses",
+            "save it as CSV UTF-8",
+        ),
     ],
-    ids=["extension", "empty", "header-only", "missing-column", "no-score", "unknown-column", "corrupt-xlsx"],
+    ids=[
+        "extension",
+        "empty",
+        "header-only",
+        "missing-column",
+        "no-score",
+        "unknown-column",
+        "corrupt-xlsx",
+        "not-utf8",
+    ],
 )
 def test_a_bad_file_is_a_form_error_and_creates_no_job(client_for, admin, org, settings, file, kind, error):
     settings.LANGUAGE_CODE = "en"
@@ -252,3 +266,16 @@ def test_the_file_is_deleted_once_imported(upload, org, tree, settings):
     assert not job.file
     assert (settings.MEDIA_ROOT / "uploads").is_dir()  # it was stored, then removed
     assert not any(p.is_file() for p in (settings.MEDIA_ROOT / "uploads").rglob("*"))
+
+
+def test_a_comment_over_several_lines_is_one_row_of_the_report(upload, org, tree):
+    response = upload(
+        _csv(
+            "external_id,unit,responded_at,nps,comment\n"
+            'q-1,T1,2026-03-10T10:00:00+01:00,9,"Très bien,\nmerci"\n'
+            "q-2,T1,2026-03-10T11:00:00+01:00,11,\n"
+        )
+    )
+    assert SurveyResponse.objects.for_org(org).get().comment == "Très bien,\nmerci"
+    # The row a spreadsheet shows, not the line of a text editor (which would say 4).
+    assert [row for row, _field, _message in response.context["page"]] == [3]

