@@ -17,91 +17,23 @@ Conventions, for every chart:
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
 import pandas as pd
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-# Colours: the two rates in the product's blues and greens, NPS in orange, the metric in purple.
-DEPLOYMENT_COLOR = "#1e88e5"
-TRANSFORMATION_COLOR = "#2e7d32"
-NPS_COLOR = "#ef6c00"
-METRIC_COLOR = "#6a1b9a"
-LOW_SAMPLE_COLOR = "#9e9e9e"
-SUPPRESSED_COLOR = "#e0e0e0"
-EMPTY_TEMPLATE = go.layout.Template()
-
-
-@dataclass
-class Chart:
-    """One chart of a page: its figure (None when there is nothing to draw: ``empty`` says why),
-    its data as a table (``columns``, ``rows``) for the CSV, and a sentence to print under it."""
-
-    name: str
-    title: str
-    figure: dict | None
-    columns: list[str]
-    rows: list[list] = field(default_factory=list)
-    empty: str = ""
-    note: str = ""
-
-
-def fewer_than(minimum: int) -> str:
-    """What a suppressed group shows instead of its figures."""
-    return _("fewer than %(n)d people") % {"n": minimum}
-
-
-def percent(share: float | None) -> float | None:
-    """A share of the engine (4 decimals) as a percentage with 2 decimals."""
-    return None if share is None else round(100 * share, 2)
-
-
-def separators(language: str) -> str:
-    """Plotly's decimal and thousands separators: "," and a no-break space in French."""
-    return ",\u00a0" if language.startswith("fr") else ".,"
-
-
-def _layout(title: str, *, language: str, height: int, **more) -> dict:
-    layout = {
-        "template": EMPTY_TEMPLATE,
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "separators": separators(language),
-        "height": height,
-        "autosize": True,
-        "margin": {"l": 56, "r": 24, "t": 48, "b": 48},
-        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
-        # At the bottom of the figure, under the x axis title, whatever the plot's height.
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"},
-        "hoverlabel": {"namelength": -1},
-    }
-    layout.update(more)
-    return layout
-
-
-def _json(fig: go.Figure) -> dict:
-    """The figure as plain dicts and lists (what the page embeds and the tests read)."""
-    return fig.to_plotly_json()
-
-
-def _axis(title: str, **more) -> dict:
-    return {"title": {"text": title}, "gridcolor": "#eeeeee", "zerolinecolor": "#bdbdbd", "automargin": True, **more}
-
-
-def _plain(series: pd.Series) -> list:
-    """A column as Python values for JSON: numpy scalars unboxed, NaN as None (JSON has no NaN:
-    the page's JSON.parse would fail on it)."""
-    return [None if isinstance(v, float) and math.isnan(v) else v for v in series.tolist()]
-
-
-def _month_x(months) -> list[str]:
-    """Months as dates Plotly reads ("2026-03-01"): its locale then names them."""
-    return [m.first_day.isoformat() for m in months]
-
+from cxtracker import charts
+from cxtracker.charts import (
+    DEPLOYMENT_COLOR,
+    LOW_SAMPLE_COLOR,
+    METRIC_COLOR,
+    NPS_COLOR,
+    SUPPRESSED_COLOR,
+    TRANSFORMATION_COLOR,
+    Chart,
+    fewer_than,
+    percent,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Rates over time, with NPS and a business metric on second axes
@@ -131,7 +63,7 @@ def trend_chart(
     frame = pd.DataFrame(
         {
             "month": [str(m) for m in months],
-            "x": _month_x(months),
+            "x": charts.month_x(months),
             "deployment": [percent(r["deployment_rate"]) for r in rates],
             "transformation": [percent(r["transformation_rate"]) for r in rates],
             "suppressed": [r["suppressed"] for r in rates],
@@ -158,7 +90,7 @@ def trend_chart(
     if metric_name is not None:
         columns.append(f"{metric_name} ({metric_unit})" if metric_unit else metric_name)
     rows = []
-    plain = {column: _plain(frame[column]) for column in frame.columns}
+    plain = {column: charts.plain(frame[column]) for column in frame.columns}
     for i in range(len(frame)):
         rec = {column: values[i] for column, values in plain.items()}
         rates_cells = [hidden, hidden] if rec["suppressed"] else [rec["deployment"], rec["transformation"]]
@@ -259,25 +191,25 @@ def trend_chart(
                 "font": {"color": "#616161"},
             }
         )
-    layout = _layout(
+    layout = charts.layout(
         title,
         language=language,
         height=400,
-        xaxis=_axis(
+        xaxis=charts.axis(
             _("Month"), type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick="M1" if len(months) <= 12 else None
         ),
-        yaxis=_axis(_("Rate (%)"), range=[0, 100], ticksuffix=" %"),
+        yaxis=charts.axis(_("Rate (%)"), range=[0, 100], ticksuffix=" %"),
         hovermode="x unified",
         annotations=annotations,
         shapes=shapes,
         margin={"l": 56, "r": 24, "t": 56, "b": 48},
     )
     if has_nps:
-        layout["yaxis2"] = _axis(
+        layout["yaxis2"] = charts.axis(
             "NPS", overlaying="y", side="right", showgrid=False, zeroline=False, tickmode="auto", nticks=6
         )
     if has_metric:
-        layout["yaxis3"] = _axis(
+        layout["yaxis3"] = charts.axis(
             label,
             overlaying="y",
             side="right",
@@ -289,7 +221,7 @@ def trend_chart(
             nticks=6,
         )
     fig.update_layout(layout)
-    return Chart("trend", title, _json(fig), columns, rows)
+    return Chart("trend", title, charts.figure_json(fig), columns, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,17 +300,17 @@ def children_bars(*, rows: list[dict], min_group_size: int, language: str) -> Ch
         if r["suppressed"]
     ]
     fig.update_layout(
-        _layout(
+        charts.layout(
             title,
             language=language,
             height=max(220, 110 + 44 * len(rows)),
             barmode="group",
-            xaxis=_axis(_("Rate (%)"), range=[0, 100], ticksuffix=" %"),
-            yaxis=_axis("", type="category", automargin=True),
+            xaxis=charts.axis(_("Rate (%)"), range=[0, 100], ticksuffix=" %"),
+            yaxis=charts.axis("", type="category", automargin=True),
             annotations=annotations,
         )
     )
-    return Chart("children", title, _json(fig), columns, table)
+    return Chart("children", title, charts.figure_json(fig), columns, table)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,15 +394,15 @@ def mastery_heatmap(*, units: list[dict], share: str, min_group_size: int, langu
             ygap=2,
         )
     fig.update_layout(
-        _layout(
+        charts.layout(
             title,
             language=language,
             height=max(260, 120 + 46 * len(y)),
-            xaxis=_axis(_("Unit"), type="category", tickangle=-30 if len(units) > 4 else 0, showgrid=False),
-            yaxis=_axis(_("Dimension"), type="category", autorange="reversed", showgrid=False),
+            xaxis=charts.axis(_("Unit"), type="category", tickangle=-30 if len(units) > 4 else 0, showgrid=False),
+            yaxis=charts.axis(_("Dimension"), type="category", autorange="reversed", showgrid=False),
         )
     )
-    return Chart("heatmap", title, _json(fig), columns, rows, note=note)
+    return Chart("heatmap", title, charts.figure_json(fig), columns, rows, note=note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,15 +463,15 @@ def transformation_nps_scatter(*, teams: list[dict], min_group_size: int, langua
             ),
         )
     fig.update_layout(
-        _layout(
+        charts.layout(
             title,
             language=language,
             height=400,
-            xaxis=_axis(_("Transformation rate (%)"), ticksuffix=" %", rangemode="tozero"),
-            yaxis=_axis("NPS"),
+            xaxis=charts.axis(_("Transformation rate (%)"), ticksuffix=" %", rangemode="tozero"),
+            yaxis=charts.axis("NPS"),
         )
     )
-    return Chart("scatter", title, _json(fig), columns, rows, note=note)
+    return Chart("scatter", title, charts.figure_json(fig), columns, rows, note=note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,12 +534,12 @@ def lag_chart(*, result: dict, sentence: str, outcome_label: str, unit_label: st
         showlegend=False,
     )
     fig.update_layout(
-        _layout(
+        charts.layout(
             title,
             language=language,
             height=380,
-            xaxis=_axis(_("Delay (months); below 0: placebo"), dtick=1, zeroline=False),
-            yaxis=_axis(y_title),
+            xaxis=charts.axis(_("Delay (months); below 0: placebo"), dtick=1, zeroline=False),
+            yaxis=charts.axis(y_title),
             shapes=[
                 {
                     "type": "line",
@@ -621,4 +553,4 @@ def lag_chart(*, result: dict, sentence: str, outcome_label: str, unit_label: st
             ],
         )
     )
-    return Chart("lag", title, _json(fig), columns, rows, note=sentence)
+    return Chart("lag", title, charts.figure_json(fig), columns, rows, note=sentence)

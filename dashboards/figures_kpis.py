@@ -1,5 +1,5 @@
 """Plotly figures of the KPI explorer, built on the server from survey figures already read
-(``dashboards.survey_math.survey_figures`` dicts): NPS, CSAT and CES over time, and each broken
+(``kpis.engine.formulas.survey_figures`` dicts): NPS, CSAT and CES over time, and each broken
 down by journey, segment, channel or trigger.
 
 The conventions of ``dashboards.figures`` (its ``Chart``, layout and axes): titles and axis titles
@@ -15,9 +15,8 @@ import plotly.graph_objects as go
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from cxtracker.charts import LOW_SAMPLE_COLOR, NPS_COLOR, Chart, axis, layout, percent
 from cxtracker.typography import colon
-
-from .figures import LOW_SAMPLE_COLOR, NPS_COLOR, Chart, _axis, _layout, percent
 
 CSAT_COLOR = "#00897b"
 CES_COLOR = "#5e35b1"
@@ -185,18 +184,18 @@ def kpi_trend_chart(
     if not any(f[kpi] is not None for _v, _l, figures_list in series for f in figures_list):
         return Chart(name, title, None, columns, rows, empty=_("No response with this figure over these months."))
 
-    x_axis = _axis(period_word, type="category") if kind == "quarter" else _axis(period_word, type="date")
+    x_axis = axis(period_word, type="category") if kind == "quarter" else axis(period_word, type="date")
     if kind == "month":
         x_axis.update(tickformat="%b %Y", hoverformat="%B %Y", dtick="M1" if len(periods) <= 6 else None)
     elif kind == "week":
         x_axis.update(tickformat="%d %b", hoverformat="%d %B %Y")
-    y_axis = _axis(kpi_axis_title(kpi), autorangeoptions=SCALE_BOUNDS[kpi])
+    y_axis = axis(kpi_axis_title(kpi), autorangeoptions=SCALE_BOUNDS[kpi])
     if kpi == "csat":
         y_axis.update(ticksuffix=" %")
     # The layout goes in at construction: plotly.py validates a layout applied afterwards (over
     # the default template) some ten times slower.
     fig = go.Figure(
-        layout=_layout(
+        layout=layout(
             title,
             language=language,
             height=380 if split else 340,
@@ -267,18 +266,18 @@ def breakdown_chart(*, breakdown: str, breakdown_label: str, kpi: str, rows: lis
         return Chart(breakdown, title, None, columns, table, empty=_("No response with this figure over these months."))
     color = KPI_COLORS[kpi]
     low = [bool(f[f"{kpi}_low_sample"]) for _v, _l, f in shown]
-    x_axis = _axis(kpi_axis_title(kpi), zeroline=True, autorangeoptions=SCALE_BOUNDS[kpi])
+    x_axis = axis(kpi_axis_title(kpi), zeroline=True, autorangeoptions=SCALE_BOUNDS[kpi])
     if kpi == "csat":
         x_axis.update(range=[0, 100], ticksuffix=" %")
     elif kpi == "ces":
         x_axis.update(range=[1, 7], dtick=1)
     fig = go.Figure(
-        layout=_layout(
+        layout=layout(
             title,
             language=language,
             height=max(220, 120 + 42 * len(shown)),
             xaxis=x_axis,
-            yaxis=_axis(breakdown_label, type="category", autorange="reversed", showgrid=False),
+            yaxis=axis(breakdown_label, type="category", autorange="reversed", showgrid=False),
             showlegend=False,
             bargap=0.35,
         )

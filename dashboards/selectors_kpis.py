@@ -3,7 +3,7 @@ of a breakdown; the breakdown values the organization's responses hold; the verb
 
 The figures are the engine's: months and quarters (and a span of months) sum the monthly
 ``TeamKpiSnapshot`` rows, weeks and crossed filters (a journey *and* a trigger) count the
-responses, exactly as ``kpis.engine.reads.kpis_read`` does, and ``dashboards.survey_math`` turns the
+responses, exactly as ``kpis.engine.reads.kpis_read`` does, and ``kpis.engine.formulas.survey_figures`` turns the
 sums into figures. Unlike ``kpis_read`` the sums are read per value of a breakdown in one grouped
 query, and they come back as sums, for the CSAT and CES margins.
 """

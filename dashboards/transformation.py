@@ -17,6 +17,7 @@ from django.db.models import Count, Max
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cxtracker import charts
 from cxtracker.months import Month
 from cxtracker.tenancy.access import sees_individuals
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
@@ -263,8 +264,8 @@ class TransformationDashboard:
                     "key": key,
                     "label": label,
                     "kind": "rate",
-                    "value": figures.percent(cur[key]),
-                    "previous": figures.percent(prev[key]),
+                    "value": charts.percent(cur[key]),
+                    "previous": charts.percent(prev[key]),
                     "delta": self._rate_change(cur, prev, key),
                     "suppressed": cur["suppressed"],
                     "active_members": cur["active_members"],
@@ -285,7 +286,7 @@ class TransformationDashboard:
                     "low_sample": k_cur[f"{key}_low_sample"],
                     "margin": k_cur.get("nps_margin_of_error") if key == "nps" else None,
                     "mean": k_cur.get("csat_mean") if key == "csat" else None,
-                    "easy_share": figures.percent(k_cur.get("ces_easy_share")) if key == "ces" else None,
+                    "easy_share": charts.percent(k_cur.get("ces_easy_share")) if key == "ces" else None,
                     "delta": None if change.delta is None else round(change.delta, 2),
                     # scipy answers numpy scalars: plain Python for the template and JSON.
                     "p_value": None if change.p_value is None else float(change.p_value),
@@ -321,8 +322,8 @@ class TransformationDashboard:
                 "active_members": cur["active_members"],
                 "deployment_rate": cur["deployment_rate"],
                 "transformation_rate": cur["transformation_rate"],
-                "deployment_pct": figures.percent(cur["deployment_rate"]),
-                "transformation_pct": figures.percent(cur["transformation_rate"]),
+                "deployment_pct": charts.percent(cur["deployment_rate"]),
+                "transformation_pct": charts.percent(cur["transformation_rate"]),
                 "deployment_change": self._rate_change(cur, prev, "deployment_rate"),
                 "transformation_change": self._rate_change(cur, prev, "transformation_rate"),
                 "transformation_spark": None
@@ -347,11 +348,11 @@ class TransformationDashboard:
 
     # --- charts ------------------------------------------------------------------------------
 
-    def chart(self, name: str) -> figures.Chart:
+    def chart(self, name: str) -> charts.Chart:
         return getattr(self, f"{name}_chart")
 
     @cached_property
-    def trend_chart(self) -> figures.Chart:
+    def trend_chart(self) -> charts.Chart:
         metric = self.filters.metric
         points = (
             metric_values_read(org=self.org, metric=metric, targets=[Target(self.unit)], months=self.months)
@@ -398,11 +399,11 @@ class TransformationDashboard:
         ]
 
     @cached_property
-    def children_chart(self) -> figures.Chart:
+    def children_chart(self) -> charts.Chart:
         return figures.children_bars(rows=self.table, min_group_size=self.min_group_size, language=self.language)
 
     @cached_property
-    def heatmap_chart(self) -> figures.Chart:
+    def heatmap_chart(self) -> charts.Chart:
         units = [
             {
                 "name": u.name,
@@ -446,7 +447,7 @@ class TransformationDashboard:
         return points
 
     @cached_property
-    def scatter_chart(self) -> figures.Chart:
+    def scatter_chart(self) -> charts.Chart:
         return figures.transformation_nps_scatter(
             teams=self.team_points, min_group_size=self.min_group_size, language=self.language
         )
@@ -537,7 +538,7 @@ class TransformationDashboard:
         return result, log_outcome
 
     @cached_property
-    def lag_chart(self) -> figures.Chart:
+    def lag_chart(self) -> charts.Chart:
         lag = self.lag
         return figures.lag_chart(
             result=lag["result"],

@@ -25,6 +25,7 @@ from cxtracker.tabular import csv_response
 from cxtracker.tenancy.access import can_read_all, org_view, scoped_units
 from deployment.selectors import month_current
 from experience.models import Journey
+from kpis.engine.formulas import survey_figures
 
 from . import figures_kpis
 from .forms_kpis import BREAKDOWN_LABELS, KPIS, KpiExplorerForm, VerbatimForm, value_label
@@ -36,7 +37,6 @@ from .selectors_kpis import (
     survey_comments,
     survey_sums_read,
 )
-from .survey_math import survey_figures
 from .views import _query
 
 COMMENTS_PER_PAGE = 25

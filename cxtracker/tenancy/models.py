@@ -138,9 +138,16 @@ class UnitKind(models.TextChoices):
 KIND_RANK = {UnitKind.REGION: 0, UnitKind.BUSINESS_UNIT: 1, UnitKind.TEAM: 2}
 
 
+class OrgUnitQuerySet(TenantQuerySet):
+    def subtrees(self, units):
+        """The units of the subtrees of ``units`` (each unit and everything under it)."""
+        return self.filter(OrgUnit.in_subtrees(units))
+
+
 class OrgUnit(TenantModel):
     """A node of the org tree. ``path`` is the materialized chain of ids (``/3/17/42/``), kept by
-    the services, so that a subtree is one indexed prefix query."""
+    the services, so that a subtree is one indexed prefix query. The tree questions are answered
+    here: ``path_ids``, ``ancestor_ids``, ``in_subtrees``."""
 
     code = models.CharField(_("code"), max_length=64, validators=[code_validator])
     name = models.CharField(_("name"), max_length=200)
@@ -150,6 +157,8 @@ class OrgUnit(TenantModel):
     )
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
+
+    objects = OrgUnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["path"]
@@ -212,9 +221,30 @@ class OrgUnit(TenantModel):
         """This unit and every unit under it."""
         return OrgUnit.objects.filter(organization_id=self.organization_id, path__startswith=self.path)
 
+    @staticmethod
+    def path_ids(path: str) -> list[int]:
+        """The ids on a materialized path, from the top of the tree down to its unit."""
+        return [int(i) for i in path.strip("/").split("/") if i]
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """The ids of the units above this one, from the top of the tree down."""
+        return self.path_ids(self.path)[:-1]
+
     def ancestors(self):
-        ids = [int(i) for i in self.path.strip("/").split("/") if i][:-1]
-        return sorted(OrgUnit.objects.filter(pk__in=ids), key=lambda u: u.depth)
+        """The units above this one, from the top of the tree down (a breadcrumb)."""
+        ids = self.ancestor_ids
+        by_id = OrgUnit.objects.filter(organization_id=self.organization_id).in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+
+    @staticmethod
+    def in_subtrees(units, prefix: str = "") -> Q:
+        """A Q for the rows in the subtree of any of ``units``: ``prefix`` leads to the unit
+        (``"team__"`` for a member, ``"unit__"`` for a survey response, ``""`` for units)."""
+        q = Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+        for unit in units:
+            q |= Q(**{f"{prefix}path__startswith": unit.path})
+        return q
 
 
 class MemberQuerySet(TenantQuerySet):

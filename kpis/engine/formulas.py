@@ -193,5 +193,32 @@ def kpis(sums: Mapping[str, int], *, min_sample: int) -> dict:
     }
 
 
+def csat_margin_of_error(top2: int, n: int) -> float | None:
+    """95% margin of the top-2 share, in points: 1.96 × 100 × sqrt(p (1 − p) / n), as NPS's."""
+    if n <= 0:
+        return None
+    p = top2 / n
+    return 1.96 * 100 * math.sqrt(p * (1 - p) / n)
+
+
+def ces_margin_of_error(total: float, squares: float, n: int) -> float | None:
+    """95% margin of the mean CES: 1.96 × s / sqrt(n), s the sample standard deviation (none below
+    two answers)."""
+    variance = sample_variance(total, squares, n)
+    if variance is None:
+        return None
+    return 1.96 * math.sqrt(variance / n)
+
+
+def survey_figures(sums: Mapping[str, int], *, min_sample: int) -> dict:
+    """``kpis`` with the CSAT and CES margins too, rounded as the read API rounds its figures: what
+    the explorer and the steering report show."""
+    g = {k: int(sums.get(k) or 0) for k in KPI_SUMS}
+    figures = kpis(g, min_sample=min_sample)
+    figures["csat_margin_of_error"] = csat_margin_of_error(g["csat_top2"], g["csat_n"])
+    figures["ces_margin_of_error"] = ces_margin_of_error(g["ces_sum"], g["ces_sq_sum"], g["ces_n"])
+    return {k: rounded(v) if isinstance(v, float) else v for k, v in figures.items()}
+
+
 def rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)

@@ -12,7 +12,7 @@ whole organization when it has none):
 
 - survey KPIs (NPS, CSAT, CES, on one breakdown or not) from the summed survey counts of the
   scope's teams (``dashboards.selectors_kpis.survey_sums_read``, the sums ``kpis_read`` reads),
-  turned into figures by ``dashboards.survey_math`` (``kpis.engine.formulas`` plus the CSAT and CES
+  turned into figures by ``kpis.engine.formulas.survey_figures`` (with the CSAT and CES
   margins). Changes are tested by ``kpis.engine.stats`` and the tests corrected together, across the
   whole report, by Benjamini–Hochberg at 5 %;
 - the two rates from ``kpis.engine.reads.rates_read``, protected for the readers above the managers
@@ -38,13 +38,13 @@ from django.utils import formats
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
+from cxtracker import charts
 from cxtracker.months import Month, Quarter, Week
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
-from dashboards import figures
 from dashboards.selectors import metric_values_read
 from dashboards.selectors_kpis import survey_sums_read
-from dashboards.survey_math import survey_figures
 from kpis.engine import formulas, stats
+from kpis.engine.formulas import survey_figures
 from kpis.engine.marks import history_months
 from kpis.engine.reads import MONTH_SUMS, Target, rates_read, suppressed_units
 from kpis.models import Metric, MetricValue, TeamMonthSnapshot
@@ -848,4 +848,4 @@ def summary_sentences(report: Report) -> list[str]:
 
 
 def hidden_label(org: Organization) -> str:
-    return figures.fewer_than(org.min_group_size)
+    return charts.fewer_than(org.min_group_size)

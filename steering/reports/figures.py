@@ -1,5 +1,5 @@
 """The steering report's charts: one small Plotly trend per KPI, in the executive dashboard's
-conventions (dashboards.figures: layout, colours, French separators, low samples hollow and grey,
+conventions (cxtracker.charts: layout, colours, French separators, low samples hollow and grey,
 hidden groups named, never drawn). The page draws them with static/dashboards/dashboard.js, the
 PDF as PNG images rendered by kaleido (steering.reports.exports).
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from dashboards import figures
+from cxtracker import charts
 from steering.reports.build import KpiReport
 
-COLORS = {"survey": figures.NPS_COLOR, "rate": figures.TRANSFORMATION_COLOR, "metric": figures.METRIC_COLOR}
+COLORS = {"survey": charts.NPS_COLOR, "rate": charts.TRANSFORMATION_COLOR, "metric": charts.METRIC_COLOR}
 HEIGHT = 230
 
 
@@ -26,12 +26,12 @@ def _y(kpi: KpiReport, value):
     return round(100 * value, 2) if kpi.is_share else value
 
 
-def kpi_trend_chart(kpi: KpiReport, *, name: str, language: str, min_group_size: int) -> figures.Chart:
+def kpi_trend_chart(kpi: KpiReport, *, name: str, language: str, min_group_size: int) -> charts.Chart:
     """The KPI over the report's trend periods, the report's period last and emphasised; survey
     KPIs with their 95 % margins as error bars. ``name``: the chart's id on the page."""
     title = _("%(kpi)s over the last periods") % {"kpi": kpi.label}
     columns = [_("Period"), kpi.label, "n", _("95% margin of error"), _("Low sample")]
-    hidden = figures.fewer_than(min_group_size)
+    hidden = charts.fewer_than(min_group_size)
     rows = [
         [
             p.period,
@@ -44,7 +44,7 @@ def kpi_trend_chart(kpi: KpiReport, *, name: str, language: str, min_group_size:
     ]
     if not any(p.value is not None for p in kpi.trend):
         empty = hidden if any(p.suppressed for p in kpi.trend) else _("No figures over these periods.")
-        return figures.Chart(name, title, None, columns, rows, empty=empty)
+        return charts.Chart(name, title, None, columns, rows, empty=empty)
     color = COLORS[kpi.kind]
     x = [p.period for p in kpi.trend]
     y = [_y(kpi, p.value) for p in kpi.trend]
@@ -62,8 +62,8 @@ def kpi_trend_chart(kpi: KpiReport, *, name: str, language: str, min_group_size:
         "marker": {
             "size": [12 if i == last else 8 for i in range(len(x))],
             "symbol": ["circle-open" if is_low else "circle" for is_low in low],
-            "color": [figures.LOW_SAMPLE_COLOR if is_low else color for is_low in low],
-            "line": {"width": 2, "color": [figures.LOW_SAMPLE_COLOR if is_low else color for is_low in low]},
+            "color": [charts.LOW_SAMPLE_COLOR if is_low else color for is_low in low],
+            "line": {"width": 2, "color": [charts.LOW_SAMPLE_COLOR if is_low else color for is_low in low]},
         },
         "text": [p.label for p in kpi.trend],
         "hovertemplate": f"%{{text}}: %{{y:.{decimals}f}}{suffix}<extra></extra>",
@@ -98,14 +98,14 @@ def kpi_trend_chart(kpi: KpiReport, *, name: str, language: str, min_group_size:
         for p in kpi.trend
         if p.suppressed
     ]
-    yaxis = figures._axis("", ticksuffix=suffix, automargin=True, nticks=5)
+    yaxis = charts.axis("", ticksuffix=suffix, automargin=True, nticks=5)
     if kpi.is_share:
         yaxis["rangemode"] = "tozero"
-    layout = figures._layout(
+    layout = charts.layout(
         "",
         language=language,
         height=HEIGHT,
-        xaxis=figures._axis(
+        xaxis=charts.axis(
             "",
             type="category",
             tickmode="array",
@@ -124,10 +124,10 @@ def kpi_trend_chart(kpi: KpiReport, *, name: str, language: str, min_group_size:
     note = _("Hollow grey: fewer responses than the minimum sample.") if any(low) else ""
     if annotations:
         note = (note + " " + _("×: %(hidden)s.") % {"hidden": hidden}).strip()
-    return figures.Chart(name, title, fig.to_plotly_json(), columns, rows, note=note)
+    return charts.Chart(name, title, fig.to_plotly_json(), columns, rows, note=note)
 
 
-def report_charts(report, *, language: str) -> dict[str, figures.Chart]:
+def report_charts(report, *, language: str) -> dict[str, charts.Chart]:
     """code → the KPI's trend chart, for every KPI of the report with figures."""
     charts = {}
     for i, kpi in enumerate(report.kpis):

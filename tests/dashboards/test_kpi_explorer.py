@@ -28,10 +28,10 @@ from django.urls import reverse
 
 from cxtracker.months import Month, Quarter, Week, periods_between
 from cxtracker.tenancy.models import Role, UnitKind
-from dashboards import survey_math
 from dashboards.forms_kpis import CHARTS
 from dashboards.selectors import MonthSpan
 from experience.services import journey_create
+from kpis.engine import formulas as survey_math
 from kpis.engine.reads import Target, kpis_read
 from kpis.engine.recompute import snapshots_recompute
 from kpis.models import SurveyResponse

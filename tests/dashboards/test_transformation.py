@@ -25,6 +25,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from cxtracker import charts
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role, UnitKind
 from dashboards import figures
@@ -373,8 +374,8 @@ def test_lag_chart_draws_the_curve_with_its_intervals():
     assert trace["error_y"]["array"] == pytest.approx([1.0] * 5)
     assert trace["error_y"]["arrayminus"] == pytest.approx([1.0] * 5)
     # Leads (the placebo) grey, the best lag highlighted.
-    assert trace["marker"]["color"][:2] == [figures.LOW_SAMPLE_COLOR] * 2
-    assert trace["marker"]["color"][3] == figures.NPS_COLOR
+    assert trace["marker"]["color"][:2] == [charts.LOW_SAMPLE_COLOR] * 2
+    assert trace["marker"]["color"][3] == charts.NPS_COLOR
     assert chart.note == "Mastery shows up."
 
 
