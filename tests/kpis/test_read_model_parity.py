@@ -49,8 +49,8 @@ from tests.factories import make_membership, make_user
 
 def snapshots_compute(org: Organization) -> None:
     """What seed_demo does once the data is written: mark the whole history, recompute what is marked."""
-    from kpis.recompute import periods_mark_all
-    from kpis.services import recompute_org
+    from kpis.engine.marks import periods_mark_all
+    from kpis.engine.recompute import recompute_org
 
     periods_mark_all(org=org)
     recompute_org(org=org)
@@ -58,15 +58,15 @@ def snapshots_compute(org: Organization) -> None:
 
 def stakeholder_create(org: Organization, **fields) -> None:
     """The REST API lists stakeholders but does not create them."""
-    from kpis.services_steering import stakeholder_create as create
+    from steering.services import stakeholder_create as create
 
     create(org=org, **fields)
 
 
 def report_periods(org: Organization, code: str) -> list[str]:
     """Every period the stakeholder has a report for (what its page lists)."""
-    from dashboards.reports import periods_available
-    from kpis.models import Stakeholder
+    from steering.models import Stakeholder
+    from steering.reports.build import periods_available
 
     stakeholder = Stakeholder.objects.get(organization=org, code=code)
     return [str(period) for period in periods_available(org, stakeholder)]
