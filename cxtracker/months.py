@@ -222,3 +222,37 @@ def periods_between(kind: str, first: datetime.date, last: datetime.date) -> lis
         periods.append(period)
         period = period.next()
     return periods
+
+
+@dataclass(frozen=True, eq=True)
+class MonthSpan(_Period):
+    """The months ``first``…``last`` read as one period: what the dashboard's filters choose.
+
+    The engine's reads take it like a quarter: deployment over its member-months, transformation
+    at its end, survey KPIs summed over its months. ``previous()`` is the span of the same length
+    just before, the one each change is measured against."""
+
+    first: Month
+    last: Month
+
+    kind: ClassVar[str] = "span"
+
+    def __post_init__(self):
+        if self.last < self.first:
+            raise ValueError("a span ends after it starts")
+
+    @property
+    def first_day(self) -> datetime.date:
+        return self.first.first_day
+
+    def __len__(self) -> int:
+        return self.last - self.first + 1
+
+    def next(self) -> MonthSpan:
+        return MonthSpan(self.last.next(), self.last.shift(len(self)))
+
+    def previous(self) -> MonthSpan:
+        return MonthSpan(self.first.shift(-len(self)), self.first.previous())
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}/{self.last}"

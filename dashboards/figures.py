@@ -1,6 +1,6 @@
 """Plotly figures of the dashboards, built on the server (plotly.py, pandas) from the engine's reads.
 
-Each builder takes figures already read (``kpis.engine.reads.rates_read`` rows, ``kpis.engine.formulas.kpis``
+Each builder takes figures already read (``kpis.engine.rates.rates_read`` rows, ``kpis.engine.formulas.kpis``
 figures, the lag answer) and returns a ``Chart``: the Plotly figure as JSON-ready dicts, and the
 same data as a table for its CSV download. Nothing here queries the database, so that a test can
 hold each chart against the engine's numbers.

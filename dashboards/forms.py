@@ -5,11 +5,9 @@ from typing import NamedTuple
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cxtracker.months import Month
+from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 from kpis.models import Metric
-
-from .selectors import MonthSpan
 
 # The default span, and the longest one a page draws (five years of months).
 DEFAULT_MONTHS = 12

@@ -10,12 +10,12 @@ silent default."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cxtracker.months import MonthSpan
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
+from kpis.engine.surveys import BREAKDOWNS
 from kpis.models import SurveyTrigger
 
 from .forms import DEFAULT_MONTHS, MAX_MONTHS, UNIT_CHOICES_MAX, MonthField
-from .selectors import MonthSpan
-from .selectors_kpis import BREAKDOWNS
 
 # Weekly figures are counted from the responses: at most a year of weeks on one page.
 MAX_WEEK_MONTHS = 12

@@ -1,11 +1,10 @@
 """The executive transformation dashboard (issue 8): what a unit's page shows for a span of months.
 
-Reads go through the engine only: ``kpis.engine.reads.rates_read`` (with ``protect`` for the roles that
-do not see individuals: small groups come back suppressed, with complementary suppression),
-``dashboards.selectors.kpi_sums_read`` for the survey sums the significance tests need, the
-figures from ``kpis.engine.formulas``, the tests from ``kpis.engine.stats`` and the lag analysis from
-``kpis.engine.lag`` over ``kpis.api_lag.lag_panel``. Each part is computed when first asked for, so that
-a CSV download computes only its chart.
+Reads go through the engine only: ``kpis.engine.rates.rates_read`` (protected for the reader: small
+groups come back suppressed, with complementary suppression), ``kpis.engine.surveys.survey_sums``
+for the survey sums the significance tests need, the figures from ``kpis.engine.formulas``, the
+tests from ``kpis.engine.stats`` and the lag analysis from ``kpis.engine.panel``. Each part is
+computed when first asked for, so that a CSV download computes only its chart.
 """
 
 from __future__ import annotations
@@ -18,29 +17,22 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cxtracker import charts
-from cxtracker.months import Month
-from cxtracker.tenancy.access import sees_individuals
+from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
-from kpis.api_lag import lag_panel
 from kpis.engine import formulas, stats
-from kpis.engine.lag import lag_analysis
-from kpis.engine.lag_text import lag_sentence
-from kpis.engine.reads import MEMBER_DERIVED, Target, rates_rows, suppressed_units
+from kpis.engine.metrics import metric_values_read
+from kpis.engine.panel import lag_fit, lag_words
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader, Sizes, hide
+from kpis.engine.surveys import survey_sums
+from kpis.engine.targets import Target
 from kpis.models import Metric, MetricValue
 from steering.models import ActionPlan
 from steering.selectors import action_plans_for_chart, plan_span_end
 
 from . import caching, figures
 from .forms import CHARTS
-from .selectors import (
-    MonthSpan,
-    kpi_sums_read,
-    metric_values_read,
-    team_kpi_sums_read,
-    team_transformation_read,
-    unit_children,
-    unit_teams,
-)
+from .selectors import unit_children, unit_teams
 
 SURVEY_KPIS = ("nps", "csat", "ces")
 # The lag analysis needs a long panel: at least this many outcome months, whatever the span.
@@ -112,7 +104,7 @@ class TransformationDashboard:
         self.span = filters.span
         self.previous = filters.span.previous()
         self.months: list[Month] = filters.span.months()
-        self.protect = not sees_individuals(membership)
+        self.reader = Reader.of(membership)
         self.min_group_size = org.min_group_size
         self.language = get_language() or "fr"
         # url_for(unit) → the dashboard's URL for that unit with the same filters (the view's).
@@ -143,7 +135,7 @@ class TransformationDashboard:
             org.expected_animations_per_month,
             org.min_sample_size,
             org.min_group_size,
-            self.protect,
+            self.reader.whole,
             self.language,
             str(org.today()),
             self.unit.pk if self.unit else None,
@@ -204,38 +196,39 @@ class TransformationDashboard:
         return [self.span, self.previous, *self.months]
 
     @cached_property
-    def _hidden(self) -> dict:
-        """month start → the groups hidden from this reader (``suppressed_units``), for every month
-        the board reads: read once for the rates and the teams' points."""
-        if not self.protect:
-            return {}
+    def _sizes(self) -> Sizes | None:
+        """The members suppression is worked out on, for every month the board reads: read once for
+        the rates and the teams' points (None: the reader sees everything)."""
+        if not self.reader.protects:
+            return None
         months = sorted({m for p in self._periods for m in p.months()})
-        return suppressed_units(org=self.org, months=months)
+        return Sizes.from_snapshots(self.org, [m.first_day for m in months])
 
     @cached_property
     def _rates(self) -> dict:
         """(unit id or None, period) → the ``rates_read`` row (dimensions only for the span: the
         heatmap's)."""
-        rows = rates_rows(
+        rows = rates_read(
             org=self.org,
+            reader=self.reader,
             targets=self._targets,
             periods=self._periods,
-            protect=self.protect,
-            hidden=self._hidden,
             dimension_periods=[self.span],
+            sizes=self._sizes,
         )
         keys = [(t.key, p) for t in self._targets for p in self._periods]
         return dict(zip(keys, rows, strict=True))
 
     @cached_property
     def _sums(self) -> dict:
-        return kpi_sums_read(org=self.org, targets=self._targets, periods=self._periods)
+        return survey_sums(org=self.org, targets=self._targets, periods=self._periods)
 
     def rates(self, unit: OrgUnit | None, period) -> dict:
         return self._rates[(unit.pk if unit else None, period)]
 
     def sums(self, unit: OrgUnit | None, period) -> dict:
-        return self._sums[(unit.pk if unit else None, period)]
+        found = self._sums.get((unit.pk if unit else None, period, None), {})
+        return {k: found.get(k, 0) for k in formulas.KPI_SUMS}
 
     def kpis(self, unit: OrgUnit | None, period) -> dict:
         return kpi_figures(self.sums(unit, period), min_sample=self.org.min_sample_size)
@@ -364,7 +357,7 @@ class TransformationDashboard:
         if self.rates(self.unit, self.span)["suppressed"]:
             # Hidden over the span (small in one of its months): hidden in every month too, so
             # that the chart never shows what the tiles withhold (the end of the span is a month).
-            monthly = [{**row, **dict.fromkeys(MEMBER_DERIVED), "suppressed": True} for row in monthly]
+            monthly = [hide(dict(row)) for row in monthly]
         return figures.trend_chart(
             months=self.months,
             plans=self.plans,
@@ -424,14 +417,20 @@ class TransformationDashboard:
         teams = self.teams
         if not teams:
             return []
-        rates = team_transformation_read(
-            org=self.org, unit=self.unit, span=self.span, protect=self.protect, hidden=self._hidden
+        targets = [Target(team) for team in teams]
+        rates = rates_read(
+            org=self.org,
+            reader=self.reader,
+            targets=targets,
+            periods=[self.span],
+            dimension_periods=[],
+            sizes=self._sizes,
         )
-        sums = team_kpi_sums_read(org=self.org, teams=teams, span=self.span)
+        sums = survey_sums(org=self.org, targets=targets, periods=[self.span])
         points = []
-        for team in teams:
-            rate, suppressed = rates.get(team.pk, (None, False))
-            k = kpi_figures(sums[team.pk], min_sample=self.org.min_sample_size)
+        for team, row in zip(teams, rates, strict=True):
+            rate, suppressed = row["transformation_rate"], row["suppressed"]
+            k = kpi_figures(sums.get((team.pk, self.span, None), {}), min_sample=self.org.min_sample_size)
             points.append(
                 {
                     "name": team.name,
@@ -492,50 +491,20 @@ class TransformationDashboard:
             caching.snapshots_version(self.org),
             _metric_version(self.org, metric) if metric is not None else None,
         )
-        result, log_outcome = caching.cached("lag", parts, lambda: self._lag_fit(code, metric, first, last))
-        # The same choices as kpis.api_lag.LagAnalysisApi.get (survey outcomes weighted by n,
-        # positive metrics fitted in logs), which keeps them inside the view.
-        if metric is None:
-            outcome_label = code.upper()
-            unit_label = {"nps": _("NPS points"), "csat": _("CSAT points"), "ces": _("CES points")}[code]
-        else:
-            outcome_label = metric.name
-            if log_outcome:
-                unit_label = "%"
-            elif metric.unit_of_measure == "%":
-                unit_label = _("percentage points")
-            else:
-                unit_label = metric.unit_of_measure
-        return {
-            "result": result,
-            "sentence": lag_sentence(result, outcome_label, unit_label),
-            "outcome_label": outcome_label,
-            "unit_label": unit_label,
-            "first": first,
-            "last": last,
-        }
-
-    def _lag_fit(self, code: str, metric: Metric | None, first: Month, last: Month) -> tuple[dict, bool]:
-        """``kpis.engine.lag.lag_analysis`` of the outcome over the unit's teams, and whether it was fitted
-        in logs."""
-        panel = lag_panel(org=self.org, outcome=code, unit=self.unit, first=first, last=last, max_lag=LAG_MAX_LAG)
-        if metric is None:
-            weighted, log_outcome, higher_is_better = True, False, True
-        else:
-            values = panel["outcome"].dropna()
-            weighted = False
-            log_outcome = bool(len(values)) and bool((values > 0).all()) and metric.unit_of_measure != "%"
-            higher_is_better = metric.higher_is_better
-        result = lag_analysis(
-            panel,
-            max_lag=LAG_MAX_LAG,
-            weighted=weighted,
-            log_outcome=log_outcome,
-            higher_is_better=higher_is_better,
-            min_n=self.org.min_sample_size if weighted else None,
-            outcome=code,
+        fit = caching.cached(
+            "lag",
+            parts,
+            lambda: lag_fit(
+                org=self.org,
+                outcome=code,
+                metric=metric,
+                unit=self.unit,
+                first=first,
+                last=last,
+                max_lag=LAG_MAX_LAG,
+            ),
         )
-        return result, log_outcome
+        return {"result": fit.result, **lag_words(fit, code, metric), "first": first, "last": last}
 
     @cached_property
     def lag_chart(self) -> charts.Chart:

@@ -14,6 +14,7 @@ from cxtracker.tabular import csv_response
 from cxtracker.tenancy.access import org_view, scoped_members, scoped_teams, scoped_units
 from cxtracker.tenancy.models import OrgUnit, Role, UnitKind
 from deployment.selectors import month_current
+from kpis.engine.readers import Reader
 from kpis.models import Metric
 
 from . import caching
@@ -34,8 +35,9 @@ def org_home(request, org):
     counts = {kind: units.filter(kind=kind).count() for kind in UnitKind.values}
     current = month_current(org=org)
     month = min(Month.parse_or_none(request.GET.get("month")) or current, current)
-    total, regions = deployment_overview(membership=request.membership, month=month)
-    previous_total, _regions = deployment_overview(membership=request.membership, month=month.previous())
+    reader = Reader.of(request.membership)
+    total, regions = deployment_overview(org=org, reader=reader, month=month)
+    previous_total, _regions = deployment_overview(org=org, reader=reader, month=month.previous())
     context = {
         "region_count": counts[UnitKind.REGION],
         "business_unit_count": counts[UnitKind.BUSINESS_UNIT],
@@ -66,7 +68,7 @@ def _units_in_tree_order(org) -> list[UnitChoice]:
     names = {u.pk: u.name.casefold() for u in units}
 
     def key(unit):
-        return [names.get(int(i), "") for i in unit.path.strip("/").split("/")]
+        return [names.get(i, "") for i in OrgUnit.path_ids(unit.path)]
 
     return sorted(units, key=key)
 
@@ -77,8 +79,7 @@ def _ancestors(units: list[UnitChoice], unit: OrgUnit | None) -> list[UnitChoice
     if unit is None:
         return []
     by_pk = {u.pk: u for u in units}
-    ids = [int(i) for i in unit.path.strip("/").split("/")][:-1]
-    return [by_pk[i] for i in ids if i in by_pk]
+    return [by_pk[i] for i in unit.ancestor_ids if i in by_pk]
 
 
 def _query(params: dict, **changes) -> str:

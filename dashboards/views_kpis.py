@@ -23,20 +23,15 @@ from django.views.decorators.http import require_GET
 from cxtracker.months import periods_between
 from cxtracker.tabular import csv_response
 from cxtracker.tenancy.access import can_read_all, org_view, scoped_units
+from cxtracker.tenancy.models import OrgUnit
 from deployment.selectors import month_current
 from experience.models import Journey
 from kpis.engine.formulas import survey_figures
+from kpis.engine.surveys import BREAKDOWNS, survey_breakdown_values, survey_breakdowns, survey_sums
 
 from . import figures_kpis
 from .forms_kpis import BREAKDOWN_LABELS, KPIS, KpiExplorerForm, VerbatimForm, value_label
-from .selectors_kpis import (
-    BREAKDOWNS,
-    scope_team_ids,
-    survey_breakdown_values,
-    survey_breakdowns_read,
-    survey_comments,
-    survey_sums_read,
-)
+from .selectors import scope_target, survey_comments
 from .views import _query
 
 COMMENTS_PER_PAGE = 25
@@ -52,7 +47,7 @@ def _units_in_tree_order(membership) -> list:
     names = {u.pk: u.name.casefold() for u in units}
 
     def key(unit):
-        return [names.get(int(i), "") for i in unit.path.strip("/").split("/")]
+        return [names.get(i, "") for i in OrgUnit.path_ids(unit.path)]
 
     return sorted(units, key=key)
 
@@ -110,9 +105,9 @@ class _Explorer:
     """The figures of one scope (teams), span, period kind and filters; each chart computed when
     first asked for, so that a CSV download reads only its own."""
 
-    def __init__(self, *, org, teams, data, journey_names, language):
+    def __init__(self, *, org, target, data, journey_names, language):
         self.org = org
-        self.teams = teams
+        self.target = target
         self.span = data["span"]
         self.kind = data["period"]
         self.kpi = data["kpi"]
@@ -141,7 +136,12 @@ class _Explorer:
 
     def trend_series(self) -> list[tuple]:
         """(value, label, [figures per period]): one series, or one per value of ``by``."""
-        sums = survey_sums_read(org=self.org, teams=self.teams, periods=self.periods, filters=self.filters, by=self.by)
+        sums = {}
+        if self.target is not None:
+            read = survey_sums(
+                org=self.org, targets=[self.target], periods=self.periods, filters=self.filters, by=self.by
+            )
+            sums = {(period, value): s for (_key, period, value), s in read.items()}
         if not self.by:
             return [(None, _("All responses"), [self.figures(sums.get((p, None))) for p in self.periods])]
         totals: dict = {}
@@ -156,7 +156,7 @@ class _Explorer:
     def breakdown_rows(self, breakdown: str, sums: dict | None = None) -> list[tuple]:
         """(value, label, figures) of each value the span's responses hold, the most answered
         first (hot before cold for the trigger), "not given" last. ``sums``: value → sums, when
-        already read (``survey_breakdowns_read``)."""
+        already read (``survey_breakdowns``)."""
         if sums is None:
             sums = self.breakdown_sums([breakdown])[breakdown]
         rows = [(value, self.label(breakdown, value), self.figures(s)) for value, s in sums.items()]
@@ -169,8 +169,10 @@ class _Explorer:
         return rows
 
     def breakdown_sums(self, breakdowns=BREAKDOWNS) -> dict:
-        return survey_breakdowns_read(
-            org=self.org, teams=self.teams, span=self.span, filters=self.filters, breakdowns=breakdowns
+        if self.target is None:
+            return {b: {} for b in breakdowns}
+        return survey_breakdowns(
+            org=self.org, target=self.target, span=self.span, filters=self.filters, breakdowns=breakdowns
         )
 
     def chart(self, name: str, *, series=None, rows=None):
@@ -209,7 +211,7 @@ def kpi_explorer(request, org):
     unit = data["unit"]
     explorer = _Explorer(
         org=org,
-        teams=scope_team_ids(membership=membership, unit=unit),
+        target=scope_target(membership=membership, unit=unit),
         data=data,
         journey_names=journey_names,
         language=get_language() or "fr",
@@ -319,7 +321,7 @@ def kpi_comments(request, org):
     unit = data["unit"]
     responses = survey_comments(
         membership=membership,
-        teams=scope_team_ids(membership=membership, unit=unit),
+        target=scope_target(membership=membership, unit=unit),
         span=data["span"],
         filters=data["filters"],
         band=data["band"],

@@ -1,4 +1,4 @@
-"""The manager's team dashboard: its data read from the engine (kpis.engine.reads, through
+"""The manager's team dashboard: its data read from the engine (kpis.engine, through
 deployment.selectors for the protected comparison lines), its Plotly figures built here on the
 server, and the CSV of each figure's data.
 
@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from cxtracker import tabular
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Membership, OrgUnit
-from kpis.engine.reads import Target, kpis_read
+from kpis.engine.surveys import kpis_read
+from kpis.engine.targets import Target
 
 from .selectors import ComparisonLine, team_comparison_rates
 

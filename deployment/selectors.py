@@ -5,18 +5,17 @@ members, never one per member (SPEC §7: 10,000 members, 6 million ratings a yea
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
 
 from cxtracker.months import Month
-from cxtracker.tenancy.access import scoped_teams, sees_all_of
 from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
 from kpis.engine import formulas
-from kpis.engine.reads import MEMBER_DERIVED, Target, rates_read
-from kpis.models import TeamMonthSnapshot
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
+from kpis.engine.targets import Target
 
 from .models import Animation, Observation, Rating
 
@@ -218,7 +217,7 @@ def team_animations(*, org: Organization, team):
 
 # ---------------------------------------------------------------------------------------------
 # Team figures for readers above the managers, and the manager's team dashboard: read from the
-# engine's snapshots (kpis.engine.reads), small groups protected (SPEC §4).
+# engine's snapshots (kpis.engine), small groups protected (SPEC §4).
 
 
 def team_month_summary_protected(*, org: Organization, teams, month: Month) -> dict[int, TeamMonth]:
@@ -227,7 +226,7 @@ def team_month_summary_protected(*, org: Organization, teams, month: Month) -> d
     complementary suppression. A month not computed yet has no figures rather than live ones, whose
     small groups would not be protected."""
     teams = list(teams)
-    rows = rates_read(org=org, targets=[Target(t) for t in teams], periods=[month], protect=True)
+    rows = rates_read(org=org, reader=Reader.protected(), targets=[Target(t) for t in teams], periods=[month])
     summary = {}
     for team, row in zip(teams, rows, strict=True):
         summary[team.pk] = TeamMonth(
@@ -253,51 +252,15 @@ class ComparisonLine:
 
 
 def team_comparison_rates(*, membership, team: OrgUnit, months: list[Month]) -> list[ComparisonLine]:
-    """The team's rates per month beside its business unit's and the organization's.
-
-    A line the reader does not see whole (a team manager's business unit and organization) is read
-    protected, as an executive would, and more: the reader knows its own teams' exact figures, so
-    a line minus those teams (and, for the organization, minus the business unit shown beside it)
-    is a group they can work out. When that remainder has fewer active members than the
-    organization's ``min_group_size`` (the business unit of a manager's 8-person team and of a
-    3-person team), the line is hidden that month too.
-    """
+    """The team's rates per month beside its business unit's and the organization's, read together
+    as the membership may see them (kpis.engine.readers: a line the reader does not see whole is
+    protected, and hidden too when what is left of it once the reader's own teams and the lines
+    beside it are taken out is a small group)."""
     org = membership.organization
     units = [("team", team)]
     if team.parent_id and team.parent.kind == UnitKind.BUSINESS_UNIT:
         units.append(("business_unit", team.parent))
     units.append(("organization", None))
-    lines = []
-    for key, unit in units:
-        rows = rates_read(org=org, targets=[Target(unit)], periods=months, protect=not sees_all_of(membership, unit))
-        lines.append(ComparisonLine(key, unit, rows))
-    if all(sees_all_of(membership, line.unit) for line in lines):
-        return lines
-    # Active members, per month, of the teams whose figures the reader knows.
-    known: dict = defaultdict(list)
-    snapshots = TeamMonthSnapshot.objects.for_org(org).filter(
-        team__in=scoped_teams(membership), period_start__in=[m.first_day for m in months]
-    )
-    for path, start, active in snapshots.values_list("team__path", "period_start", "active_members"):
-        known[start].append((path, active))
-    for index, month in enumerate(months):
-        inner: list[tuple[str, int]] = []  # (path, active members) of the lines shown so far
-        for line in lines:
-            row = line.rows[index]
-            path = line.unit.path if line.unit else ""
-            if not row["suppressed"] and not sees_all_of(membership, line.unit):
-                outside = [(p, a) for p, a in known[month.first_day] if not any(p.startswith(q) for q, _a in inner)]
-                pieces = inner + outside
-                remainder = (row["active_members"] or 0) - sum(a for p, a in pieces if p.startswith(path))
-                if 0 < remainder < org.min_group_size:
-                    _hide(row)
-            if not row["suppressed"]:
-                inner = [(q, a) for q, a in inner if not q.startswith(path)] + [(path, row["active_members"] or 0)]
-    return lines
-
-
-def _hide(row: dict) -> None:
-    for key in MEMBER_DERIVED:
-        row[key] = None
-    row["dimensions"] = []
-    row["suppressed"] = True
+    rows = rates_read(org=org, reader=Reader.of(membership), targets=[Target(u) for _k, u in units], periods=months)
+    width = len(months)
+    return [ComparisonLine(key, unit, rows[i * width : (i + 1) * width]) for i, (key, unit) in enumerate(units)]

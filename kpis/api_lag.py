@@ -1,14 +1,13 @@
 """``GET /api/v1/analysis/lag/``: after what delay, and by how much, transformation shows up in an
 outcome, each team compared with itself (SPEC §4 "Lag analysis", §8).
 
-The panel comes from the snapshots (kpis.engine.reads), the statistics from kpis.engine.lag (no Django),
-the sentence from kpis.engine.lag_text (translated).
+The panel, the fit's choices and the words come from kpis.engine.panel (the snapshots), the
+statistics from kpis.engine.lag (no Django), the sentence from kpis.engine.lag_text (translated).
 """
 
 import math
 import re
 
-import pandas as pd
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -18,46 +17,17 @@ from rest_framework.response import Response
 from cxtracker.api import ERROR_RESPONSE, OrgApiView
 from cxtracker.months import Month
 from cxtracker.tenancy.access import can_read_all
-from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
+from cxtracker.tenancy.models import OrgUnit, UnitKind
 
-from .engine.lag import LEADS, MAX_LAG, lag_analysis
-from .engine.lag_text import lag_sentence
-from .engine.reads import team_month_outcomes, team_month_rates
+from .engine.lag import MAX_LAG
+from .engine.panel import SURVEY_OUTCOMES, lag_fit, lag_words
 from .models import Metric
 
-SURVEY_OUTCOMES = ("nps", "csat", "ces")
 # Two years of outcome months by default; at most ten in one request.
 DEFAULT_MONTHS = 24
 MAX_MONTHS = 120
 DEFAULT_MAX_LAG = 6
 _INT_RE = re.compile(r"^\d{1,3}$")
-
-
-def lag_panel(
-    *,
-    org: Organization,
-    outcome: str,
-    unit: OrgUnit | None,
-    first: Month,
-    last: Month,
-    max_lag: int = MAX_LAG,
-    team_ids: set[int] | None = None,
-) -> pd.DataFrame:
-    """The (team, month) panel of ``kpis.engine.lag.lag_analysis``: columns team (id), month (Month),
-    rate, outcome, n. Outcomes are those of months ``first``…``last``; rates reach ``max_lag``
-    months before and the two lead months after, so that every outcome month can have its lags.
-    ``unit`` keeps its subtree's teams, ``team_ids`` (the caller's scope) those teams."""
-    rates = team_month_rates(org=org, first=first.shift(-max_lag), last=last.shift(LEADS), unit=unit)
-    outcomes = team_month_outcomes(org=org, outcome=outcome, first=first, last=last, unit=unit)
-    panel = pd.merge(
-        rates[["team_id", "month", "transformation_rate"]],
-        outcomes[["team_id", "month", "value", "n"]],
-        on=["team_id", "month"],
-        how="outer",
-    ).rename(columns={"team_id": "team", "transformation_rate": "rate", "value": "outcome"})
-    if team_ids is not None:
-        panel = panel[panel["team"].isin(team_ids)]
-    return panel.reset_index(drop=True)
 
 
 # --- the answer, for the schema --------------------------------------------------------------
@@ -279,46 +249,23 @@ class LagAnalysisApi(OrgApiView):
         max_lag = self._max_lag()
         first, last = self._months()
         unit = self._unit()
-        panel = lag_panel(
+        fit = lag_fit(
             org=self.org,
             outcome=code,
+            metric=metric,
             unit=unit,
             first=first,
             last=last,
             max_lag=max_lag,
             team_ids=self._scope_team_ids(),
         )
-        if metric is None:
-            weighted, log_outcome, higher_is_better = True, False, True
-            outcome_label = code.upper()
-            unit_label = {"nps": _("NPS points"), "csat": _("CSAT points"), "ces": _("CES points")}[code]
-        else:
-            values = panel["outcome"].dropna()
-            weighted = False
-            log_outcome = bool(len(values)) and bool((values > 0).all()) and metric.unit_of_measure != "%"
-            higher_is_better = metric.higher_is_better
-            outcome_label = metric.name
-            if log_outcome:
-                unit_label = "%"
-            elif metric.unit_of_measure == "%":
-                unit_label = _("percentage points")
-            else:
-                unit_label = metric.unit_of_measure
-        result = lag_analysis(
-            panel,
-            max_lag=max_lag,
-            weighted=weighted,
-            log_outcome=log_outcome,
-            higher_is_better=higher_is_better,
-            min_n=self.org.min_sample_size if weighted else None,
-            outcome=code,
-        )
+        result = fit.result
         body = _rounded(result)
         body.update(
-            slope_unit="percent" if log_outcome else "outcome",
+            slope_unit="percent" if fit.log_outcome else "outcome",
             first_month=str(first),
             last_month=str(last),
-            higher_is_better=higher_is_better,
-            sentence=lag_sentence(result, outcome_label, unit_label),
+            higher_is_better=metric is None or metric.higher_is_better,
+            sentence=lag_words(fit, code, metric)["sentence"],
         )
         return Response(LagAnalysisSerializer(body).data)

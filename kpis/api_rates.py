@@ -1,5 +1,6 @@
 """REST reads of the engine's figures: ``/api/v1/rates/`` and ``/api/v1/kpis/`` (SPEC §8), answered
-from the snapshots (kpis.engine.reads); a figure with no data is ``null``."""
+from the snapshots (kpis.engine.rates, kpis.engine.surveys), protected for the reader
+(kpis.engine.readers); a figure with no data is ``null``."""
 
 import datetime
 from collections.abc import Sequence
@@ -11,11 +12,15 @@ from rest_framework import exceptions, serializers
 
 from cxtracker.api import ERROR_RESPONSE, FROM_PARAM, TO_PARAM, OrgApiView
 from cxtracker.months import Month, periods_between
-from cxtracker.tenancy.access import can_read_all, sees_individuals
+from cxtracker.tenancy.access import can_read_all
 from cxtracker.tenancy.models import KIND_RANK, OrgUnit, UnitKind
 from kpis.models import SurveyTrigger
 
-from .engine.reads import KPI_FILTERS, Target, kpis_read, rates_read
+from .engine.rates import rates_read
+from .engine.readers import Reader
+from .engine.surveys import BREAKDOWNS as KPI_FILTERS
+from .engine.surveys import kpis_read
+from .engine.targets import Target
 
 LEVELS = (*UnitKind.values, "organization")
 # A year of months by default; at most ten years of periods in one request.
@@ -251,13 +256,11 @@ class RatesApi(_FiguresApi):
         examples=[OpenApiExample("A team's month", value=RATE_EXAMPLE, response_only=True)],
     )
     def get(self, request):
-        # Above the managers, small groups' member-derived figures are hidden (SPEC §4). An API key
-        # is an admin's integration: it reads the observations themselves, so it sees them all.
-        protect = self.membership is not None and not sees_individuals(self.membership)
+        reader = Reader.of(self.membership)  # an API key (no membership) is an admin's integration
         return self._respond(
             self._targets(),
             self._periods(),
-            lambda targets, periods: rates_read(org=self.org, targets=targets, periods=periods, protect=protect),
+            lambda targets, periods: rates_read(org=self.org, reader=reader, targets=targets, periods=periods),
         )
 
 

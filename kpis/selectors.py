@@ -1,5 +1,5 @@
 """Reads of the kpis app's setup screens: metrics and uploads. The figures are read by the engine
-(``kpis.engine.reads``)."""
+(``kpis.engine``)."""
 
 from django.db.models import Count
 

@@ -4,7 +4,6 @@ figure of a finished plan against comparable units without a plan (steering.plan
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -13,10 +12,13 @@ from django.db.models import Q
 
 from cxtracker.months import Month
 from cxtracker.tenancy.access import access_or_404, can_read_all, scope_filter
-from cxtracker.tenancy.models import Membership, Organization, OrgUnit, Role, UnitKind
-from kpis.engine import formulas
-from kpis.engine.reads import Target, rates_read
-from kpis.models import MetricValue, TeamKpiSnapshot
+from cxtracker.tenancy.models import Membership, Organization, OrgUnit, Role
+from kpis.engine.metrics import metric_values_read
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
+from kpis.engine.surveys import survey_sums
+from kpis.engine.targets import Target
+from kpis.models import Metric
 from steering.models import ActionPlan, ActionPlanStatus, Stakeholder
 
 from . import kpi_codes, plan_effect
@@ -187,71 +189,41 @@ def _overlapping(plans, start: datetime.date, end: datetime.date, today: datetim
 
 def _survey_sums(org, units, months, code: kpi_codes.KpiCode) -> dict:
     """(unit id, month start) → summed survey counts of the unit's subtree."""
-    team_unit = _team_to_unit(org, units)
-    snaps = TeamKpiSnapshot.objects.for_org(org).filter(
-        team_id__in=list(team_unit),
-        period_start__in=[m.first_day for m in months],
-        breakdown=code.breakdown,
-        value=code.value,
-    )
-    sums: dict = defaultdict(lambda: dict.fromkeys(formulas.KPI_SUMS, 0))
-    for row in snaps.values("team_id", "period_start", *formulas.KPI_SUMS):
-        acc = sums[(team_unit[row["team_id"]], row["period_start"])]
-        for key in formulas.KPI_SUMS:
-            acc[key] += row[key] or 0
-    return sums
+    targets = [Target(u) for u in units]
+    sums = survey_sums(org=org, targets=targets, periods=months, filters=code.filters)
+    return {(key, month.first_day): values for (key, month, _value), values in sums.items()}
 
 
-def _team_to_unit(org, units) -> dict[int, int]:
-    """team id → the id of the unit (of ``units``, which are disjoint subtrees) holding it."""
-    q = Q()
-    for unit in units:
-        q |= Q(path__startswith=unit.path)
-    teams = OrgUnit.objects.for_org(org).filter(q, kind=UnitKind.TEAM).values_list("pk", "path")
-    by_path = sorted(units, key=lambda u: -len(u.path))
-    return {pk: next(u.pk for u in by_path if path.startswith(u.path)) for pk, path in teams}
-
-
-def _rate_values(org, units, months, kind: str, target: str, protect: bool) -> dict:
+def _rate_values(org, units, months, kind: str, target: str, reader: Reader) -> dict:
     """(unit id, month start) → the rate (or the dimension's mastery) of the unit that month."""
-    rows = rates_read(org=org, targets=[Target(u) for u in units], periods=months, protect=protect)
-    by_code = {u.code: u.pk for u in units}
+    targets = [Target(u) for u in units]
+    rows = rates_read(org=org, reader=reader, targets=targets, periods=months)
     values = {}
-    for row in rows:
-        month = Month.parse(row["period"]).first_day
+    for (unit, month), row in zip(((u, m) for u in units for m in months), rows, strict=True):
         if kind == "dimension":
             dims = {d["code"]: d["transformation_rate"] for d in row["dimensions"]}
-            values[(by_code[row["unit"]], month)] = dims.get(target)
+            values[(unit.pk, month.first_day)] = dims.get(target)
         else:
-            values[(by_code[row["unit"]], month)] = row[target]
+            values[(unit.pk, month.first_day)] = row[target]
     return values
 
 
-def _metric_values(org, units, months, metric: str) -> dict:
-    """(unit id, month start) → the metric of the unit: the value stored for the unit itself,
-    else the mean of its teams' values."""
-    team_unit = _team_to_unit(org, units)
-    own = {u.pk for u in units}
-    rows = MetricValue.objects.for_org(org).filter(
-        Q(unit_id__in=list(team_unit)) | Q(unit_id__in=own),
-        metric__code=metric,
-        period_start__in=[m.first_day for m in months],
-    )
-    stored, teams = {}, defaultdict(list)
-    for unit_id, start, value in rows.values_list("unit_id", "period_start", "value"):
-        if unit_id in own:
-            stored[(unit_id, start)] = value
-        if unit_id in team_unit:
-            teams[(team_unit[unit_id], start)].append(value)
-    values = {key: sum(v) / len(v) for key, v in teams.items()}
-    values.update(stored)
-    return values
+def _metric_values(org, units, months, code: str) -> dict:
+    """(unit id, month start) → the metric of the unit (its own value, else its teams' mean)."""
+    metric = Metric.objects.for_org(org).filter(code=code).first()
+    if metric is None:
+        return {}
+    points = metric_values_read(org=org, metric=metric, targets=[Target(u) for u in units], months=months)
+    return {(key, month.first_day): point.value for (key, month), point in points.items()}
 
 
-def action_plan_effect(*, plan: ActionPlan, protect: bool = False, today: datetime.date | None = None) -> PlanEffect:
+def action_plan_effect(
+    *, plan: ActionPlan, reader: Reader | None = None, today: datetime.date | None = None
+) -> PlanEffect:
     """The target KPI of a done plan's unit before and after it, against the unit's siblings (for a
-    team: the same business unit's other teams) that had no plan on that KPI over those months.
-    ``protect``: the reader is above the managers (small groups' member-derived rates hidden)."""
+    team: the same business unit's other teams) that had no plan on that KPI over those months, as
+    ``reader`` may see them (None: every figure; the demo's choice of teams)."""
+    reader = reader or Reader.unrestricted()
     org = plan.organization
     result = PlanEffect(plan=plan)
     if plan.status != ActionPlanStatus.DONE or plan.done_on is None:
@@ -304,7 +276,7 @@ def action_plan_effect(*, plan: ActionPlan, protect: bool = False, today: dateti
             values = _metric_values(org, units, months, code.kpi)
         else:
             target = result.target if result.kind == "dimension" else code.kpi
-            values = _rate_values(org, units, months, result.kind, target, protect)
+            values = _rate_values(org, units, months, result.kind, target, reader)
 
         def series(unit, ms):
             return [values.get((unit.pk, m.first_day)) for m in ms]

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cxtracker.tenancy.access import ADMIN_ROLES, FIELD_WRITE_ROLES, org_view, scoped_units, sees_all_of
+from cxtracker.tenancy.access import ADMIN_ROLES, FIELD_WRITE_ROLES, org_view, scoped_units
+from kpis.engine.readers import Reader
 from kpis.models import Metric
 from steering.forms import ActionPlanFilterForm, ActionPlanForm, StakeholderForm
 from steering.models import ActionPlanStatus
@@ -269,7 +270,7 @@ def action_plan_detail(request, org, pk):
     plan = selectors_steering.access_action_plan(membership, pk)
     result = None
     if plan.status == ActionPlanStatus.DONE:
-        result = selectors_steering.action_plan_effect(plan=plan, protect=not sees_all_of(membership, plan.unit))
+        result = selectors_steering.action_plan_effect(plan=plan, reader=Reader.of(membership))
     names = kpi_codes.kpi_names(org=org)
     context = {
         "plan": plan,

@@ -103,7 +103,7 @@ def is_admin(membership: Membership) -> bool:
 def scope_filter(membership: Membership, prefix: str = "") -> Q:
     """A Q restricting rows to the units the membership reaches; ``prefix`` leads to an OrgUnit
     (``"team__"`` for a Member, ``""`` for OrgUnit itself). Cached per membership."""
-    paths = _scope_paths(membership)
+    paths = scope_paths(membership)
     if paths is None:
         return Q()
     if not paths:
@@ -114,7 +114,7 @@ def scope_filter(membership: Membership, prefix: str = "") -> Q:
     return q
 
 
-def _scope_paths(membership: Membership):
+def scope_paths(membership: Membership) -> list[str] | None:
     """None when the membership reaches the whole organization, else the paths of its units."""
     if can_read_all(membership):
         return None
@@ -153,7 +153,7 @@ def sees_all_of(membership: Membership, unit: OrgUnit | None) -> bool:
     Anyone else reads the unit's figures protected (kpis.engine.protection)."""
     if not sees_individuals(membership):
         return False
-    paths = _scope_paths(membership)
+    paths = scope_paths(membership)
     if paths is None:
         return True
     return unit is not None and any(unit.path.startswith(p) for p in paths)

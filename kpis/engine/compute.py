@@ -108,44 +108,41 @@ def _models_active_at(*, org, moments):
     return models_active_at(org=org, moments=moments)
 
 
-def team_months_compute(*, org: Organization, months: list[Month], team_ids: list[int] | None = None) -> Computed:
-    """The snapshot sums of ``months`` for the organization's teams (or those of ``team_ids``)."""
-    months = sorted(set(months))
-    out = Computed()
-    if not months:
-        return out
-    tz = org.tzinfo
+def _team_list(org: Organization, team_ids) -> list[int]:
     teams = OrgUnit.objects.for_org(org).filter(kind=UnitKind.TEAM)
     if team_ids is not None:
         teams = teams.filter(pk__in=team_ids)
-    team_list = list(teams.values_list("pk", flat=True))
-    if not team_list:
-        return out
-    wanted = {m.first_day for m in months}
-    start, end = months[0].bounds(tz)[0], months[-1].bounds(tz)[1]
-    mms = month_models(org=org, months=months)
+    return list(teams.values_list("pk", flat=True))
 
-    # Active members of each team and month: one query, counted here.
+
+def _active_members(org: Organization, months: list[Month], team_list: list[int]):
+    """The members active in some month, and month start → member id → team id: one query."""
     members = Member.objects.for_org(org).filter(team_id__in=team_list, active_from__lt=months[-1].end_day)
     members = members.filter(Q(active_to__isnull=True) | Q(active_to__gte=months[0].first_day))
     member_rows = list(members.values_list("pk", "team_id", "active_from", "active_to"))
-    active: dict[datetime.date, dict[int, int]] = {m.first_day: {} for m in months}  # start → member → team
+    active: dict[datetime.date, dict[int, int]] = {m.first_day: {} for m in months}
     for pk, team_id, active_from, active_to in member_rows:
         for m in months:
             if active_from <= m.last_day and (active_to is None or active_to >= m.first_day):
                 active[m.first_day][pk] = team_id
+    return member_rows, active
 
-    for team_id in team_list:
-        for m in months:
-            out.teams[(team_id, m.first_day)] = TeamMonth()
+
+def _deployment(org: Organization, months: list[Month], team_list: list[int], member_ids, active) -> dict:
+    """(team id, month start) → TeamMonth with its deployment counts: active and coached members,
+    animations, and the cadence weighted by the active members."""
+    tz = org.tzinfo
+    wanted = {m.first_day for m in months}
+    start, end = months[0].bounds(tz)[0], months[-1].bounds(tz)[1]
+    teams = {(team_id, m.first_day): TeamMonth() for team_id in team_list for m in months}
     for start_day, by_member in active.items():
         for team_id in by_member.values():
-            out.teams[(team_id, start_day)].active_members += 1
+            teams[(team_id, start_day)].active_members += 1
 
     # Coached members: distinct (member, month) of the observations, kept when the member is active.
     coached = (
         Observation.objects.for_org(org)
-        .filter(member_id__in=[pk for pk, *_ in member_rows], observed_at__gte=start, observed_at__lt=end)
+        .filter(member_id__in=member_ids, observed_at__gte=start, observed_at__lt=end)
         .annotate(month=TruncMonth("observed_at", tzinfo=tz))
         .values_list("member_id", "month")
         .order_by()
@@ -155,7 +152,7 @@ def team_months_compute(*, org: Organization, months: list[Month], team_ids: lis
         day = _month_day(month, tz)
         team_id = active.get(day, {}).get(member_id)
         if team_id is not None:
-            out.teams[(team_id, day)].coached_members += 1
+            teams[(team_id, day)].coached_members += 1
 
     animations = (
         Animation.objects.for_org(org)
@@ -168,10 +165,39 @@ def team_months_compute(*, org: Organization, months: list[Month], team_ids: lis
     for team_id, month, n in animations:
         day = _month_day(month, tz)
         if day in wanted:
-            out.teams[(team_id, day)].animations += n
+            teams[(team_id, day)].animations += n
     expected = org.expected_animations_per_month
-    for tm in out.teams.values():
+    for tm in teams.values():
         tm.cadence_weight = tm.active_members * formulas.cadence(tm.animations, expected)
+    return teams
+
+
+def deployment_counts(*, org: Organization, months: list[Month], team_ids: list[int] | None = None) -> dict:
+    """(team id, month start) → TeamMonth with the deployment counts only, counted now from the
+    field data: the figures of a month in progress, as its snapshot will hold them."""
+    months = sorted(set(months))
+    team_list = _team_list(org, team_ids)
+    if not months or not team_list:
+        return {}
+    member_rows, active = _active_members(org, months, team_list)
+    return _deployment(org, months, team_list, [pk for pk, *_ in member_rows], active)
+
+
+def team_months_compute(*, org: Organization, months: list[Month], team_ids: list[int] | None = None) -> Computed:
+    """The snapshot sums of ``months`` for the organization's teams (or those of ``team_ids``)."""
+    months = sorted(set(months))
+    out = Computed()
+    if not months:
+        return out
+    team_list = _team_list(org, team_ids)
+    if not team_list:
+        return out
+    tz = org.tzinfo
+    wanted = {m.first_day for m in months}
+    start, end = months[0].bounds(tz)[0], months[-1].bounds(tz)[1]
+    mms = month_models(org=org, months=months)
+    member_rows, active = _active_members(org, months, team_list)
+    out.teams = _deployment(org, months, team_list, [pk for pk, *_ in member_rows], active)
 
     # Mastery: pairs of active members × the month's behaviors, then the rated ones.
     for mm in mms:

@@ -15,7 +15,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from cxtracker.api import ERROR_RESPONSE, OrgApiView
-from cxtracker.tenancy.access import READ_ALL_ROLES, access_or_404, sees_individuals
+from cxtracker.tenancy.access import READ_ALL_ROLES, access_or_404
+from kpis.engine.readers import Reader
 from steering.models import Stakeholder
 from steering.reports.build import is_closed, period_parse, period_type, report_build, year_before
 from steering.selectors import stakeholder_list, stakeholders_for
@@ -289,7 +290,6 @@ class ReportApi(OrgApiView):
             ) from None
         if not is_closed(self.org, parsed):
             raise exceptions.ValidationError({"period": [_("This period is not over yet.")]})
-        # An API key is an admin's integration (it sees small groups, as /rates/ does).
-        protect = self.membership is not None and not sees_individuals(self.membership)
-        report = report_build(org=self.org, stakeholder=stakeholder, period=parsed, protect=protect)
+        reader = Reader.of(self.membership)  # an API key is an admin's integration, as for /rates/
+        report = report_build(org=self.org, stakeholder=stakeholder, period=parsed, reader=reader)
         return Response(ReportSerializer(report_data(report)).data)

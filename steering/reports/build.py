@@ -11,16 +11,15 @@ Figures are the engine's, over the stakeholder's units in scope (the sum of thei
 whole organization when it has none):
 
 - survey KPIs (NPS, CSAT, CES, on one breakdown or not) from the summed survey counts of the
-  scope's teams (``dashboards.selectors_kpis.survey_sums_read``, the sums ``kpis_read`` reads),
+  scope (``kpis.engine.surveys.survey_sums``, the sums ``kpis_read`` reads),
   turned into figures by ``kpis.engine.formulas.survey_figures`` (with the CSAT and CES
   margins). Changes are tested by ``kpis.engine.stats`` and the tests corrected together, across the
   whole report, by Benjamini–Hochberg at 5 %;
-- the two rates from ``kpis.engine.reads.rates_read``, protected for the readers above the managers
-  (small groups hidden); several units, which rates_read reads one by one, are summed by
-  ``union_rates`` with the same sums and formulas, hidden when one of them is; census figures, not
+- the two rates from ``kpis.engine.rates.rates_read``, protected for the reader (small groups
+  hidden; several units read as one target, hidden when one of them is); census figures, not
   samples: no test;
 - a business or operational metric: the scope's own value, else the mean of its teams' values
-  (``dashboards.selectors.metric_values_read``); no test either.
+  (``kpis.engine.metrics.metric_values_read``); no test either.
 
 Rates and metrics are monthly. A weekly report shows them for the last month closed at the end of
 its week, a quarterly one the quarter's rates (``rates_read`` reads quarters) and the mean of the
@@ -33,21 +32,23 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from cxtracker import charts
 from cxtracker.months import Month, Quarter, Week
-from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
-from dashboards.selectors import metric_values_read
-from dashboards.selectors_kpis import survey_sums_read
-from kpis.engine import formulas, stats
+from cxtracker.tenancy.models import Organization, OrgUnit
+from kpis.engine import stats
 from kpis.engine.formulas import survey_figures
 from kpis.engine.marks import history_months
-from kpis.engine.reads import MONTH_SUMS, Target, rates_read, suppressed_units
-from kpis.models import Metric, MetricValue, TeamMonthSnapshot
+from kpis.engine.metrics import metric_values_read
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
+from kpis.engine.surveys import survey_sums
+from kpis.engine.targets import Target
+from kpis.models import Metric
 from steering import kpi_codes
 from steering.models import ActionPlan, ActionPlanStatus, ReportFrequency, Stakeholder
 
@@ -307,39 +308,19 @@ def scope_units(stakeholder: Stakeholder) -> list[OrgUnit]:
     return [u for u in units if not any(o.pk != u.pk and u.path.startswith(o.path) for o in units)]
 
 
-def scope_target(units: list[OrgUnit]) -> Target | None:
-    """The engine's target of a scope of one unit or the whole organization; None for several
-    units (the engine reads one subtree per target: their union is summed here)."""
-    if not units:
-        return Target(None)
-    if len(units) == 1:
-        return Target(units[0])
-    return None
-
-
-def scope_team_ids(org: Organization, units: list[OrgUnit]) -> list[int] | None:
-    """The teams of the scope; None for the whole organization."""
-    if not units:
-        return None
-    q = Q()
-    for unit in units:
-        q |= Q(path__startswith=unit.path)
-    return list(OrgUnit.objects.for_org(org).filter(q, kind=UnitKind.TEAM).values_list("pk", flat=True))
-
-
 # --- the builder -------------------------------------------------------------------------------
 
 
-def report_build(*, org: Organization, stakeholder: Stakeholder, period, protect: bool = True) -> Report:
-    """The stakeholder's report for ``period`` (a Month, Week or Quarter of its frequency).
-    ``protect``: the reader is above the managers (an executive, a steering member, an e-mail):
-    small groups' rates are hidden (SPEC §4)."""
+def report_build(*, org: Organization, stakeholder: Stakeholder, period, reader: Reader) -> Report:
+    """The stakeholder's report for ``period`` (a Month, Week or Quarter of its frequency), as
+    ``reader`` may see it (an executive, a steering member, an e-mail: small groups' rates hidden,
+    SPEC §4)."""
     if stakeholder.organization_id != org.pk:
         raise ValueError("the stakeholder belongs to another organization")
     if period.kind != period_type(stakeholder).kind:
         raise ValueError(f"a {stakeholder.frequency} stakeholder reports on {period_type(stakeholder).kind}s")
     units = scope_units(stakeholder)
-    builder = _Builder(org, stakeholder, period, units, protect)
+    builder = _Builder(org, stakeholder, period, units, reader)
     sections = builder.sections()
     _correct(sections)
     report = Report(
@@ -350,7 +331,7 @@ def report_build(*, org: Organization, stakeholder: Stakeholder, period, protect
         previous_label=period_label(period.previous()),
         year_ago_label=period_label(year_before(period)),
         scope=units,
-        protect=protect,
+        protect=reader.protects,
         sections=sections,
         summary=[],
         language=get_language() or org.language,
@@ -381,14 +362,13 @@ def _section_codes(stakeholder: Stakeholder) -> list[tuple[str, str]]:
 
 
 class _Builder:
-    def __init__(self, org, stakeholder, period, units, protect):
+    def __init__(self, org, stakeholder, period, units, reader):
         self.org = org
         self.stakeholder = stakeholder
         self.period = period
         self.units = units
-        self.protect = protect
-        self.target = scope_target(units)
-        self.team_ids = scope_team_ids(org, units)
+        self.reader = reader
+        self.target = Target(*units)
         self.names = kpi_codes.kpi_names(org=org)
         self.metrics = {m.code: m for m in Metric.objects.for_org(org)}
         self.today = org.today()
@@ -441,11 +421,11 @@ class _Builder:
     def _survey(self, section: str, code: kpi_codes.KpiCode, label: str) -> KpiReport:
         trend, previous, year_ago = self._periods(self.period)
         periods = sorted({*trend, year_ago})
-        sums = survey_sums_read(org=self.org, teams=self.team_ids, periods=periods, filters=code.filters)
+        sums = survey_sums(org=self.org, targets=[self.target], periods=periods, filters=code.filters)
         min_sample = self.org.min_sample_size
 
         def sums_of(p):
-            return sums.get((p, None), {})
+            return sums.get((self.target.key, p, None), {})
 
         def figures_of(p):
             return survey_figures(sums_of(p), min_sample=min_sample)
@@ -502,13 +482,15 @@ class _Builder:
         return report
 
     def _hot_cold(self, code: kpi_codes.KpiCode) -> list[Split]:
-        sums = survey_sums_read(
-            org=self.org, teams=self.team_ids, periods=[self.period], filters=code.filters, by="trigger"
+        sums = survey_sums(
+            org=self.org, targets=[self.target], periods=[self.period], filters=code.filters, by="trigger"
         )
         labels = {"event": _("Hot (after an event)"), "periodic": _("Cold (periodic)")}
         splits = []
         for trigger in TRIGGERS:
-            f = survey_figures(sums.get((self.period, trigger), {}), min_sample=self.org.min_sample_size)
+            f = survey_figures(
+                sums.get((self.target.key, self.period, trigger), {}), min_sample=self.org.min_sample_size
+            )
             splits.append(
                 Split(
                     trigger=trigger,
@@ -530,27 +512,9 @@ class _Builder:
             base = monthly_period(self.period)
             trend, previous, year_ago = self._periods(base)
             periods = sorted({*trend, previous, year_ago})
-            if self.target is not None:
-                rows = rates_read(org=self.org, targets=[self.target], periods=periods, protect=self.protect)
-            else:
-                rows = union_rates(org=self.org, team_ids=self.team_ids, periods=periods)
-                if self.protect:
-                    rows = self._hide_units(rows, periods)
+            rows = rates_read(org=self.org, reader=self.reader, targets=[self.target], periods=periods)
             self._rates_rows = {row["period"]: row for row in rows}
         return self._rates_rows
-
-    def _hide_units(self, rows: list[dict], periods: list) -> list[dict]:
-        """The protection of several subtrees read as one: hidden in a period when any of them is
-        hidden in one of its months (then their union minus the visible ones would give it away)."""
-        months = sorted({m for p in periods for m in p.months()})
-        hidden = suppressed_units(org=self.org, months=months)
-        pks = {u.pk for u in self.units}
-        result = []
-        for period, row in zip(periods, rows, strict=True):
-            if any(pks & set(hidden.get(m.first_day, ())) for m in period.months()):
-                row = {**row, "deployment_rate": None, "transformation_rate": None, "suppressed": True}
-            result.append(row)
-        return result
 
     def _rate(self, section: str, code: kpi_codes.KpiCode, label: str) -> KpiReport:
         rows = self._rate_rows()
@@ -611,16 +575,8 @@ class _Builder:
 
     def _metric_points(self, metric: Metric, months: list[Month]) -> dict:
         """month → (value, teams averaged): the scope's own value, else the mean of its teams'."""
-        if self.target is not None:
-            points = metric_values_read(org=self.org, metric=metric, targets=[self.target], months=months)
-            return {m: (p.value, p.teams) for (_key, m), p in points.items()}
-        values = MetricValue.objects.for_org(self.org).filter(
-            metric=metric, unit_id__in=self.team_ids, period_start__in=[m.first_day for m in months]
-        )
-        by_month: dict = defaultdict(list)
-        for start, v in values.values_list("period_start", "value"):
-            by_month[Month.of(start)].append(v)
-        return {m: (sum(vs) / len(vs), len(vs)) for m, vs in by_month.items()}
+        points = metric_values_read(org=self.org, metric=metric, targets=[self.target], months=months)
+        return {m: (p.value, p.teams) for (_key, m), p in points.items()}
 
     def _metric(self, section: str, code: kpi_codes.KpiCode, label: str) -> KpiReport:
         metric = self.metrics[code.kpi]
@@ -716,45 +672,6 @@ class _Builder:
                 )
             )
         return result
-
-
-def union_rates(*, org: Organization, team_ids: list[int], periods: list) -> list[dict]:
-    """``rates_read``'s deployment and transformation figures of several subtrees read as one
-    (the teams ``team_ids``), one row per period (``period``, ``active_members``,
-    ``deployment_rate``, ``transformation_rate``, ``suppressed`` False): the same sums of the team
-    snapshots and the same kpis.engine.formulas; a period of several months sums their deployment counts
-    and takes the transformation rate of its last month. Unprotected: the caller hides."""
-    months = sorted({m for p in periods for m in p.months()})
-    rows = (
-        TeamMonthSnapshot.objects.for_org(org)
-        .filter(team_id__in=team_ids, period_start__in=[m.first_day for m in months])
-        .values("period_start")
-        .annotate(rows=Count("id"), **{f"sum_{k}": Sum(k) for k in MONTH_SUMS})
-        .order_by()
-    )
-    sums = {row["period_start"]: {k: row[f"sum_{k}"] or 0 for k in MONTH_SUMS} for row in rows if row["rows"]}
-    weight = float(org.rate_weight)
-    result = []
-    for period in periods:
-        period_months = period.months()
-        computed = any(m.first_day in sums for m in period_months)
-        dep: dict = {"active_members": 0, "coached_members": 0, "cadence_weight": 0}
-        for m in period_months:
-            for key in dep:
-                dep[key] += sums.get(m.first_day, {}).get(key, 0)
-        end = sums.get(period_months[-1].first_day, {})
-        deployment = formulas.deployment(dep, weight=weight)["deployment_rate"]
-        transformation = formulas.mastery(end)["transformation_rate"]
-        result.append(
-            {
-                "period": str(period),
-                "active_members": end.get("active_members", 0) if computed else None,
-                "deployment_rate": formulas.rounded(deployment),
-                "transformation_rate": formulas.rounded(transformation),
-                "suppressed": False,
-            }
-        )
-    return result
 
 
 def _correct(sections: list[Section]) -> None:

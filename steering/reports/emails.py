@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from cxtracker.tenancy.access import READ_ALL_ROLES, access_or_404
 from cxtracker.tenancy.models import Membership, Organization, UserProfile
 from cxtracker.typography import colon
+from kpis.engine.readers import Reader
 from steering.models import DeliveryStatus, ReportDelivery, Stakeholder
 from steering.reports.build import hidden_label, is_closed, last_closed_period, report_build
 
@@ -116,7 +117,7 @@ def report_emails_send(*, org: Organization, stakeholder: Stakeholder, period) -
         try:
             with translation.override(language):
                 if language not in rendered:
-                    report = report_build(org=org, stakeholder=stakeholder, period=period, protect=True)
+                    report = report_build(org=org, stakeholder=stakeholder, period=period, reader=Reader.protected())
                     rendered[language] = (report, exports.pdf_render(report))
                 report, pdf = rendered[language]
                 _message(org=org, report=report, pdf=pdf, delivery=delivery).send()

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cxtracker.tabular import file_response
-from cxtracker.tenancy.access import ADMIN_ROLES, READ_ALL_ROLES, org_view, sees_individuals
+from cxtracker.tenancy.access import ADMIN_ROLES, READ_ALL_ROLES, org_view
+from kpis.engine.readers import Reader
 from steering import kpi_codes
 from steering.models import DeliveryStatus
 from steering.reports.build import (
@@ -56,9 +57,7 @@ def _report(request, org, code, period):
         raise Http404 from None
     if not is_closed(org, parsed):
         raise Http404
-    # Admins see small groups' rates; executives and steering members do not (SPEC §4).
-    protect = not sees_individuals(request.membership)
-    return report_build(org=org, stakeholder=stakeholder, period=parsed, protect=protect)
+    return report_build(org=org, stakeholder=stakeholder, period=parsed, reader=Reader.of(request.membership))
 
 
 def _report_url(org, stakeholder, period, name="report") -> str:

@@ -10,7 +10,7 @@ import pytest
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role, UnitKind
 from deployment.services import observation_create
-from kpis.api_lag import lag_panel
+from kpis.engine.panel import lag_panel
 from kpis.engine.recompute import snapshots_recompute
 from kpis.models import Metric, MetricValue, TeamKpiSnapshot, TeamMonthSnapshot
 from tests.api.conftest import Api, make_api_key

@@ -25,14 +25,16 @@ from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from cxtracker.months import Month
+from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import Role
 from dashboards.figures import percent
-from dashboards.selectors import MonthSpan
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
-from kpis.engine.reads import Target, kpis_read, rates_read
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
 from kpis.engine.recompute import snapshots_recompute
+from kpis.engine.surveys import kpis_read
+from kpis.engine.targets import Target
 from kpis.ingest import survey_responses_ingest
 from tests.api.conftest import MODEL_JSON
 from tests.factories import make_member, make_membership, make_org, make_tree, make_user
@@ -209,7 +211,7 @@ def test_executive_drills_down_and_back_and_downloads_a_csv(browser, live_server
     by_code = {line[1]: dict(zip(header, line, strict=True)) for line in lines}
     assert sorted(by_code) == ["R", "R2"]
     targets = [Target(tree["R"]), Target(tree["R2"])]
-    north, south = rates_read(org=org, targets=targets, periods=[span], protect=True)
+    north, south = rates_read(org=org, targets=targets, periods=[span], reader=Reader.protected())
     kpis_north, kpis_south = kpis_read(org=org, targets=targets, periods=[span])
     for code, rates, kpis in (("R", north, kpis_north), ("R2", south, kpis_south)):
         assert not rates["suppressed"]

@@ -26,14 +26,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from cxtracker.months import Month, Quarter, Week, periods_between
+from cxtracker.months import Month, MonthSpan, Quarter, Week, periods_between
 from cxtracker.tenancy.models import Role, UnitKind
 from dashboards.forms_kpis import CHARTS
-from dashboards.selectors import MonthSpan
 from experience.services import journey_create
 from kpis.engine import formulas as survey_math
-from kpis.engine.reads import Target, kpis_read
 from kpis.engine.recompute import snapshots_recompute
+from kpis.engine.surveys import kpis_read
+from kpis.engine.targets import Target
 from kpis.models import SurveyResponse
 from tests.factories import make_membership, make_org, make_unit, make_user
 

@@ -26,17 +26,19 @@ import pytest
 from django.urls import reverse
 
 from cxtracker import charts
-from cxtracker.months import Month
+from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import Role, UnitKind
 from dashboards import figures
-from dashboards.selectors import MonthSpan, kpi_sums_read, team_transformation_read
 from dashboards.transformation import sort_rows
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
-from kpis.api_lag import lag_panel
 from kpis.engine.lag import lag_analysis
-from kpis.engine.reads import Target, kpis_read, rates_read
+from kpis.engine.panel import lag_panel
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
 from kpis.engine.recompute import snapshots_recompute
+from kpis.engine.surveys import kpis_read, survey_sums
+from kpis.engine.targets import Target
 from kpis.models import Metric, MetricValue, SurveyResponse
 from kpis.services import metrics_seed_defaults
 from steering.models import ActionPlan
@@ -209,7 +211,7 @@ def test_the_nav_links_to_the_dashboard_for_an_executive(client, world, executiv
 def test_tiles_are_the_engines_figures_over_the_span(client, world, executive, org):
     response = _get(client, executive, org, **FILTERS)
     tiles = {t["key"]: t for t in response.context["board"].tiles}
-    [cur, prev] = rates_read(org=org, targets=[Target(None)], periods=[SPAN, PREVIOUS], protect=True)
+    [cur, prev] = rates_read(org=org, targets=[Target(None)], periods=[SPAN, PREVIOUS], reader=Reader.protected())
     assert tiles["deployment_rate"]["value"] == round(100 * cur["deployment_rate"], 2)
     assert tiles["transformation_rate"]["value"] == round(100 * cur["transformation_rate"], 2)
     assert tiles["transformation_rate"]["delta"] == round(
@@ -237,7 +239,7 @@ def test_trend_chart_is_the_engines_monthly_figures(client, world, executive, or
     response = _get(client, executive, org, **FILTERS)
     fig = _figure(response, "trend")
     months = SPAN.months()
-    rates = rates_read(org=org, targets=[Target(None)], periods=months, protect=True)
+    rates = rates_read(org=org, targets=[Target(None)], periods=months, reader=Reader.protected())
     kpis = kpis_read(org=org, targets=[Target(None)], periods=months)
     traces = {t["name"]: t for t in fig["data"]}
     assert traces["Deployment rate"]["x"] == ["2026-08-01", "2026-09-01", "2026-10-01"]
@@ -290,7 +292,9 @@ def test_units_table_and_bars_are_the_engines_figures(client, world, admin, org)
     response = _get(client, admin, org, **FILTERS)
     table = response.context["board"].table
     assert [r["code"] for r in table] == ["R", "R2"]
-    rates = rates_read(org=org, targets=[Target(world["R"]), Target(world["R2"])], periods=[SPAN])
+    rates = rates_read(
+        reader=Reader.unrestricted(), org=org, targets=[Target(world["R"]), Target(world["R2"])], periods=[SPAN]
+    )
     kpis = kpis_read(org=org, targets=[Target(world["R"]), Target(world["R2"])], periods=[SPAN])
     for row, rate, kpi in zip(table, rates, kpis, strict=True):
         assert row["transformation_rate"] == rate["transformation_rate"]
@@ -313,7 +317,9 @@ def test_heatmap_is_the_engines_shares_by_dimension(client, world, admin, org):
     [heat] = fig["data"]
     assert heat["x"] == ["Lille 1", "Lille 2", "Lille 3"]
     assert heat["y"] == ["Accueil", "Conseil"]
-    rows = rates_read(org=org, targets=[Target(world[c]) for c in ("T1", "T2", "T3")], periods=[SPAN])
+    rows = rates_read(
+        reader=Reader.unrestricted(), org=org, targets=[Target(world[c]) for c in ("T1", "T2", "T3")], periods=[SPAN]
+    )
     expected = [
         [round(100 * {d["code"]: d for d in r["dimensions"]}[dim]["known_share"], 2) for r in rows]
         for dim in ("accueil", "conseil")
@@ -328,7 +334,10 @@ def test_scatter_is_each_teams_transformation_and_nps(client, world, admin, org)
     response = _get(client, admin, org, **FILTERS)
     fig = _figure(response, "scatter")
     teams = [world[c] for c in ("T1", "T2", "T3", "T4", "T5")]
-    rates = {r["unit"]: r for r in rates_read(org=org, targets=[Target(t) for t in teams], periods=[SPAN])}
+    rates = {
+        r["unit"]: r
+        for r in rates_read(reader=Reader.unrestricted(), org=org, targets=[Target(t) for t in teams], periods=[SPAN])
+    }
     kpis = {k["unit"]: k for k in kpis_read(org=org, targets=[Target(t) for t in teams], periods=[SPAN])}
     points = {}
     for trace in fig["data"]:
@@ -401,14 +410,14 @@ def test_table_marks_are_benjamini_hochberg_corrected(client, world, admin, org)
     assert "▲ +90.0" in body and "▲ +35.0" not in body
 
 
-def test_kpi_sums_read_sums_a_span_and_its_months(world, org):
+def test_survey_sums_sum_a_span_and_its_months(world, org):
     months = SPAN.months()
-    sums = kpi_sums_read(org=org, targets=[Target(world["B"]), Target(None)], periods=[SPAN, *months])
-    assert sums[(world["B"].pk, SPAN)]["nps_n"] == 80
-    assert sums[(world["B"].pk, Month(2026, 10))]["promoters"] == 58
-    assert sums[(None, SPAN)]["nps_n"] == 90
-    assert sums[(None, Month(2026, 9))]["detractors"] == 4
-    assert sums[(None, Month(2026, 8))]["nps_n"] == 0
+    sums = survey_sums(org=org, targets=[Target(world["B"]), Target(None)], periods=[SPAN, *months])
+    assert sums[(world["B"].pk, SPAN, None)]["nps_n"] == 80
+    assert sums[(world["B"].pk, Month(2026, 10), None)]["promoters"] == 58
+    assert sums[(None, SPAN, None)]["nps_n"] == 90
+    assert sums[(None, Month(2026, 9), None)]["detractors"] == 4
+    assert (None, Month(2026, 8), None) not in sums  # no response that month
 
 
 # --- protection of the people observed -------------------------------------------------------
@@ -475,7 +484,7 @@ def test_a_team_small_in_one_month_is_hidden_in_every_month_of_the_span(client, 
     for i in range(3, 5):
         make_member(org, t6, code=f"T6-M{i}", active_from=datetime.date(2026, 10, 1))
     snapshots_recompute(org=org, months=SPAN.months())
-    [october] = rates_read(org=org, targets=[Target(t6)], periods=[Month(2026, 10)], protect=True)
+    [october] = rates_read(org=org, targets=[Target(t6)], periods=[Month(2026, 10)], reader=Reader.protected())
     assert not october["suppressed"] and october["transformation_rate"] == 0.0
     response = _get(client, executive, org, unit="T6", **FILTERS)
     trend = {t["name"]: t for t in _figure(response, "trend")["data"]}
@@ -485,22 +494,23 @@ def test_a_team_small_in_one_month_is_hidden_in_every_month_of_the_span(client, 
     assert rows[3][2:4] == [HIDDEN, HIDDEN]
 
 
-@pytest.mark.parametrize("protect", [True, False])
-def test_team_transformation_read_is_rates_read_team_by_team(world, org, protect):
+@pytest.mark.parametrize("role", ["executive", "admin"])
+def test_the_teams_points_are_rates_read_team_by_team(client, world, org, executive, admin, role):
+    user, reader = (executive, Reader.protected()) if role == "executive" else (admin, Reader.unrestricted())
     codes = ("T1", "T2", "T3", "T4", "T5")
-    rows = rates_read(org=org, targets=[Target(world[c]) for c in codes], periods=[SPAN], protect=protect)
+    rows = rates_read(org=org, reader=reader, targets=[Target(world[c]) for c in codes], periods=[SPAN])
     expected = {r["unit"]: (r["transformation_rate"], r["suppressed"]) for r in rows}
-    got = team_transformation_read(org=org, unit=None, span=SPAN, protect=protect)
-    assert {c: got[world[c].pk] for c in codes} == expected
-    assert expected["T1"] == ((None, True) if protect else (1.0, False))
-    got = team_transformation_read(org=org, unit=world["B2"], span=SPAN, protect=protect)
-    assert set(got) == {world["T4"].pk, world["T5"].pk}
+    points = _get(client, user, org, **FILTERS).context["board"].team_points
+    assert {p["code"]: (p["transformation_rate"], p["suppressed"]) for p in points if p["code"] in codes} == expected
+    assert expected["T1"] == ((None, True) if role == "executive" else (1.0, False))
+    points = _get(client, user, org, unit="B2", **FILTERS).context["board"].team_points
+    assert {p["code"] for p in points} == {"T4", "T5"}
 
 
 def test_the_admin_sees_the_small_team(client, world, admin, org):
     response = _get(client, admin, org, unit="B", **FILTERS)
     rows = {r["code"]: r for r in response.context["board"].table}
-    [t1] = rates_read(org=org, targets=[Target(world["T1"])], periods=[SPAN])
+    [t1] = rates_read(reader=Reader.unrestricted(), org=org, targets=[Target(world["T1"])], periods=[SPAN])
     assert not rows["T1"]["suppressed"]
     # 3 members × 3 behaviors all at level 4: a transformation rate of 1.
     assert rows["T1"]["transformation_rate"] == t1["transformation_rate"] == 1.0

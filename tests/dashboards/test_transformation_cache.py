@@ -15,14 +15,16 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
-import dashboards.transformation
+import kpis.engine.panel
 from cxtracker.months import Month
 from cxtracker.tenancy.models import UnitKind
 from dashboards import caching
 from deployment.services import observation_create
 from experience.models import Behavior
-from kpis.engine.reads import Target, rates_read
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
 from kpis.engine.recompute import snapshots_recompute
+from kpis.engine.targets import Target
 from kpis.ingest import metric_values_ingest
 from steering.models import ActionPlan
 from tests.dashboards.test_transformation import FILTERS, PARIS, SPAN, _figure, world  # noqa: F401 - the fixture
@@ -35,13 +37,13 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"
 def fits(monkeypatch):
     """The lag fits the dashboard runs: one entry (the outcome) per call of kpis.engine.lag.lag_analysis."""
     calls = []
-    real = dashboards.transformation.lag_analysis
+    real = kpis.engine.panel.lag_analysis
 
     def counting(panel, **kwargs):
         calls.append(kwargs.get("outcome"))
         return real(panel, **kwargs)
 
-    monkeypatch.setattr(dashboards.transformation, "lag_analysis", counting)
+    monkeypatch.setattr(kpis.engine.panel, "lag_analysis", counting)
     caching.outage.reset()
     yield calls
     caching.outage.reset()
@@ -161,7 +163,7 @@ def test_a_recomputation_shows_at_once(client, world, executive, org, fits):  # 
     )
     snapshots_recompute(org=org, months=[Month(2026, 10)], teams=[world["T3"]])
     after = _rows(_get(client, executive, org, unit="B"))["T3"]["transformation_rate"]
-    [engine] = rates_read(org=org, targets=[Target(world["T3"])], periods=[SPAN], protect=True)
+    [engine] = rates_read(org=org, targets=[Target(world["T3"])], periods=[SPAN], reader=Reader.protected())
     assert after == engine["transformation_rate"] and after > before
 
 

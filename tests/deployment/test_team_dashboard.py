@@ -14,8 +14,10 @@ from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
 from deployment.selectors import month_current
 from deployment.services import observation_create
-from kpis.engine.reads import Target, rates_read
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
 from kpis.engine.recompute import snapshots_recompute
+from kpis.engine.targets import Target
 from kpis.models import SurveyResponse
 from tests.factories import make_member, make_membership, make_user
 
@@ -114,7 +116,12 @@ def test_rate_figures_draw_the_engine_numbers(client_for, org, field, manager):
         ("Lille", field["B"], True),
         ("Organization", None, True),
     ):
-        rows = rates_read(org=org, targets=[Target(unit)], periods=months, protect=protect)
+        rows = rates_read(
+            org=org,
+            targets=[Target(unit)],
+            periods=months,
+            reader=Reader.protected() if protect else Reader.unrestricted(),
+        )
         assert deployment[name]["y"] == [round(100 * r["deployment_rate"], 2) for r in rows]
         assert transformation[name]["y"] == [round(100 * r["transformation_rate"], 2) for r in rows]
 
@@ -204,7 +211,9 @@ def test_business_unit_line_is_hidden_when_it_would_reveal_a_small_sibling(clien
     _grow(org, tree, {"T1": 6, "T2": 3, "T3": 6})
     months = _months(org)
     snapshots_recompute(org=org, months=months[-2:])
-    assert not rates_read(org=org, targets=[Target(tree["B"])], periods=months[-1:], protect=True)[0]["suppressed"]
+    assert not rates_read(org=org, targets=[Target(tree["B"])], periods=months[-1:], reader=Reader.protected())[0][
+        "suppressed"
+    ]
 
     response = client_for(manager).get(_url("team-dashboard", org, code="T1"))
     lines = {line.key: line for line in response.context["dashboard"].lines}

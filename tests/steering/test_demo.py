@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cxtracker.tenancy.demo import DEMO_SLUG
 from cxtracker.tenancy.models import Organization
+from kpis.engine.readers import Reader
 from steering import demo
 from steering.models import ActionPlan, Stakeholder
 from steering.reports.build import last_closed_period, periods_available, report_build
@@ -57,7 +58,8 @@ def _seed_and_check():
     assert len(periods_available(org, stakeholders["sav"])) >= 52
     assert len(periods_available(org, stakeholders["marketing"])) >= 4
     for stakeholder in stakeholders.values():
-        report = report_build(org=org, stakeholder=stakeholder, period=last_closed_period(org, stakeholder))
+        period = last_closed_period(org, stakeholder)
+        report = report_build(org=org, stakeholder=stakeholder, period=period, reader=Reader.protected())
         assert report.flagship.value is not None and report.flagship.n > 0
 
     plans = {p.title: p for p in ActionPlan.objects.for_org(org).select_related("unit", "organization")}

@@ -4,6 +4,7 @@ bad periods 400, unknown or unreadable stakeholders 404, nothing across tenants.
 import pytest
 
 from cxtracker.months import Month
+from kpis.engine.readers import Reader
 from steering.reports.build import report_build
 from tests.api.conftest import Api, make_api_key
 from tests.steering import report_data
@@ -53,7 +54,7 @@ def test_the_report_as_json_in_the_reports_order(client, w):
 
 def test_the_json_holds_the_builders_figures(client, w):
     """An API key is an admin's integration: unprotected, as /rates/."""
-    report = report_build(org=w["org"], stakeholder=w["c"], period=M, protect=False)
+    report = report_build(org=w["org"], stakeholder=w["c"], period=M, reader=Reader.unrestricted())
     body = Api(client, make_api_key(w["org"])).get(_path("sh-c", "2026-03")).json()
     got = {k["code"]: k["value"] for s in body["sections"] for k in s["kpis"]}
     assert got == {k.code: k.value for k in report.kpis}

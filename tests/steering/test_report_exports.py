@@ -10,7 +10,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from kpis.engine.reads import Target, kpis_read, rates_read
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
+from kpis.engine.surveys import kpis_read
+from kpis.engine.targets import Target
 from steering.models import ActionPlan
 from tests.steering import report_data
 from tests.steering.report_data import M
@@ -55,7 +58,7 @@ def test_the_pdf_keeps_the_order_and_the_engines_figures(client, w):
     t1 = [Target(w["tree"]["T1"])]
     (nps,) = kpis_read(org=w["org"], targets=t1, periods=[M])
     (journey,) = kpis_read(org=w["org"], targets=t1, periods=[M], filters={"journey": "achat"})
-    (rates,) = rates_read(org=w["org"], targets=t1, periods=[M], protect=False)
+    (rates,) = rates_read(org=w["org"], targets=t1, periods=[M], reader=Reader.unrestricted())
     assert (nps["nps"], nps["csat"], nps["ces"], journey["nps"]) == (25.0, 50.0, 5.0, 66.6667)
     assert "25.0" in block("nps") and "16.3 pts" in block("nps") and "n = 100" in block("nps")
     assert "50.0 %" in block("csat")
@@ -89,7 +92,7 @@ def test_the_xlsx_has_a_sheet_per_section_and_numbers_as_numbers(client, w):
     assert csat[header.index("n")] == 100
     assert csat[header.index("95% margin of error")] == pytest.approx(9.8, abs=0.01)
     assert csat[header.index("Change vs previous")] == 0.0
-    (rates,) = rates_read(org=w["org"], targets=[Target(w["tree"]["T1"])], periods=[M], protect=True)
+    (rates,) = rates_read(org=w["org"], targets=[Target(w["tree"]["T1"])], periods=[M], reader=Reader.protected())
     transformation = rows["transformation_rate"]
     assert transformation[header.index("Value")] == rates["transformation_rate"]
     value_cell = next(r for r in sheet.iter_rows(min_row=2, max_row=4) if r[2].value == "transformation_rate")[4]

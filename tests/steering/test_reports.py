@@ -9,7 +9,10 @@ from django.utils import translation
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Role
 from kpis.engine import stats
-from kpis.engine.reads import Target, kpis_read, rates_read
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
+from kpis.engine.surveys import kpis_read
+from kpis.engine.targets import Target
 from steering.reports.build import last_closed_period, periods_available, report_build
 from tests.factories import make_membership, make_org, make_user
 from tests.steering import report_data
@@ -24,7 +27,9 @@ def w():
 
 
 def _build(w, key, period=M, protect=True):
-    return report_build(org=w["org"], stakeholder=w[key], period=period, protect=protect)
+    return report_build(
+        org=w["org"], stakeholder=w[key], period=period, reader=Reader.protected() if protect else Reader.unrestricted()
+    )
 
 
 def _kpi(report, code):
@@ -84,12 +89,12 @@ def test_hot_cold_split_is_the_engines_trigger_filter(w):
 
 def test_rates_are_rates_read_protected(w):
     report = _build(w, "b")
-    (row,) = rates_read(org=w["org"], targets=[Target(w["tree"]["T1"])], periods=[M], protect=True)
+    (row,) = rates_read(org=w["org"], targets=[Target(w["tree"]["T1"])], periods=[M], reader=Reader.protected())
     assert _kpi(report, "transformation_rate").value == row["transformation_rate"]
     assert _kpi(report, "deployment_rate").value == row["deployment_rate"]
     assert _kpi(report, "transformation_rate").suppressed == row["suppressed"]
     whole = _build(w, "org_wide")
-    (row,) = rates_read(org=w["org"], targets=[Target(None)], periods=[M], protect=True)
+    (row,) = rates_read(org=w["org"], targets=[Target(None)], periods=[M], reader=Reader.protected())
     assert _kpi(whole, "transformation_rate").value == row["transformation_rate"]
     assert [p.value for p in _kpi(whole, "transformation_rate").trend][-1] == row["transformation_rate"]
 
@@ -106,25 +111,21 @@ def test_an_admin_sees_the_small_groups_rates_a_protected_reader_does_not(w):
     assert admin.n == 9
 
 
-def test_the_union_of_subtrees_is_rates_reads_arithmetic(w):
-    """union_rates sums several subtrees as rates_read sums one: on one subtree they agree, by
-    month and by quarter."""
+def test_several_units_read_as_one_are_the_sum_of_their_subtrees(w):
+    """A target of several units sums their teams as a unit sums its subtree's: B's teams are T1 and
+    T2, so Target(T1, T2) answers B's figures, by month and by quarter, and a unit inside another
+    one of the target adds nothing."""
     from cxtracker.months import Quarter
-    from steering.reports.build import union_rates
 
     tree = w["tree"]
-    for unit in (tree["B"], tree["T1"]):
-        teams = [t.pk for t in (tree["T1"], tree["T2"]) if t.path.startswith(unit.path)]
-        for periods in (Month.range(Y, M), [Quarter(2026, 1), Quarter(2025, 4)]):
-            mine = union_rates(org=w["org"], team_ids=teams, periods=periods)
-            engine = rates_read(org=w["org"], targets=[Target(unit)], periods=periods)
-            for a, b in zip(mine, engine, strict=True):
-                assert (a["period"], a["deployment_rate"], a["transformation_rate"]) == (
-                    b["period"],
-                    b["deployment_rate"],
-                    b["transformation_rate"],
-                )
-                assert a["active_members"] == b["active_members"]
+    reader = Reader.unrestricted()
+    for periods in (Month.range(Y, M), [Quarter(2026, 1), Quarter(2025, 4)]):
+        union = rates_read(org=w["org"], reader=reader, targets=[Target(tree["T1"], tree["T2"])], periods=periods)
+        unit = rates_read(org=w["org"], reader=reader, targets=[Target(tree["B"])], periods=periods)
+        nested = rates_read(org=w["org"], reader=reader, targets=[Target(tree["B"], tree["T1"])], periods=periods)
+        keys = ("period", "active_members", "deployment_rate", "transformation_rate", "coverage", "cadence")
+        for a, b, c in zip(union, unit, nested, strict=True):
+            assert {k: a[k] for k in keys} == {k: b[k] for k in keys} == {k: c[k] for k in keys}
 
 
 def test_several_units_sum_their_subtrees(w):
