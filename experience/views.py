@@ -121,11 +121,9 @@ def _move(request, move, url):
 
 @org_view()
 def model_list(request, org):
-    return render(
-        request,
-        "experience/model_list.html",
-        {"page": _page(request, model_versions(org=org)), "is_admin": is_admin(request.membership)},
-    )
+    page = _page(request, model_versions(org=org))
+    context = {"page": page, "rows": page.object_list, "is_admin": is_admin(request.membership)}
+    return render(request, "experience/model_list.html", context)
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -352,11 +350,9 @@ def behavior_move(request, org, behavior_pk):
 
 @org_view()
 def journey_list(request, org):
-    return render(
-        request,
-        "experience/journey_list.html",
-        {"page": _page(request, journeys_with_stages(org=org)), "is_admin": is_admin(request.membership)},
-    )
+    page = _page(request, journeys_with_stages(org=org))
+    context = {"page": page, "rows": page.object_list, "is_admin": is_admin(request.membership)}
+    return render(request, "experience/journey_list.html", context)
 
 
 @org_view(roles=ADMIN_ROLES)

@@ -39,7 +39,7 @@ def _csv_safe(value) -> str:
 @require_GET
 def api_keys(request, org):
     keys = _page(request, selectors.api_key_list(org=org))
-    return render(request, "kpis/api_keys.html", {"page": keys})
+    return render(request, "kpis/api_keys.html", {"page": keys, "rows": keys.object_list})
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -77,7 +77,8 @@ def api_key_revoke(request, org, pk):
 @org_view(roles=ADMIN_ROLES)
 @require_GET
 def metrics(request, org):
-    return render(request, "kpis/metrics.html", {"page": _page(request, selectors.metric_list(org=org))})
+    page = _page(request, selectors.metric_list(org=org))
+    return render(request, "kpis/metrics.html", {"page": page, "rows": page.object_list})
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -144,12 +145,9 @@ def uploads(request, org):
         )
         return redirect("kpis:upload", org=org.slug, pk=job.pk)
     status = 400 if form.errors else 200
-    return render(
-        request,
-        "kpis/uploads.html",
-        {"form": form, "page": _page(request, selectors.upload_list(org=org)), "columns": UploadForm.columns_help()},
-        status=status,
-    )
+    page = _page(request, selectors.upload_list(org=org))
+    context = {"form": form, "page": page, "rows": page.object_list, "columns": UploadForm.columns_help()}
+    return render(request, "kpis/uploads.html", context, status=status)
 
 
 @org_view(roles=ADMIN_ROLES)

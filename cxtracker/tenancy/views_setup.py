@@ -77,7 +77,7 @@ def setup(request, org):
 @org_view(roles=ADMIN_ROLES)
 def unit_list(request, org):
     units = selectors.unit_tree(org=org, today=org.today())
-    return render(request, "tenancy/setup/unit_list.html", {"units": units})
+    return render(request, "tenancy/setup/unit_list.html", {"rows": units})
 
 
 def _unit_initial(org, parent_code: str | None) -> dict:
@@ -135,7 +135,14 @@ def member_list(request, org):
         member.has_left = member.active_to is not None and member.active_to < today
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"page": page, "query": query, "team": team, "teams": teams, "params": params.urlencode()}
+    context = {
+        "page": page,
+        "rows": page.object_list,
+        "query": query,
+        "team": team,
+        "teams": teams,
+        "params": params.urlencode(),
+    }
     return render(request, "tenancy/setup/member_list.html", context)
 
 
@@ -182,7 +189,7 @@ def member_reactivate(request, org, code):
 @org_view(roles=ADMIN_ROLES)
 def membership_list(request, org):
     memberships = selectors.membership_list(org=org)
-    return render(request, "tenancy/setup/membership_list.html", {"memberships": memberships})
+    return render(request, "tenancy/setup/membership_list.html", {"rows": memberships})
 
 
 @org_view(roles=ADMIN_ROLES)
