@@ -33,8 +33,10 @@ def _bound(request, files=False):
     return (request.POST, request.FILES) if files else request.POST
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _rows(request, queryset) -> dict:
+    """What list_page.html shows: the rows of one page of ``queryset``, and the page."""
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page, "rows": page.object_list}
 
 
 def _errors_text(exc: ValidationError) -> list[str]:
@@ -121,8 +123,7 @@ def _move(request, move, url):
 
 @org_view()
 def model_list(request, org):
-    page = _page(request, model_versions(org=org))
-    context = {"page": page, "rows": page.object_list, "is_admin": is_admin(request.membership)}
+    context = {"is_admin": is_admin(request.membership), **_rows(request, model_versions(org=org))}
     return render(request, "experience/model_list.html", context)
 
 
@@ -350,8 +351,7 @@ def behavior_move(request, org, behavior_pk):
 
 @org_view()
 def journey_list(request, org):
-    page = _page(request, journeys_with_stages(org=org))
-    context = {"page": page, "rows": page.object_list, "is_admin": is_admin(request.membership)}
+    context = {"is_admin": is_admin(request.membership), **_rows(request, journeys_with_stages(org=org))}
     return render(request, "experience/journey_list.html", context)
 
 

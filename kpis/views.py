@@ -26,6 +26,12 @@ def _page(request, items):
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _rows(request, items) -> dict:
+    """What list_page.html shows: the rows of one page of ``items``, and the page."""
+    page = _page(request, items)
+    return {"page": page, "rows": page.object_list}
+
+
 def _csv_safe(value) -> str:
     """Error messages quote what the file said: never let a spreadsheet run it as a formula."""
     value = str(value)
@@ -38,8 +44,7 @@ def _csv_safe(value) -> str:
 @org_view(roles=ADMIN_ROLES)
 @require_GET
 def api_keys(request, org):
-    keys = _page(request, selectors.api_key_list(org=org))
-    return render(request, "kpis/api_keys.html", {"page": keys, "rows": keys.object_list})
+    return render(request, "kpis/api_keys.html", _rows(request, selectors.api_key_list(org=org)))
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -77,8 +82,7 @@ def api_key_revoke(request, org, pk):
 @org_view(roles=ADMIN_ROLES)
 @require_GET
 def metrics(request, org):
-    page = _page(request, selectors.metric_list(org=org))
-    return render(request, "kpis/metrics.html", {"page": page, "rows": page.object_list})
+    return render(request, "kpis/metrics.html", _rows(request, selectors.metric_list(org=org)))
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -145,8 +149,7 @@ def uploads(request, org):
         )
         return redirect("kpis:upload", org=org.slug, pk=job.pk)
     status = 400 if form.errors else 200
-    page = _page(request, selectors.upload_list(org=org))
-    context = {"form": form, "page": page, "rows": page.object_list, "columns": UploadForm.columns_help()}
+    context = {"form": form, "columns": UploadForm.columns_help(), **_rows(request, selectors.upload_list(org=org))}
     return render(request, "kpis/uploads.html", context, status=status)
 
 
