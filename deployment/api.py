@@ -53,13 +53,17 @@ from .services import Written, animations_create_or_get, observations_create_or_
 
 class _FieldApiView(OrgApiView):
     """The endpoints of one kind of field record: ``records()`` are the organization's rows with
-    what their serializer reads, ``scope_prefix`` leads from a record to its unit."""
+    what their serializer reads, ``scope_prefix`` leads from a record to its unit, and
+    ``owners()`` are what the caller may write records about (members, or units)."""
 
     write_roles = FIELD_WRITE_ROLES
     lookup_field = lookup_url_kwarg = "external_id"
     scope_prefix: str
 
     def records(self):
+        raise NotImplementedError
+
+    def owners(self):
         raise NotImplementedError
 
     def org_queryset(self):
@@ -137,10 +141,6 @@ class _FieldListApi(mixins.ListModelMixin, _FieldApiView):
 
     def read_item(self, item: dict, now) -> dict | None:
         """What ``write_serializer`` returns for a well-formed item, or None (see ``_checked``)."""
-        raise NotImplementedError
-
-    def owners(self):
-        """The members or units the caller may write records about."""
         raise NotImplementedError
 
     def owner_error(self, code: str, owner) -> str | None:
@@ -431,16 +431,17 @@ class _ObservationApi(_FieldApiView):
             .prefetch_related(Prefetch("ratings", ratings))
         )
 
+    def owners(self):
+        return self.members()
+
+
+OBSERVATION_EXAMPLES = bulk_examples(
+    OBSERVATION_EXAMPLE, {**OBSERVATION_EXAMPLE, "member": "E0043", "external_id": "obs-124"}
+)
+
 
 @extend_schema_view(
-    post=write_schema(
-        "Observation",
-        ObservationWriteSerializer,
-        ObservationSerializer,
-        examples=bulk_examples(
-            OBSERVATION_EXAMPLE, {**OBSERVATION_EXAMPLE, "member": "E0043", "external_id": "obs-124"}
-        ),
-    )
+    post=write_schema("Observation", ObservationWriteSerializer, ObservationSerializer, examples=OBSERVATION_EXAMPLES)
 )
 class ObservationListApi(_FieldListApi, _ObservationApi):
     """Observations and coachings, newest first; a POST records one or a list."""
@@ -450,9 +451,6 @@ class ObservationListApi(_FieldListApi, _ObservationApi):
 
     def read_item(self, item, now):
         return _read_observation(item, now)
-
-    def owners(self):
-        return self.members()
 
     def owner_error(self, code, owner):
         return None if owner is not None else _("Unknown member code: %(code)s.") % {"code": code}
@@ -546,14 +544,17 @@ class _AnimationApi(_FieldApiView):
             .prefetch_related("attendees", "dimensions")
         )
 
+    def owners(self):
+        return self.units()
+
+
+ANIMATION_EXAMPLES = bulk_examples(
+    ANIMATION_EXAMPLE, {**ANIMATION_EXAMPLE, "kind": "challenge", "external_id": "anim-10"}
+)
+
 
 @extend_schema_view(
-    post=write_schema(
-        "Animation",
-        AnimationWriteSerializer,
-        AnimationSerializer,
-        examples=bulk_examples(ANIMATION_EXAMPLE, {**ANIMATION_EXAMPLE, "kind": "challenge", "external_id": "anim-10"}),
-    )
+    post=write_schema("Animation", AnimationWriteSerializer, AnimationSerializer, examples=ANIMATION_EXAMPLES)
 )
 class AnimationListApi(_FieldListApi, _AnimationApi):
     """Team animations (briefings, challenges, trainings, rituals), newest first; a POST records
@@ -564,9 +565,6 @@ class AnimationListApi(_FieldListApi, _AnimationApi):
 
     def read_item(self, item, now):
         return _read_animation(item, now)
-
-    def owners(self):
-        return self.units()
 
     def owner_error(self, code, owner):
         if owner is None:

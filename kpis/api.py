@@ -258,6 +258,7 @@ def metric_write(*, org, data: dict, instance: Metric | None = None, partial=Fal
         raise ValidationError({"code": str(exc) or _("Another metric already has this code.")}) from None
 
 
+METRIC_CHANGE = {"name": "Panier moyen", "category": "business", "unit_of_measure": "€", "higher_is_better": True}
 METRIC_EXAMPLE = {
     "code": "nps_digital",
     "name": "Digital conversion",
@@ -294,11 +295,6 @@ class MetricListApi(mixins.ListModelMixin, UpsertListMixin, _MetricApi):
         return self.list(request)
 
 
-@detail_update_schema(
-    MetricWriteSerializer,
-    MetricSerializer,
-    {"name": "Panier moyen", "category": "business", "unit_of_measure": "€", "higher_is_better": True},
-    {"unit_of_measure": "k€"},
-)
+@detail_update_schema(MetricWriteSerializer, MetricSerializer, METRIC_CHANGE, {"unit_of_measure": "k€"})
 class MetricDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, _MetricApi):
     pass

@@ -121,6 +121,7 @@ def unit_write(*, org: Organization, data: dict, instance: OrgUnit | None = None
     return _upsert(units, instance, values, create=create, update=update, taken=taken)
 
 
+UNIT_CHANGE = {"name": "Lille Centre", "kind": "team", "parent": "BU-LILLE"}
 UNIT_EXAMPLES = bulk_examples(
     {"code": "R-NORD", "name": "Nord", "kind": "region", "parent": None},
     {"code": "BU-LILLE", "name": "Lille", "kind": "business_unit", "parent": "R-NORD"},
@@ -156,12 +157,7 @@ class UnitListApi(mixins.ListModelMixin, UpsertListMixin, _UnitApi):
         return self.list(request)
 
 
-@detail_update_schema(
-    UnitWriteSerializer,
-    UnitSerializer,
-    {"name": "Lille Centre", "kind": "team", "parent": "BU-LILLE"},
-    {"name": "Lille Centre"},
-)
+@detail_update_schema(UnitWriteSerializer, UnitSerializer, UNIT_CHANGE, {"name": "Lille Centre"})
 class UnitDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, _UnitApi):
     pass
 
@@ -212,6 +208,7 @@ def member_write(*, org: Organization, data: dict, instance: Member | None = Non
     )
 
 
+MEMBER_CHANGE = {"name": "Léa Martin", "team": "T-LILLE-2", "active_from": "2026-01-01", "active_to": None}
 MEMBER_EXAMPLES = bulk_examples(
     {"code": "E0042", "name": "Léa Martin", "team": "T-LILLE-1", "active_from": "2026-01-01", "active_to": None},
     {"code": "E0043", "name": "Hugo Bernard", "team": "T-LILLE-1", "active_from": "2026-02-01", "active_to": None},
@@ -250,11 +247,6 @@ class MemberListApi(mixins.ListModelMixin, UpsertListMixin, _MemberApi):
         return self.list(request)
 
 
-@detail_update_schema(
-    MemberWriteSerializer,
-    MemberSerializer,
-    {"name": "Léa Martin", "team": "T-LILLE-2", "active_from": "2026-01-01", "active_to": None},
-    {"active_to": "2026-06-30"},
-)
+@detail_update_schema(MemberWriteSerializer, MemberSerializer, MEMBER_CHANGE, {"active_to": "2026-06-30"})
 class MemberDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, _MemberApi):
     pass
