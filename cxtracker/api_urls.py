@@ -14,6 +14,18 @@ from kpis import api_rates as kpis_api_rates
 from steering import api as kpis_api_steering
 from steering.reports import api as dashboards_api_reports
 
+
+def _resource(plural: str, list_api, detail_api=None, item: str = "<str:code>") -> list:
+    """The routes of one kind of resource: ``<plural>/`` (named ``api-<plural>``) lists it and takes
+    its writes, ``<plural>/<item>/`` (named ``api-<plural>`` without its final s) is one of it."""
+    routes = [path(f"{plural}/", list_api.as_view(), name=f"api-{plural}")]
+    if detail_api is not None:
+        routes.append(path(f"{plural}/{item}/", detail_api.as_view(), name=f"api-{plural.removesuffix('s')}"))
+    return routes
+
+
+EXTERNAL_ID = "<str:external_id>"
+
 urlpatterns = [
     # The schema and its docs hold no tenant data: public, so that client developers can read them.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
@@ -22,34 +34,23 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
         name="api-docs",
     ),
-    path("units/", tenancy_api.UnitListApi.as_view(), name="api-units"),
-    path("units/<str:code>/", tenancy_api.UnitDetailApi.as_view(), name="api-unit"),
-    path("members/", tenancy_api.MemberListApi.as_view(), name="api-members"),
-    path("members/<str:code>/", tenancy_api.MemberDetailApi.as_view(), name="api-member"),
-    path("experience-models/", experience_api.ExperienceModelListApi.as_view(), name="api-experience-models"),
-    path(
-        "experience-models/<int:version>/",
-        experience_api.ExperienceModelDetailApi.as_view(),
-        name="api-experience-model",
+    *_resource("units", tenancy_api.UnitListApi, tenancy_api.UnitDetailApi),
+    *_resource("members", tenancy_api.MemberListApi, tenancy_api.MemberDetailApi),
+    *_resource(
+        "experience-models",
+        experience_api.ExperienceModelListApi,
+        experience_api.ExperienceModelDetailApi,
+        "<int:version>",
     ),
-    path("observations/", deployment_api.ObservationListApi.as_view(), name="api-observations"),
-    path("observations/<str:external_id>/", deployment_api.ObservationDetailApi.as_view(), name="api-observation"),
-    path("animations/", deployment_api.AnimationListApi.as_view(), name="api-animations"),
-    path("animations/<str:external_id>/", deployment_api.AnimationDetailApi.as_view(), name="api-animation"),
-    path("survey-responses/", kpis_api.SurveyResponseListApi.as_view(), name="api-survey-responses"),
-    path(
-        "survey-responses/<str:external_id>/",
-        kpis_api.SurveyResponseDetailApi.as_view(),
-        name="api-survey-response",
-    ),
-    path("metric-values/", kpis_api.MetricValueListApi.as_view(), name="api-metric-values"),
-    path("metrics/", kpis_api.MetricListApi.as_view(), name="api-metrics"),
-    path("metrics/<str:code>/", kpis_api.MetricDetailApi.as_view(), name="api-metric"),
+    *_resource("observations", deployment_api.ObservationListApi, deployment_api.ObservationDetailApi, EXTERNAL_ID),
+    *_resource("animations", deployment_api.AnimationListApi, deployment_api.AnimationDetailApi, EXTERNAL_ID),
+    *_resource("survey-responses", kpis_api.SurveyResponseListApi, kpis_api.SurveyResponseDetailApi, EXTERNAL_ID),
+    *_resource("metric-values", kpis_api.MetricValueListApi),
+    *_resource("metrics", kpis_api.MetricListApi, kpis_api.MetricDetailApi),
     path("rates/", kpis_api_rates.RatesApi.as_view(), name="api-rates"),
     path("kpis/", kpis_api_rates.KpisApi.as_view(), name="api-kpis"),
     path("analysis/lag/", kpis_api_lag.LagAnalysisApi.as_view(), name="api-analysis-lag"),
-    path("action-plans/", kpis_api_steering.ActionPlanListApi.as_view(), name="api-action-plans"),
-    path("action-plans/<str:external_id>/", kpis_api_steering.ActionPlanDetailApi.as_view(), name="api-action-plan"),
-    path("stakeholders/", kpis_api_steering.StakeholderListApi.as_view(), name="api-stakeholders"),
+    *_resource("action-plans", kpis_api_steering.ActionPlanListApi, kpis_api_steering.ActionPlanDetailApi, EXTERNAL_ID),
+    *_resource("stakeholders", kpis_api_steering.StakeholderListApi),
     path("reports/<str:code>/<str:period>/", dashboards_api_reports.ReportApi.as_view(), name="api-report"),
 ]

@@ -10,20 +10,40 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 # Older dates are typos, and years near 1 overflow when converted to UTC.
 MIN_YEAR, MAX_YEAR = 1970, 2999
 
-_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
-_WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
-_QUARTER_RE = re.compile(r"(\d{4})-Q([1-4])")
-
 
 class _Period:
-    """What every period offers: first/last day, bounds in a timezone, ordering by start."""
+    """What every period offers: parsing, first/last day, bounds in a timezone, ordering by start.
+
+    A period written ``YYYY-<sep>NN`` is read by ``parse``: its class gives the ``pattern`` (year,
+    then number) and how it is ``written``, for the error."""
 
     kind: ClassVar[str]
+    pattern: ClassVar[re.Pattern]
+    written: ClassVar[str]
+
+    @classmethod
+    def parse(cls, value: str | None) -> Self:
+        """The period written ``value``; ValueError otherwise (and outside 1970–2999)."""
+        match = cls.pattern.fullmatch(value or "")
+        if not match:
+            raise ValueError(f"not a {cls.kind} ({cls.written}): {value!r}")
+        period = cls(int(match[1]), int(match[2]))
+        if not MIN_YEAR <= period.year <= MAX_YEAR:
+            raise ValueError(f"year out of {MIN_YEAR}..{MAX_YEAR}: {period.year}")
+        period.first_day  # noqa: B018 - raises ValueError for a week the year does not have
+        return period
+
+    @classmethod
+    def parse_or_none(cls, value: str | None) -> Self | None:
+        try:
+            return cls.parse(value)
+        except ValueError:
+            return None
 
     @property
     def first_day(self) -> datetime.date:  # pragma: no cover - overridden
@@ -59,33 +79,42 @@ class _Period:
         return self == other or self < other
 
 
+class _YearPart(_Period):
+    """A period that cuts the calendar year into ``per_year`` parts numbered from 1 (``number``):
+    months and quarters step by arithmetic on their index, ``year × per_year + number − 1``."""
+
+    per_year: ClassVar[int]
+    year: int
+
+    @property
+    def number(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def shift(self, parts: int) -> Self:
+        """The period ``parts`` later (earlier when negative)."""
+        index = self.year * self.per_year + self.number - 1 + parts
+        return type(self)(index // self.per_year, index % self.per_year + 1)
+
+    def next(self) -> Self:
+        return self.shift(1)
+
+    def previous(self) -> Self:
+        return self.shift(-1)
+
+
 @dataclass(frozen=True, eq=True)
-class Month(_Period):
+class Month(_YearPart):
     year: int
     month: int
 
     kind: ClassVar[str] = "month"
+    per_year: ClassVar[int] = 12
+    pattern: ClassVar[re.Pattern] = re.compile(r"(\d{4})-(\d{2})")
+    written: ClassVar[str] = "YYYY-MM"
 
     def __post_init__(self):
         if not 1 <= self.month <= 12:
             raise ValueError(f"month must be in 1..12, not {self.month}")
-
-    @classmethod
-    def parse(cls, value: str | None) -> Month:
-        """``YYYY-MM`` → Month; ValueError otherwise (and outside 1970–2999)."""
-        match = _MONTH_RE.fullmatch(value or "")
-        if not match:
-            raise ValueError(f"not a month (YYYY-MM): {value!r}")
-        month = cls(int(match[1]), int(match[2]))
-        month._check_year()
-        return month
-
-    @classmethod
-    def parse_or_none(cls, value: str | None) -> Month | None:
-        try:
-            return cls.parse(value)
-        except ValueError:
-            return None
 
     @classmethod
     def of(cls, day: datetime.date | datetime.datetime, tz: datetime.tzinfo | None = None) -> Month:
@@ -105,23 +134,13 @@ class Month(_Period):
             month = month.next()
         return months
 
-    def _check_year(self):
-        if not MIN_YEAR <= self.year <= MAX_YEAR:
-            raise ValueError(f"year out of {MIN_YEAR}..{MAX_YEAR}: {self.year}")
+    @property
+    def number(self) -> int:
+        return self.month
 
     @property
     def first_day(self) -> datetime.date:
         return datetime.date(self.year, self.month, 1)
-
-    def next(self) -> Month:
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
-    def previous(self) -> Month:
-        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
-
-    def shift(self, months: int) -> Month:
-        index = self.year * 12 + self.month - 1 + months
-        return Month(index // 12, index % 12 + 1)
 
     def __sub__(self, other: Month) -> int:
         """Number of months from ``other`` to this one."""
@@ -139,17 +158,8 @@ class Week(_Period):
     week: int
 
     kind: ClassVar[str] = "week"
-
-    @classmethod
-    def parse(cls, value: str | None) -> Week:
-        match = _WEEK_RE.fullmatch(value or "")
-        if not match:
-            raise ValueError(f"not a week (YYYY-Www): {value!r}")
-        week = cls(int(match[1]), int(match[2]))
-        week.first_day  # noqa: B018 - raises ValueError for a week the year does not have
-        if not MIN_YEAR <= week.year <= MAX_YEAR:
-            raise ValueError(f"year out of range: {week.year}")
-        return week
+    pattern: ClassVar[re.Pattern] = re.compile(r"(\d{4})-W(\d{2})")
+    written: ClassVar[str] = "YYYY-Www"
 
     @classmethod
     def of(cls, day: datetime.date) -> Week:
@@ -171,37 +181,28 @@ class Week(_Period):
 
 
 @dataclass(frozen=True, eq=True)
-class Quarter(_Period):
+class Quarter(_YearPart):
     """A calendar quarter, ``YYYY-Qn``: the sum of its three months."""
 
     year: int
     quarter: int
 
     kind: ClassVar[str] = "quarter"
-
-    @classmethod
-    def parse(cls, value: str | None) -> Quarter:
-        match = _QUARTER_RE.fullmatch(value or "")
-        if not match:
-            raise ValueError(f"not a quarter (YYYY-Qn): {value!r}")
-        quarter = cls(int(match[1]), int(match[2]))
-        if not MIN_YEAR <= quarter.year <= MAX_YEAR:
-            raise ValueError(f"year out of range: {quarter.year}")
-        return quarter
+    per_year: ClassVar[int] = 4
+    pattern: ClassVar[re.Pattern] = re.compile(r"(\d{4})-Q([1-4])")
+    written: ClassVar[str] = "YYYY-Qn"
 
     @classmethod
     def of(cls, day: datetime.date) -> Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
 
     @property
+    def number(self) -> int:
+        return self.quarter
+
+    @property
     def first_day(self) -> datetime.date:
         return datetime.date(self.year, 3 * self.quarter - 2, 1)
-
-    def next(self) -> Quarter:
-        return Quarter(self.year + self.quarter // 4, self.quarter % 4 + 1)
-
-    def previous(self) -> Quarter:
-        return Quarter(self.year - (self.quarter == 1), (self.quarter - 2) % 4 + 1)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-Q{self.quarter}"

@@ -23,7 +23,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
 from cxtracker.api import (
@@ -52,8 +52,22 @@ from .services import Written, animations_create_or_get, observations_create_or_
 
 
 class _FieldApiView(OrgApiView):
+    """The endpoints of one kind of field record: ``records()`` are the organization's rows with
+    what their serializer reads, ``scope_prefix`` leads from a record to its unit, and
+    ``owners()`` are what the caller may write records about (members, or units)."""
+
     write_roles = FIELD_WRITE_ROLES
     lookup_field = lookup_url_kwarg = "external_id"
+    scope_prefix: str
+
+    def records(self):
+        raise NotImplementedError
+
+    def owners(self):
+        raise NotImplementedError
+
+    def org_queryset(self):
+        return self.records().filter(self.scope_q(self.scope_prefix))
 
     def people(self, emails: Iterable) -> dict:
         """The users of the organization behind ``emails`` (case-insensitive), by e-mail as
@@ -74,7 +88,10 @@ class _FieldApiView(OrgApiView):
 
     def person(self, email, field: str, errors: dict, people: dict):
         """The user behind ``email``: through a session the caller, through a key a user of the
-        organization (``people``, from ``self.people``) or nobody."""
+        organization (``people``, from ``self.people``) or nobody; None when the e-mail was
+        already refused (``errors`` has ``field``)."""
+        if field in errors:
+            return None
         if self.membership is not None:
             if email not in (None, "") and email.lower() != self.request.user.email.lower():
                 errors[field] = [_("Through a session, this is you: leave it out or give your own e-mail.")]
@@ -101,6 +118,73 @@ class _FieldApiView(OrgApiView):
                 result.set(index, "duplicate")
             else:
                 result.reject(index, _external_id_taken(model))
+
+
+class _FieldListApi(mixins.ListModelMixin, _FieldApiView):
+    """The records newest first, filtered by unit and moment (``moment_field``), and their POST of
+    one or a list: the items read, the people (``person_field``: who did it) and the owners
+    (``owner_field``: what it is about, by code) of the whole list resolved with one query each,
+    the valid items written in one batch by ``create_or_get``, a status per item."""
+
+    moment_field: str
+    person_field: str
+    owner_field: str
+    write_serializer: type[serializers.Serializer]
+
+    def filter_queryset(self, queryset):
+        queryset = self.unit_filter(queryset, self.scope_prefix)
+        return self.moment_filter(queryset, self.moment_field)
+
+    @extend_schema(parameters=[UNIT_PARAM, FROM_PARAM, TO_PARAM])
+    def get(self, request):
+        return self.list(request)
+
+    def read_item(self, item: dict, now) -> dict | None:
+        """What ``write_serializer`` returns for a well-formed item, or None (see ``_checked``)."""
+        raise NotImplementedError
+
+    def owner_error(self, code: str, owner) -> str | None:
+        raise NotImplementedError
+
+    def create_or_get(self, items: list[dict]) -> list[Written]:
+        raise NotImplementedError
+
+    def post(self, request):
+        items, bulk = write_items(request)
+        result = BulkResult(len(items))
+        now = timezone.now()
+        checked = [
+            _checked(item, self.read_item, self.write_serializer, now) if isinstance(item, dict) else None
+            for item in items
+        ]
+        valid = [(item, c) for item, c in zip(items, checked, strict=True) if c is not None]
+        person_field, owner_field = self.person_field, self.owner_field
+        people = self.people(item.get(person_field) for item, (_values, errors) in valid if person_field not in errors)
+        owners = _by_code(self.owners(), (values[owner_field] for _item, (values, _errors) in valid if values))
+        writes, indexes = [], []
+        for index, (item, c) in enumerate(zip(items, checked, strict=True)):
+            if c is None:
+                result.reject(index, _not_an_object())
+                continue
+            values, errors = c
+            person = self.person(item.get(person_field), person_field, errors, people)
+            owner = None
+            if owner_field in values:
+                owner = owners.get(values[owner_field])
+                error = self.owner_error(values[owner_field], owner)
+                if error:
+                    errors[owner_field] = [error]
+            if errors:
+                result.reject(index, errors)
+                continue
+            writes.append(
+                {**values, owner_field: owner, person_field: person, "external_id": values["external_id"] or None}
+            )
+            indexes.append(index)
+        written = self.create_or_get(writes) if writes else []
+        # A duplicate of someone else's record (out of a manager's scope) is not shown.
+        self.report(result, indexes, written, self.model, self.owners())
+        return write_response(result, bulk, lambda: self.serializer_class(self.records().get(pk=written[0].pk)).data)
 
 
 def _by_code(queryset, codes: Iterable[str]) -> dict:
@@ -334,98 +418,50 @@ OBSERVATION_EXAMPLE = {
 }
 
 
-def _observations(org):
-    ratings = Rating.objects.select_related("behavior").order_by("id")
-    return (
-        Observation.objects.for_org(org)
-        .select_related("member", "observer", "model")
-        .prefetch_related(Prefetch("ratings", ratings))
-    )
-
-
-class ObservationListApi(mixins.ListModelMixin, _FieldApiView):
-    """Observations and coachings, newest first; a POST records one or a list."""
-
+class _ObservationApi(_FieldApiView):
     model = Observation
     serializer_class = ObservationSerializer
+    scope_prefix = "member__team__"
 
-    def org_queryset(self):
-        return _observations(self.org).filter(self.scope_q("member__team__"))
-
-    def filter_queryset(self, queryset):
-        queryset = self.unit_filter(queryset, "member__team__")
-        return self.moment_filter(queryset, "observed_at")
-
-    @extend_schema(parameters=[UNIT_PARAM, FROM_PARAM, TO_PARAM])
-    def get(self, request):
-        return self.list(request)
-
-    @write_schema(
-        "Observation",
-        ObservationWriteSerializer,
-        ObservationSerializer,
-        examples=bulk_examples(
-            OBSERVATION_EXAMPLE, {**OBSERVATION_EXAMPLE, "member": "E0043", "external_id": "obs-124"}
-        ),
-    )
-    def post(self, request):
-        items, bulk = write_items(request)
-        result = BulkResult(len(items))
-        now = timezone.now()
-        checked = [
-            _checked(item, _read_observation, ObservationWriteSerializer, now) if isinstance(item, dict) else None
-            for item in items
-        ]
-        valid = [(item, c) for item, c in zip(items, checked, strict=True) if c is not None]
-        people = self.people(item.get("observer") for item, (_values, errors) in valid if "observer" not in errors)
-        members = _by_code(self.members(), (values["member"] for _item, (values, _errors) in valid if values))
-        writes, indexes = [], []
-        for index, (item, c) in enumerate(zip(items, checked, strict=True)):
-            if c is None:
-                result.reject(index, _not_an_object())
-                continue
-            values, errors = c
-            observer = (
-                self.person(item.get("observer"), "observer", errors, people) if "observer" not in errors else None
-            )
-            member = None
-            if "member" in values:
-                member = members.get(values["member"])
-                if member is None:
-                    errors["member"] = [_("Unknown member code: %(code)s.") % {"code": values["member"]}]
-            if errors:
-                result.reject(index, errors)
-                continue
-            writes.append(
-                {
-                    "member": member,
-                    "observer": observer,
-                    "observed_at": values["observed_at"],
-                    "kind": values["kind"],
-                    "ratings": [(r["behavior"], r["level"]) for r in values["ratings"]],
-                    "strengths": values["strengths"],
-                    "development_points": values["development_points"],
-                    "next_step": values["next_step"],
-                    "next_step_on": values["next_step_on"],
-                    "external_id": values["external_id"] or None,
-                }
-            )
-            indexes.append(index)
-        written = observations_create_or_get(org=self.org, items=writes) if writes else []
-        # Someone else's observation (out of a manager's scope) is not shown.
-        self.report(result, indexes, written, Observation, self.members())
-        return write_response(
-            result, bulk, lambda: ObservationSerializer(_observations(self.org).get(pk=written[0].pk)).data
+    def records(self):
+        ratings = Rating.objects.select_related("behavior").order_by("id")
+        return (
+            Observation.objects.for_org(self.org)
+            .select_related("member", "observer", "model")
+            .prefetch_related(Prefetch("ratings", ratings))
         )
 
+    def owners(self):
+        return self.members()
 
-class ObservationDetailApi(mixins.RetrieveModelMixin, _FieldApiView):
-    model = Observation
-    serializer_class = ObservationSerializer
 
-    def org_queryset(self):
-        return _observations(self.org).filter(self.scope_q("member__team__"))
+OBSERVATION_EXAMPLES = bulk_examples(
+    OBSERVATION_EXAMPLE, {**OBSERVATION_EXAMPLE, "member": "E0043", "external_id": "obs-124"}
+)
 
+
+@extend_schema_view(
+    post=write_schema("Observation", ObservationWriteSerializer, ObservationSerializer, examples=OBSERVATION_EXAMPLES)
+)
+class ObservationListApi(_FieldListApi, _ObservationApi):
+    """Observations and coachings, newest first; a POST records one or a list."""
+
+    moment_field, person_field, owner_field = "observed_at", "observer", "member"
+    write_serializer = ObservationWriteSerializer
+
+    def read_item(self, item, now):
+        return _read_observation(item, now)
+
+    def owner_error(self, code, owner):
+        return None if owner is not None else _("Unknown member code: %(code)s.") % {"code": code}
+
+    def create_or_get(self, items):
+        # The services take ratings as (behavior, level) pairs.
+        items = [{**item, "ratings": [(r["behavior"], r["level"]) for r in item["ratings"]]} for item in items]
+        return observations_create_or_get(org=self.org, items=items)
+
+
+class ObservationDetailApi(mixins.RetrieveModelMixin, _ObservationApi):
     def get(self, request, external_id):
         return self.retrieve(request, external_id=external_id)
 
@@ -496,88 +532,51 @@ ANIMATION_EXAMPLE = {
 }
 
 
-def _animations(org):
-    return Animation.objects.for_org(org).select_related("team", "held_by").prefetch_related("attendees", "dimensions")
+class _AnimationApi(_FieldApiView):
+    model = Animation
+    serializer_class = AnimationSerializer
+    scope_prefix = "team__"
+
+    def records(self):
+        return (
+            Animation.objects.for_org(self.org)
+            .select_related("team", "held_by")
+            .prefetch_related("attendees", "dimensions")
+        )
+
+    def owners(self):
+        return self.units()
 
 
-class AnimationListApi(mixins.ListModelMixin, _FieldApiView):
+ANIMATION_EXAMPLES = bulk_examples(
+    ANIMATION_EXAMPLE, {**ANIMATION_EXAMPLE, "kind": "challenge", "external_id": "anim-10"}
+)
+
+
+@extend_schema_view(
+    post=write_schema("Animation", AnimationWriteSerializer, AnimationSerializer, examples=ANIMATION_EXAMPLES)
+)
+class AnimationListApi(_FieldListApi, _AnimationApi):
     """Team animations (briefings, challenges, trainings, rituals), newest first; a POST records
     one or a list."""
 
-    model = Animation
-    serializer_class = AnimationSerializer
+    moment_field, person_field, owner_field = "held_at", "held_by", "team"
+    write_serializer = AnimationWriteSerializer
 
-    def org_queryset(self):
-        return _animations(self.org).filter(self.scope_q("team__"))
+    def read_item(self, item, now):
+        return _read_animation(item, now)
 
-    def filter_queryset(self, queryset):
-        queryset = self.unit_filter(queryset, "team__")
-        return self.moment_filter(queryset, "held_at")
+    def owner_error(self, code, owner):
+        if owner is None:
+            return _("Unknown unit code: %(code)s.") % {"code": code}
+        if owner.kind != UnitKind.TEAM:
+            return _("%(code)s is not a team.") % {"code": owner.code}
+        return None
 
-    @extend_schema(parameters=[UNIT_PARAM, FROM_PARAM, TO_PARAM])
-    def get(self, request):
-        return self.list(request)
-
-    @write_schema(
-        "Animation",
-        AnimationWriteSerializer,
-        AnimationSerializer,
-        examples=bulk_examples(ANIMATION_EXAMPLE, {**ANIMATION_EXAMPLE, "kind": "challenge", "external_id": "anim-10"}),
-    )
-    def post(self, request):
-        items, bulk = write_items(request)
-        result = BulkResult(len(items))
-        now = timezone.now()
-        checked = [
-            _checked(item, _read_animation, AnimationWriteSerializer, now) if isinstance(item, dict) else None
-            for item in items
-        ]
-        valid = [(item, c) for item, c in zip(items, checked, strict=True) if c is not None]
-        people = self.people(item.get("held_by") for item, (_values, errors) in valid if "held_by" not in errors)
-        units = _by_code(self.units(), (values["team"] for _item, (values, _errors) in valid if values))
-        writes, indexes = [], []
-        for index, (item, c) in enumerate(zip(items, checked, strict=True)):
-            if c is None:
-                result.reject(index, _not_an_object())
-                continue
-            values, errors = c
-            held_by = self.person(item.get("held_by"), "held_by", errors, people) if "held_by" not in errors else None
-            team = None
-            if "team" in values:
-                team = units.get(values["team"])
-                if team is None:
-                    errors["team"] = [_("Unknown unit code: %(code)s.") % {"code": values["team"]}]
-                elif team.kind != UnitKind.TEAM:
-                    errors["team"] = [_("%(code)s is not a team.") % {"code": team.code}]
-            if errors:
-                result.reject(index, errors)
-                continue
-            writes.append(
-                {
-                    "team": team,
-                    "held_by": held_by,
-                    "held_at": values["held_at"],
-                    "kind": values["kind"],
-                    "topic": values["topic"],
-                    "dimensions": values["dimensions"],
-                    "attendees": values["attendees"],
-                    "external_id": values["external_id"] or None,
-                }
-            )
-            indexes.append(index)
-        written = animations_create_or_get(org=self.org, items=writes) if writes else []
-        self.report(result, indexes, written, Animation, self.units())
-        return write_response(
-            result, bulk, lambda: AnimationSerializer(_animations(self.org).get(pk=written[0].pk)).data
-        )
+    def create_or_get(self, items):
+        return animations_create_or_get(org=self.org, items=items)
 
 
-class AnimationDetailApi(mixins.RetrieveModelMixin, _FieldApiView):
-    model = Animation
-    serializer_class = AnimationSerializer
-
-    def org_queryset(self):
-        return _animations(self.org).filter(self.scope_q("team__"))
-
+class AnimationDetailApi(mixins.RetrieveModelMixin, _AnimationApi):
     def get(self, request, external_id):
         return self.retrieve(request, external_id=external_id)

@@ -3,6 +3,7 @@ member active that day, at least one rating…) live in ``deployment.services``,
 views put back on these forms."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from experience.models import Level
@@ -15,6 +16,46 @@ _DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=
 
 def rating_field_name(behavior_id: int) -> str:
     return f"b_{behavior_id}"
+
+
+def _this_minute():
+    """Now in the active timezone, as the datetime-local widget shows it (to the minute)."""
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+def observation_initial(observation, member) -> dict:
+    """The form's starting values: now for a new observation, else the observation's own, with
+    ``member`` (the one asked for, or the observation's) chosen."""
+    if observation is None:
+        initial = {"observed_at": _this_minute()}
+    else:
+        initial = {
+            "kind": observation.kind,
+            "observed_at": timezone.localtime(observation.observed_at),
+            "strengths": observation.strengths,
+            "development_points": observation.development_points,
+            "next_step": observation.next_step,
+            "next_step_on": observation.next_step_on,
+        }
+        for r in observation.ratings.all():
+            initial[rating_field_name(r.behavior_id)] = r.level
+    if member is not None:
+        initial["member"] = member.code
+    return initial
+
+
+def animation_initial(animation, team_members, today) -> dict:
+    """The form's starting values: now and the team's members active today for a new animation,
+    else the animation's own."""
+    if animation is None:
+        return {"held_at": _this_minute(), "attendees": [m.code for m in team_members if m.is_active_on(today)]}
+    return {
+        "kind": animation.kind,
+        "held_at": timezone.localtime(animation.held_at),
+        "topic": animation.topic,
+        "dimensions": [d.code for d in animation.dimensions.all()],
+        "attendees": [m.code for m in animation.attendees.all()],
+    }
 
 
 class ObservationForm(forms.Form):
@@ -72,6 +113,13 @@ class ObservationForm(forms.Form):
         """(behavior, bound field) pairs, for the template to lay out by dimension."""
         return [(b, self[rating_field_name(b.pk)]) for b in self.behaviors]
 
+    def observation_fields(self) -> dict:
+        """The cleaned values as the observation services take them (the member apart: the view
+        resolves it within the user's scope)."""
+        data = self.cleaned_data
+        notes = {name: data[name] for name in ("strengths", "development_points", "next_step", "next_step_on")}
+        return {"observed_at": data["observed_at"], "kind": data["kind"], "ratings": self.ratings(), **notes}
+
 
 class AnimationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=AnimationKind.choices, widget=forms.RadioSelect)
@@ -87,3 +135,8 @@ class AnimationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["dimensions"].choices = list(dimensions)
         self.fields["attendees"].choices = list(attendees)
+
+    def animation_fields(self) -> dict:
+        """The cleaned values as the animation services take them (codes for the dimensions and
+        attendees)."""
+        return {name: self.cleaned_data[name] for name in ("held_at", "kind", "topic", "dimensions", "attendees")}

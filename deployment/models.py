@@ -2,12 +2,11 @@
 
 import datetime
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cxtracker.tenancy.models import TenantModel
+from cxtracker.tenancy.models import TenantModel, unique_per_org, user_reference
 from experience.models import Level
 
 # Limits of an observation's notes, the same in the browser form, the API and the services: a
@@ -27,23 +26,32 @@ def next_step_latest(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year + NEXT_STEP_MAX_YEARS, day=28)
 
 
+class _FieldRecord(TenantModel):
+    """What observations and animations share: the client's id of the row, which makes writes
+    idempotent (SPEC §8) and is unique in the organization when given, and when it was recorded."""
+
+    external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            unique_per_org(
+                "external_id", condition=Q(external_id__isnull=False), name="%(class)s_unique_external_id_per_org"
+            )
+        ]
+
+
 class ObservationKind(models.TextChoices):
     OBSERVATION = "observation", _("Observation")
     COACHING = "coaching", _("Coaching")
 
 
-class Observation(TenantModel):
+class Observation(_FieldRecord):
     member = models.ForeignKey(
         "tenancy.Member", on_delete=models.CASCADE, related_name="observations", verbose_name=_("member")
     )
-    observer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="observations",
-        verbose_name=_("observer"),
-    )
+    observer = user_reference(_("observer"), related_name="observations")
     observed_at = models.DateTimeField(_("observed at"))
     kind = models.CharField(
         _("kind"), max_length=16, choices=ObservationKind.choices, default=ObservationKind.OBSERVATION
@@ -55,21 +63,12 @@ class Observation(TenantModel):
     next_step = models.TextField(_("agreed next step"), blank=True)
     next_step_on = models.DateField(_("next step due"), null=True, blank=True)
     next_step_done = models.BooleanField(_("next step done"), default=False)
-    external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    class Meta:
+    class Meta(_FieldRecord.Meta):
         ordering = ["-observed_at", "-id"]
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "external_id"],
-                condition=Q(external_id__isnull=False),
-                name="observation_unique_external_id_per_org",
-            ),
-        ]
         indexes = [
             models.Index(fields=["organization", "observed_at"]),
             models.Index(fields=["member", "observed_at"]),
@@ -94,9 +93,7 @@ class Rating(TenantModel):
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "observation", "behavior"], name="rating_unique_behavior_per_observation"
-            ),
+            unique_per_org("observation", "behavior", name="rating_unique_behavior_per_observation"),
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=4), name="rating_level_1_to_4"),
         ]
         indexes = [models.Index(fields=["member", "behavior", "observed_at", "id"])]
@@ -112,18 +109,11 @@ class AnimationKind(models.TextChoices):
     RITUAL = "ritual", _("Ritual")
 
 
-class Animation(TenantModel):
+class Animation(_FieldRecord):
     team = models.ForeignKey(
         "tenancy.OrgUnit", on_delete=models.CASCADE, related_name="animations", verbose_name=_("team")
     )
-    held_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="animations",
-        verbose_name=_("held by"),
-    )
+    held_by = user_reference(_("held by"), related_name="animations")
     held_at = models.DateTimeField(_("held at"))
     kind = models.CharField(_("kind"), max_length=16, choices=AnimationKind.choices)
     topic = models.CharField(_("topic"), max_length=300, blank=True)
@@ -133,20 +123,11 @@ class Animation(TenantModel):
     attendees = models.ManyToManyField(
         "tenancy.Member", blank=True, related_name="animations", verbose_name=_("attendees")
     )
-    external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
+    class Meta(_FieldRecord.Meta):
         ordering = ["-held_at", "-id"]
         verbose_name = _("animation")
         verbose_name_plural = _("animations")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "external_id"],
-                condition=Q(external_id__isnull=False),
-                name="animation_unique_external_id_per_org",
-            ),
-        ]
         indexes = [models.Index(fields=["organization", "team", "held_at"])]
 
     def __str__(self):

@@ -185,6 +185,15 @@ def _results(
     return results
 
 
+def _create_or_get_one(create_or_get, model, org: Organization, item: dict) -> tuple:
+    """One item through its batch service (the one-item services are the same code with a batch of
+    one): its field errors raised, else the stored row and whether this call created it."""
+    [written] = create_or_get(org=org, items=[item])
+    if written.errors:
+        raise ValidationError(written.errors)
+    return model.objects.for_org(org).get(pk=written.pk), written.created
+
+
 # ---------------------------------------------------------------------------------------------
 # Observations
 
@@ -371,26 +380,19 @@ def observation_create_or_get(
 ) -> tuple[Observation, bool]:
     """Record an observation with its ratings; ``(observation, created)``. With an external_id
     the organization already has, the stored observation comes back unchanged (created False)."""
-    [written] = observations_create_or_get(
-        org=org,
-        items=[
-            {
-                "member": member,
-                "observer": observer,
-                "observed_at": observed_at,
-                "kind": kind,
-                "ratings": ratings,
-                "strengths": strengths,
-                "development_points": development_points,
-                "next_step": next_step,
-                "next_step_on": next_step_on,
-                "external_id": external_id,
-            }
-        ],
-    )
-    if written.errors:
-        raise ValidationError(written.errors)
-    return Observation.objects.for_org(org).get(pk=written.pk), written.created
+    item = {
+        "member": member,
+        "observer": observer,
+        "observed_at": observed_at,
+        "kind": kind,
+        "ratings": ratings,
+        "strengths": strengths,
+        "development_points": development_points,
+        "next_step": next_step,
+        "next_step_on": next_step_on,
+        "external_id": external_id,
+    }
+    return _create_or_get_one(observations_create_or_get, Observation, org, item)
 
 
 def observation_create(**kwargs) -> Observation:
@@ -661,24 +663,17 @@ def animation_create_or_get(
 ) -> tuple[Animation, bool]:
     """Record a team animation; ``(animation, created)``, idempotent by external_id.
     ``dimensions`` and ``attendees`` take objects or codes."""
-    [written] = animations_create_or_get(
-        org=org,
-        items=[
-            {
-                "team": team,
-                "held_by": held_by,
-                "held_at": held_at,
-                "kind": kind,
-                "topic": topic,
-                "dimensions": dimensions,
-                "attendees": attendees,
-                "external_id": external_id,
-            }
-        ],
-    )
-    if written.errors:
-        raise ValidationError(written.errors)
-    return Animation.objects.for_org(org).get(pk=written.pk), written.created
+    item = {
+        "team": team,
+        "held_by": held_by,
+        "held_at": held_at,
+        "kind": kind,
+        "topic": topic,
+        "dimensions": dimensions,
+        "attendees": attendees,
+        "external_id": external_id,
+    }
+    return _create_or_get_one(animations_create_or_get, Animation, org, item)
 
 
 def animation_create(**kwargs) -> Animation:

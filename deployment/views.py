@@ -3,7 +3,9 @@ progress, a team's grid of levels. Objects are fetched only through cxtracker.te
 
 import datetime
 import json
-from functools import wraps
+from functools import partial, wraps
+from itertools import groupby
+from operator import attrgetter
 
 import plotly.graph_objects as go
 from django.contrib import messages
@@ -38,7 +40,7 @@ from experience.models import Behavior, Dimension, Level
 from experience.selectors import active_model
 
 from . import figures, selectors, services
-from .forms import AnimationForm, ObservationForm, rating_field_name
+from .forms import AnimationForm, ObservationForm, animation_initial, observation_initial
 
 # Members who left more than this long ago are no longer offered in the member chooser.
 _RECENTLY_LEFT = datetime.timedelta(days=92)
@@ -110,9 +112,22 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
-def _put_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
+def _saved(request, form, save, success: str, default_url: str):
+    """Write a valid form through ``save()``: then ``success`` and the redirect (to ``?next=``
+    when it is safe); the services' refusal puts their errors on the form and returns None."""
+    try:
+        save()
+    except ValidationError as error:
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+        return None
+    messages.success(request, success)
+    return redirect(_safe_next(request, default_url))
+
+
+def _by_dimension(behaviors):
+    """The behaviors (of one model, in order) as (dimension, its behaviors) runs."""
+    return [(dimension, list(run)) for dimension, run in groupby(behaviors, key=attrgetter("dimension"))]
 
 
 def _month_end_or_now(org, month) -> datetime.datetime:
@@ -131,16 +146,24 @@ def _team_summary(membership, org, teams, month):
     return selectors.team_month_summary_protected(org=org, teams=teams, month=month)
 
 
-def _team_blocks(membership, org, teams, month) -> list[dict]:
-    """Each team with its month summary and its active members, not yet coached first (no member
-    for the roles above the managers)."""
-    teams = list(teams)
-    summary = _team_summary(membership, org, teams, month)
-    first, last = month.first_day, month.last_day
+def _team_row(team, summary) -> dict:
+    """A team with its month summary and the summary's shares in %."""
+    return {
+        "team": team,
+        "summary": summary,
+        "coverage_pct": _pct(summary.coverage),
+        "cadence_pct": _pct(summary.cadence),
+        "rate_pct": _pct(summary.deployment_rate),
+    }
+
+
+def _member_rows(membership, org, teams, month) -> dict[int, list]:
+    """By team: its members active in the month (none for the roles above the managers), with
+    their month's activity and their mastery of each dimension of the active model."""
     members = list(
         scoped_individuals(membership)
         .filter(team__in=teams)
-        .active_between(first, last)
+        .active_between(month.first_day, month.last_day)
         .select_related("team")
         .order_by("name", "code")
     )
@@ -161,22 +184,22 @@ def _team_blocks(membership, org, teams, month) -> list[dict]:
                 "chips": [(d, _chip(mastery[m.pk].get(d.pk))) for d in dimensions],
             }
         )
-    blocks = []
-    for team in teams:
-        rows = rows_by_team[team.pk]
-        s = summary[team.pk]
-        blocks.append(
-            {
-                "team": team,
-                "summary": s,
-                "coverage_pct": _pct(s.coverage),
-                "cadence_pct": _pct(s.cadence),
-                "rate_pct": _pct(s.deployment_rate),
-                "not_coached": [r for r in rows if not r["observations_in_month"]],
-                "coached": [r for r in rows if r["observations_in_month"]],
-            }
-        )
-    return blocks
+    return rows_by_team
+
+
+def _team_blocks(membership, org, teams, month) -> list[dict]:
+    """Each team with its month summary and its active members, not yet coached first."""
+    teams = list(teams)
+    summary = _team_summary(membership, org, teams, month)
+    rows_by_team = _member_rows(membership, org, teams, month)
+    return [
+        {
+            **_team_row(team, summary[team.pk]),
+            "not_coached": [r for r in rows_by_team[team.pk] if not r["observations_in_month"]],
+            "coached": [r for r in rows_by_team[team.pk] if r["observations_in_month"]],
+        }
+        for team in teams
+    ]
 
 
 @_in_org_timezone
@@ -202,18 +225,8 @@ def team_list(request, org):
     month = _month(request, org)
     page = _page(request, scoped_teams(request.membership).select_related("parent").order_by("path"), 25)
     summary = _team_summary(request.membership, org, page.object_list, month)
-    rows = [
-        {
-            "team": t,
-            "summary": summary[t.pk],
-            "coverage_pct": _pct(summary[t.pk].coverage),
-            "cadence_pct": _pct(summary[t.pk].cadence),
-            "rate_pct": _pct(summary[t.pk].deployment_rate),
-        }
-        for t in page.object_list
-    ]
     context = {
-        "rows": rows,
+        "rows": [_team_row(t, summary[t.pk]) for t in page.object_list],
         "page_obj": page,
         "suppressed": any(s.suppressed for s in summary.values()),
         **_month_context(org, month),
@@ -234,17 +247,11 @@ def team_detail(request, org, code):
     members.sort(key=lambda m: (m.name, m.code))
     levels = selectors.latest_levels(members=members, behaviors=behaviors)
     grid = [{"member": m, "levels": [levels.get((m.pk, b.pk)) for b in behaviors]} for m in members]
-    dimension_spans = []
-    for b in behaviors:
-        if dimension_spans and dimension_spans[-1][0] == b.dimension:
-            dimension_spans[-1][1] += 1
-        else:
-            dimension_spans.append([b.dimension, 1])
     context = {
         "team": team,
         "tb": block,
         "behaviors": behaviors,
-        "dimension_spans": dimension_spans,
+        "dimension_spans": [(dimension, len(run)) for dimension, run in _by_dimension(behaviors)],
         "grid": grid,
         "animations": _page(request, selectors.team_animations(org=org, team=team), 10),
         "can_write": can_write_field(request.membership),
@@ -330,11 +337,9 @@ def member_detail(request, org, code):
     model = active_model(org=org)
     behaviors = _model_behaviors(model)
     levels = selectors.latest_levels(members=[member], behaviors=behaviors)
-    by_dimension: list = []
-    for b in behaviors:
-        if not by_dimension or by_dimension[-1][0] != b.dimension:
-            by_dimension.append((b.dimension, []))
-        by_dimension[-1][1].append((b, levels.get((member.pk, b.pk))))
+    by_dimension = [
+        (dimension, [(b, levels.get((member.pk, b.pk))) for b in run]) for dimension, run in _by_dimension(behaviors)
+    ]
     timeline = _page(request, selectors.member_observations(org=org, member=member), 10)
     series = selectors.member_mastery_series(org=org, member=member)
     context = {
@@ -368,91 +373,79 @@ def _member_choices(request, org, extra=None):
     return members
 
 
-def _observation_form_view(request, org, observation=None):
-    membership = request.membership
-    chosen = None
+def _chosen_member(request, observation):
+    """The member the form is about: the one asked for (``?member=`` or the posted choice, within
+    the user's scope), else the observation's."""
     code = request.POST.get("member") if request.method == "POST" else request.GET.get("member")
     if code:
-        chosen = access_member(membership, code)
-    elif observation is not None:
-        chosen = observation.member
+        return access_member(request.membership, code)
+    return observation.member if observation is not None else None
+
+
+def _observation_save(request, org, form, member, observation):
+    """Record a new observation (the user is its observer) or change ``observation``."""
+    fields = {"member": member, **form.observation_fields()}
+    if observation is None:
+        save = partial(services.observation_create, org=org, observer=request.user, **fields)
+        success = _("Observation of %(member)s saved.") % {"member": member.name}
+    else:
+        save = partial(services.observation_update, observation=observation, **fields)
+        success = _("Observation of %(member)s updated.") % {"member": member.name}
+    member_url = reverse("deployment:member-detail", kwargs={"org": org.slug, "code": member.code})
+    return _saved(request, form, save, success, member_url)
+
+
+def _previous_levels(members, chosen, behaviors, observation) -> tuple[dict, bool]:
+    """The previous level of each behavior by member code and behavior id, for the chosen member
+    and (on small scopes) for any member the chooser may switch to, so that the page can update
+    without a round trip; and whether every member offered is in it."""
+    offered = members if len(members) <= _PREVIOUS_LEVELS_MAX_MEMBERS else [chosen] if chosen else []
+    # Editing: "previous" means before this observation, not this observation's own ratings.
+    before = observation.observed_at - datetime.timedelta(microseconds=1) if observation is not None else None
+    levels = selectors.latest_levels(members=offered, behaviors=behaviors, at=before)
+    codes = {m.pk: m.code for m in offered}
+    previous: dict = {}
+    for (member_id, behavior_id), level in levels.items():
+        previous.setdefault(codes[member_id], {})[str(behavior_id)] = level
+    return previous, len(offered) == len(members)
+
+
+def _rating_groups(form, previous: dict) -> list:
+    """The form's level fields by dimension, each with the member's previous level and the
+    behavior's guidance per level."""
+    rows = [
+        {
+            "behavior": b,
+            "field": field,
+            "previous": previous.get(str(b.pk)),
+            "guidance": [(label, b.guidance(level)) for level, label in Level.choices if b.guidance(level)],
+        }
+        for b, field in form.rating_rows()
+    ]
+    return [(dimension, list(run)) for dimension, run in groupby(rows, key=lambda row: row["behavior"].dimension)]
+
+
+def _observation_form_view(request, org, observation=None):
+    chosen = _chosen_member(request, observation)
     members = _member_choices(request, org, chosen)
     model = active_model(org=org)
     behaviors = _model_behaviors(model)
     choices = [(m.code, f"{m.name} · {m.team.name}") for m in members]
     if request.method == "POST":
         form = ObservationForm(request.POST, members=choices, behaviors=behaviors)
-        if form.is_valid():
-            data = form.cleaned_data
-            fields = {
-                "member": chosen,
-                "observed_at": data["observed_at"],
-                "kind": data["kind"],
-                "ratings": form.ratings(),
-                "strengths": data["strengths"],
-                "development_points": data["development_points"],
-                "next_step": data["next_step"],
-                "next_step_on": data["next_step_on"],
-            }
-            try:
-                if observation is None:
-                    observation = services.observation_create(org=org, observer=request.user, **fields)
-                    messages.success(request, _("Observation of %(member)s saved.") % {"member": chosen.name})
-                else:
-                    services.observation_update(observation=observation, **fields)
-                    messages.success(request, _("Observation of %(member)s updated.") % {"member": chosen.name})
-            except ValidationError as exc:
-                _put_errors(form, exc)
-            else:
-                return redirect(
-                    _safe_next(
-                        request, reverse("deployment:member-detail", kwargs={"org": org.slug, "code": chosen.code})
-                    )
-                )
+        if form.is_valid() and (saved := _observation_save(request, org, form, chosen, observation)):
+            return saved
     else:
-        if observation is None:
-            initial = {"observed_at": timezone.localtime().replace(second=0, microsecond=0)}
-        else:
-            initial = {
-                "kind": observation.kind,
-                "observed_at": timezone.localtime(observation.observed_at),
-                "strengths": observation.strengths,
-                "development_points": observation.development_points,
-                "next_step": observation.next_step,
-                "next_step_on": observation.next_step_on,
-            }
-            for r in observation.ratings.all():
-                initial[rating_field_name(r.behavior_id)] = r.level
-        if chosen is not None:
-            initial["member"] = chosen.code
+        initial = observation_initial(observation, chosen)
         form = ObservationForm(initial=initial, members=choices, behaviors=behaviors)
-
-    # The previous level of each behavior, for the chosen member and (on small scopes) for any
-    # member the chooser may switch to, so the page can update without a round trip.
-    offered = members if len(members) <= _PREVIOUS_LEVELS_MAX_MEMBERS else [chosen] if chosen else []
-    # Editing: "previous" means before this observation, not this observation's own ratings.
-    before = observation.observed_at - datetime.timedelta(microseconds=1) if observation is not None else None
-    previous = selectors.latest_levels(members=offered, behaviors=behaviors, at=before)
-    codes = {m.pk: m.code for m in offered}
-    previous_by_member: dict = {}
-    for (member_id, behavior_id), level in previous.items():
-        previous_by_member.setdefault(codes[member_id], {})[str(behavior_id)] = level
-    current = previous_by_member.get(chosen.code, {}) if chosen else {}
-    groups: list = []
-    for behavior, field in form.rating_rows():
-        if not groups or groups[-1][0] != behavior.dimension:
-            groups.append((behavior.dimension, []))
-        guidance = [(label, behavior.guidance(level)) for level, label in Level.choices if behavior.guidance(level)]
-        groups[-1][1].append(
-            {"behavior": behavior, "field": field, "previous": current.get(str(behavior.pk)), "guidance": guidance}
-        )
+    previous, complete = _previous_levels(members, chosen, behaviors, observation)
     context = {
         "form": form,
         "observation": observation,
         "chosen": chosen,
-        "groups": groups,
+        "groups": _rating_groups(form, previous.get(chosen.code, {}) if chosen else {}),
         "has_model": model is not None,
-        "previous_levels": previous_by_member if len(offered) == len(members) else None,
+        "previous_levels": previous if complete else None,
         "note_fields": [form[name] for name in ("strengths", "development_points", "next_step", "next_step_on")],
         "next": _safe_next(request, ""),
     }
@@ -501,62 +494,44 @@ def observation_next_step_done(request, org, pk):
 # Animations
 
 
-def _animation_form_view(request, org, team, animation=None):
-    dimensions = _model_dimensions(active_model(org=org))
-    today = org.today()
-    team_members = list(
+def _team_members(request, org, team, animation) -> list:
+    """The attendees offered: the team's members in scope still active or who left recently, and
+    those the animation already has."""
+    members = list(
         scoped_members(request.membership)
         .filter(team=team)
-        .filter(Q(active_to__isnull=True) | Q(active_to__gte=today - _RECENTLY_LEFT))
+        .filter(Q(active_to__isnull=True) | Q(active_to__gte=org.today() - _RECENTLY_LEFT))
         .order_by("name", "code")
     )
     if animation is not None:
-        team_members += [m for m in animation.attendees.all() if m not in team_members]
+        members += [m for m in animation.attendees.all() if m not in members]
+    return members
+
+
+def _animation_save(request, org, form, team, animation):
+    """Record a new animation of ``team`` (held by the user) or change ``animation``."""
+    fields = form.animation_fields()
+    if animation is None:
+        save = partial(services.animation_create, org=org, team=team, held_by=request.user, **fields)
+        success = _("Animation of %(team)s saved.") % {"team": team.name}
+    else:
+        save = partial(services.animation_update, animation=animation, **fields)
+        success = _("Animation of %(team)s updated.") % {"team": team.name}
+    return _saved(request, form, save, success, reverse("deployment:team-detail", args=[org.slug, team.code]))
+
+
+def _animation_form_view(request, org, team, animation=None):
+    team_members = _team_members(request, org, team, animation)
     form_kwargs = {
-        "dimensions": [(d.code, d.name) for d in dimensions],
+        "dimensions": [(d.code, d.name) for d in _model_dimensions(active_model(org=org))],
         "attendees": [(m.code, m.name) for m in team_members],
     }
     if request.method == "POST":
         form = AnimationForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            data = form.cleaned_data
-            fields = {
-                "held_at": data["held_at"],
-                "kind": data["kind"],
-                "topic": data["topic"],
-                "dimensions": data["dimensions"],
-                "attendees": data["attendees"],
-            }
-            try:
-                if animation is None:
-                    services.animation_create(org=org, team=team, held_by=request.user, **fields)
-                    messages.success(request, _("Animation of %(team)s saved.") % {"team": team.name})
-                else:
-                    services.animation_update(animation=animation, **fields)
-                    messages.success(request, _("Animation of %(team)s updated.") % {"team": team.name})
-            except ValidationError as exc:
-                _put_errors(form, exc)
-            else:
-                return redirect(_safe_next(request, reverse("deployment:team-detail", args=[org.slug, team.code])))
-    elif animation is None:
-        form = AnimationForm(
-            initial={
-                "held_at": timezone.localtime().replace(second=0, microsecond=0),
-                "attendees": [m.code for m in team_members if m.is_active_on(today)],
-            },
-            **form_kwargs,
-        )
+        if form.is_valid() and (saved := _animation_save(request, org, form, team, animation)):
+            return saved
     else:
-        form = AnimationForm(
-            initial={
-                "kind": animation.kind,
-                "held_at": timezone.localtime(animation.held_at),
-                "topic": animation.topic,
-                "dimensions": [d.code for d in animation.dimensions.all()],
-                "attendees": [m.code for m in animation.attendees.all()],
-            },
-            **form_kwargs,
-        )
+        form = AnimationForm(initial=animation_initial(animation, team_members, org.today()), **form_kwargs)
     context = {
         "form": form,
         "team": team,

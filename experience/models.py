@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cxtracker.tenancy.models import TenantModel, TenantQuerySet, code_validator
+from cxtracker.tenancy.models import TenantModel, TenantQuerySet, code_validator, unique_per_org
 
 
 class Level(models.IntegerChoices):
@@ -42,11 +42,9 @@ class ExperienceModel(TenantModel):
         verbose_name = _("experience model")
         verbose_name_plural = _("experience models")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "version"], name="expmodel_unique_version_per_org"),
+            unique_per_org("version", name="expmodel_unique_version_per_org"),
             # One active version per organization, enforced by the database.
-            models.UniqueConstraint(
-                fields=["organization"], condition=Q(is_active=True), name="expmodel_one_active_per_org"
-            ),
+            unique_per_org(condition=Q(is_active=True), name="expmodel_one_active_per_org"),
         ]
 
     def __str__(self):
@@ -89,9 +87,7 @@ class Dimension(TenantModel):
         ordering = ["model", "position", "id"]
         verbose_name = _("dimension")
         verbose_name_plural = _("dimensions")
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "model", "code"], name="dimension_unique_code_per_model"),
-        ]
+        constraints = [unique_per_org("model", "code", name="dimension_unique_code_per_model")]
 
     def __str__(self):
         return self.name
@@ -115,9 +111,7 @@ class Behavior(TenantModel):
         ordering = ["model", "dimension__position", "position", "id"]
         verbose_name = _("behavior")
         verbose_name_plural = _("behaviors")
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "model", "code"], name="behavior_unique_code_per_model"),
-        ]
+        constraints = [unique_per_org("model", "code", name="behavior_unique_code_per_model")]
 
     def __str__(self):
         return self.name
@@ -142,9 +136,7 @@ class Journey(TenantModel):
         ordering = ["name"]
         verbose_name = _("journey")
         verbose_name_plural = _("journeys")
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="journey_unique_code_per_org"),
-        ]
+        constraints = [unique_per_org("code", name="journey_unique_code_per_org")]
 
     def __str__(self):
         return self.name

@@ -400,8 +400,12 @@ def _renumber(queryset) -> list:
     return items
 
 
-def _move(queryset, obj, direction: str) -> None:
-    items = _renumber(queryset.select_for_update())
+def _move(org: Organization, obj, direction: str, **siblings) -> None:
+    """Swap ``obj`` with its neighbour (``direction``: up or down) among the rows of its kind that
+    match ``siblings`` (the dimensions of its version, the behaviors of its dimension...)."""
+    _check_same_org(org, obj)
+    rows = type(obj).objects.for_org(org).filter(**siblings).order_by("position", "id")
+    items = _renumber(rows.select_for_update())
     index = next(i for i, item in enumerate(items) if item.pk == obj.pk)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(items):
@@ -465,24 +469,24 @@ def dimension_delete_problem(*, dimension: Dimension) -> str | None:
     return None
 
 
+def _version_row_delete(org: Organization, row, problem: str | None) -> None:
+    """Delete a dimension or behavior unless ``problem`` says why it cannot go; the months that use
+    its version change."""
+    if problem:
+        raise ValidationError(problem)
+    _delete_protected(row)
+    _version_figures_changed(org, row.model_id)
+
+
 @transaction.atomic
 def dimension_delete(*, org: Organization, dimension: Dimension) -> None:
     _check_same_org(org, dimension)
-    problem = dimension_delete_problem(dimension=dimension)
-    if problem:
-        raise ValidationError(problem)
-    _delete_protected(dimension)
-    _version_figures_changed(org, dimension.model_id)
+    _version_row_delete(org, dimension, dimension_delete_problem(dimension=dimension))
 
 
 @transaction.atomic
 def dimension_move(*, org: Organization, dimension: Dimension, direction: str) -> None:
-    _check_same_org(org, dimension)
-    _move(
-        Dimension.objects.for_org(org).filter(model_id=dimension.model_id).order_by("position", "id"),
-        dimension,
-        direction,
-    )
+    _move(org, dimension, direction, model_id=dimension.model_id)
 
 
 @transaction.atomic
@@ -550,21 +554,12 @@ def behavior_delete_problem(*, behavior: Behavior) -> str | None:
 @transaction.atomic
 def behavior_delete(*, org: Organization, behavior: Behavior) -> None:
     _check_same_org(org, behavior)
-    problem = behavior_delete_problem(behavior=behavior)
-    if problem:
-        raise ValidationError(problem)
-    _delete_protected(behavior)
-    _version_figures_changed(org, behavior.model_id)
+    _version_row_delete(org, behavior, behavior_delete_problem(behavior=behavior))
 
 
 @transaction.atomic
 def behavior_move(*, org: Organization, behavior: Behavior, direction: str) -> None:
-    _check_same_org(org, behavior)
-    _move(
-        Behavior.objects.for_org(org).filter(dimension_id=behavior.dimension_id).order_by("position", "id"),
-        behavior,
-        direction,
-    )
+    _move(org, behavior, direction, dimension_id=behavior.dimension_id)
 
 
 # --- journeys ------------------------------------------------------------------------------------
@@ -614,9 +609,4 @@ def journey_stage_delete(*, org: Organization, stage: JourneyStage) -> None:
 
 @transaction.atomic
 def journey_stage_move(*, org: Organization, stage: JourneyStage, direction: str) -> None:
-    _check_same_org(org, stage)
-    _move(
-        JourneyStage.objects.for_org(org).filter(journey_id=stage.journey_id).order_by("position", "id"),
-        stage,
-        direction,
-    )
+    _move(org, stage, direction, journey_id=stage.journey_id)

@@ -4,6 +4,7 @@ A version that is active or has observations is locked to wording changes (see s
 """
 
 import json
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,7 +24,6 @@ from .models import Behavior, Dimension, ExperienceModel, Journey, JourneyStage
 from .selectors import active_model, journeys_with_stages, model_structure, model_versions
 
 PAGE_SIZE = 20
-GUIDANCE_FIELDS = list(services.GUIDANCE_FIELDS.values())
 
 
 def _bound(request, files=False):
@@ -33,8 +33,10 @@ def _bound(request, files=False):
     return (request.POST, request.FILES) if files else request.POST
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _rows(request, queryset) -> dict:
+    """What list_page.html shows: the rows of one page of ``queryset``, and the page."""
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page, "rows": page.object_list}
 
 
 def _errors_text(exc: ValidationError) -> list[str]:
@@ -45,11 +47,6 @@ def _errors_text(exc: ValidationError) -> list[str]:
             for message in messages_
         ]
     return exc.messages
-
-
-def _direction(request):
-    direction = request.POST.get("direction")
-    return direction if direction in {"up", "down"} else None
 
 
 def _model_url(org, model) -> str:
@@ -64,9 +61,17 @@ def _editor_url(org, model):
     return redirect(_model_url(org, model))
 
 
-def _form(request, form, title, cancel_url, *, model=None, tab="versions"):
-    """Callers name the object in ``title`` before validating: a bound ModelForm copies the posted
+def _form_page(request, form, save, title, cancel_url, *, model=None, tab="versions"):
+    """A create or edit page. On a valid POST, ``save(cleaned_data)`` writes through the service,
+    says so and returns the redirect; the service's refusal (a ValidationError) goes on the form.
+
+    Callers name the object in ``title`` before validating: a bound ModelForm copies the posted
     values onto its instance, even invalid ones."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            return save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
     return render(
         request,
         "experience/form.html",
@@ -75,12 +80,42 @@ def _form(request, form, title, cancel_url, *, model=None, tab="versions"):
     )
 
 
-def _confirm_delete(request, *, obj, problem, cancel_url, warning=""):
-    return render(
-        request,
-        "experience/confirm_delete.html",
-        {"object": obj, "problem": problem, "cancel_url": cancel_url, "warning": warning},
-    )
+def _edit_page(request, form, update, title, url, **context):
+    """An edit page: ``update(**cleaned_data)``, then "Saved." and back to ``url``, the page that
+    shows the row (also the way out without saving)."""
+
+    def save(data):
+        update(**data)
+        messages.success(request, _("Saved."))
+        return redirect(url)
+
+    return _form_page(request, form, save, title, url, **context)
+
+
+def _delete_page(request, obj, delete, problem, success, cancel_url, *, done_url=None, warning=""):
+    """The confirmation of a deletion, and on POST ``delete()``, then ``done_url`` (by default the
+    page the deleted row was on). The service's refusal (the row was used since the page was shown)
+    is an error message on ``cancel_url``, the object's page."""
+    if request.method != "POST":
+        context = {"object": obj, "problem": problem, "cancel_url": cancel_url, "warning": warning}
+        return render(request, "experience/confirm_delete.html", context)
+    try:
+        delete()
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(cancel_url)
+    messages.success(request, success)
+    return redirect(done_url or cancel_url)
+
+
+def _move(request, move, url):
+    """``move(direction=)`` a row up or down, then back to the row's ``url``: without JavaScript
+    the page reloads, the anchor keeps the place."""
+    direction = request.POST.get("direction")
+    if direction not in {"up", "down"}:
+        return HttpResponseBadRequest(_("Direction must be up or down."))
+    move(direction=direction)
+    return redirect(url)
 
 
 # --- versions ------------------------------------------------------------------------------------
@@ -88,23 +123,22 @@ def _confirm_delete(request, *, obj, problem, cancel_url, warning=""):
 
 @org_view()
 def model_list(request, org):
-    return render(
-        request,
-        "experience/model_list.html",
-        {"page": _page(request, model_versions(org=org)), "is_admin": is_admin(request.membership)},
-    )
+    context = {"is_admin": is_admin(request.membership), **_rows(request, model_versions(org=org))}
+    return render(request, "experience/model_list.html", context)
 
 
 @org_view(roles=ADMIN_ROLES)
 def model_create(request, org):
-    form = ExperienceModelForm(_bound(request))
-    if request.method == "POST" and form.is_valid():
-        model = services.experience_model_create(org=org, **form.cleaned_data)
+    def save(data):
+        model = services.experience_model_create(org=org, **data)
         messages.success(
             request, _("Version %(version)s created: add its dimensions and behaviors.") % {"version": model.version}
         )
         return _editor_url(org, model)
-    return _form(request, form, _("New experience model"), reverse("experience:model-list", kwargs={"org": org.slug}))
+
+    form = ExperienceModelForm(_bound(request))
+    list_url = reverse("experience:model-list", kwargs={"org": org.slug})
+    return _form_page(request, form, save, _("New experience model"), list_url)
 
 
 @org_view()
@@ -139,11 +173,8 @@ def model_edit(request, org, model_pk):
     model = access_or_404(ExperienceModel, org, pk=model_pk)
     title = _("Edit %(model)s") % {"model": model}
     form = ExperienceModelForm(_bound(request), instance=model)
-    if request.method == "POST" and form.is_valid():
-        services.experience_model_update(org=org, model=model, **form.cleaned_data)
-        messages.success(request, _("Saved."))
-        return _editor_url(org, model)
-    return _form(request, form, title, _model_url(org, model), model=model)
+    update = partial(services.experience_model_update, org=org, model=model)
+    return _edit_page(request, form, update, title, _model_url(org, model), model=model)
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -184,21 +215,13 @@ def model_activate(request, org, model_pk):
 @org_view(roles=ADMIN_ROLES)
 def model_delete(request, org, model_pk):
     model = access_or_404(ExperienceModel, org, pk=model_pk)
+    delete = partial(services.experience_model_delete, org=org, model=model)
     problem = services.experience_model_delete_problem(model=model)
-    if request.method == "POST":
-        try:
-            services.experience_model_delete(org=org, model=model)
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-            return _editor_url(org, model)
-        messages.success(request, _("%(model)s deleted.") % {"model": model})
-        return redirect("experience:model-list", org=org.slug)
-    return _confirm_delete(
-        request,
-        obj=model,
-        problem=problem,
-        cancel_url=_model_url(org, model),
-        warning=_("Its dimensions and behaviors are deleted with it."),
+    success = _("%(model)s deleted.") % {"model": model}
+    warning = _("Its dimensions and behaviors are deleted with it.")
+    list_url = reverse("experience:model-list", kwargs={"org": org.slug})
+    return _delete_page(
+        request, model, delete, problem, success, _model_url(org, model), done_url=list_url, warning=warning
     )
 
 
@@ -238,16 +261,14 @@ def model_import(request, org):
 @org_view(roles=ADMIN_ROLES)
 def dimension_create(request, org, model_pk):
     model = access_or_404(ExperienceModel, org, pk=model_pk)
+
+    def save(data):
+        services.dimension_create(org=org, model=model, **data)
+        messages.success(request, _("Dimension added."))
+        return _editor_url(org, model)
+
     form = DimensionForm(_bound(request), org=org, siblings=model.dimensions.all())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dimension_create(org=org, model=model, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Dimension added."))
-            return _editor_url(org, model)
-    return _form(request, form, _("New dimension"), _model_url(org, model), model=model)
+    return _form_page(request, form, save, _("New dimension"), _model_url(org, model), model=model)
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -255,55 +276,28 @@ def dimension_edit(request, org, dimension_pk):
     dimension = access_or_404(Dimension.objects.select_related("model"), org, pk=dimension_pk)
     title = _("Edit dimension %(name)s") % {"name": dimension.name}
     model = dimension.model
-    form = DimensionForm(
-        _bound(request),
-        instance=dimension,
-        org=org,
-        siblings=model.dimensions.all(),
-        locked=services.model_is_locked(model),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dimension_update(org=org, dimension=dimension, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return _editor_url(org, model)
-    return _form(request, form, title, _model_url(org, model), model=model)
+    locked = services.model_is_locked(model)
+    form = DimensionForm(_bound(request), instance=dimension, org=org, siblings=model.dimensions.all(), locked=locked)
+    update = partial(services.dimension_update, org=org, dimension=dimension)
+    return _edit_page(request, form, update, title, _model_url(org, model), model=model)
 
 
 @org_view(roles=ADMIN_ROLES)
 def dimension_delete(request, org, dimension_pk):
     dimension = access_or_404(Dimension.objects.select_related("model"), org, pk=dimension_pk)
+    delete = partial(services.dimension_delete, org=org, dimension=dimension)
     problem = services.dimension_delete_problem(dimension=dimension)
-    if request.method == "POST":
-        try:
-            services.dimension_delete(org=org, dimension=dimension)
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-        else:
-            messages.success(request, _("Dimension “%(name)s” deleted.") % {"name": dimension.name})
-        return _editor_url(org, dimension.model)
-    return _confirm_delete(
-        request,
-        obj=dimension,
-        problem=problem,
-        cancel_url=_model_url(org, dimension.model),
-        warning=_("Its behaviors are deleted with it."),
-    )
+    success = _("Dimension “%(name)s” deleted.") % {"name": dimension.name}
+    warning = _("Its behaviors are deleted with it.")
+    return _delete_page(request, dimension, delete, problem, success, _model_url(org, dimension.model), warning=warning)
 
 
 @org_view(roles=ADMIN_ROLES)
 @require_POST
 def dimension_move(request, org, dimension_pk):
     dimension = access_or_404(Dimension.objects.select_related("model"), org, pk=dimension_pk)
-    direction = _direction(request)
-    if direction is None:
-        return HttpResponseBadRequest(_("Direction must be up or down."))
-    services.dimension_move(org=org, dimension=dimension, direction=direction)
-    # Back to the moved row: without JavaScript the page reloads, the anchor keeps the place.
-    return redirect(f"{_model_url(org, dimension.model)}#dimension-{dimension.pk}")
+    move = partial(services.dimension_move, org=org, dimension=dimension)
+    return _move(request, move, f"{_model_url(org, dimension.model)}#dimension-{dimension.pk}")
 
 
 # --- behaviors -----------------------------------------------------------------------------------
@@ -313,25 +307,15 @@ def dimension_move(request, org, dimension_pk):
 def behavior_create(request, org, dimension_pk):
     dimension = access_or_404(Dimension.objects.select_related("model"), org, pk=dimension_pk)
     model = dimension.model
-    form = BehaviorForm(_bound(request), model=model, siblings=model.behaviors.all(), initial={"dimension": dimension})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        behavior = services.behavior_create(
-            org=org,
-            dimension=data["dimension"],
-            code=data["code"],
-            name=data["name"],
-            **{field: data[field] for field in GUIDANCE_FIELDS},
-        )
+
+    def save(data):
+        behavior = services.behavior_create(org=org, **data)
         messages.success(request, _("Behavior “%(name)s” added.") % {"name": behavior.name})
         return _editor_url(org, model)
-    return _form(
-        request,
-        form,
-        _("New behavior in %(dimension)s") % {"dimension": dimension.name},
-        _model_url(org, model),
-        model=model,
-    )
+
+    form = BehaviorForm(_bound(request), model=model, siblings=model.behaviors.all(), initial={"dimension": dimension})
+    title = _("New behavior in %(dimension)s") % {"dimension": dimension.name}
+    return _form_page(request, form, save, title, _model_url(org, model), model=model)
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -339,56 +323,27 @@ def behavior_edit(request, org, behavior_pk):
     behavior = access_or_404(Behavior.objects.select_related("model", "dimension"), org, pk=behavior_pk)
     title = _("Edit behavior %(name)s") % {"name": behavior.name}
     model = behavior.model
-    form = BehaviorForm(
-        _bound(request),
-        instance=behavior,
-        model=model,
-        siblings=model.behaviors.all(),
-        locked=services.model_is_locked(model),
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.behavior_update(
-                org=org,
-                behavior=behavior,
-                code=data["code"],
-                name=data["name"],
-                dimension=data["dimension"],
-                **{field: data[field] for field in GUIDANCE_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return _editor_url(org, model)
-    return _form(request, form, title, _model_url(org, model), model=model)
+    locked = services.model_is_locked(model)
+    form = BehaviorForm(_bound(request), instance=behavior, model=model, siblings=model.behaviors.all(), locked=locked)
+    update = partial(services.behavior_update, org=org, behavior=behavior)
+    return _edit_page(request, form, update, title, _model_url(org, model), model=model)
 
 
 @org_view(roles=ADMIN_ROLES)
 def behavior_delete(request, org, behavior_pk):
     behavior = access_or_404(Behavior.objects.select_related("model"), org, pk=behavior_pk)
+    delete = partial(services.behavior_delete, org=org, behavior=behavior)
     problem = services.behavior_delete_problem(behavior=behavior)
-    if request.method == "POST":
-        try:
-            services.behavior_delete(org=org, behavior=behavior)
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-        else:
-            messages.success(request, _("Behavior “%(name)s” deleted.") % {"name": behavior.name})
-        return _editor_url(org, behavior.model)
-    return _confirm_delete(request, obj=behavior, problem=problem, cancel_url=_model_url(org, behavior.model))
+    success = _("Behavior “%(name)s” deleted.") % {"name": behavior.name}
+    return _delete_page(request, behavior, delete, problem, success, _model_url(org, behavior.model))
 
 
 @org_view(roles=ADMIN_ROLES)
 @require_POST
 def behavior_move(request, org, behavior_pk):
     behavior = access_or_404(Behavior.objects.select_related("model"), org, pk=behavior_pk)
-    direction = _direction(request)
-    if direction is None:
-        return HttpResponseBadRequest(_("Direction must be up or down."))
-    services.behavior_move(org=org, behavior=behavior, direction=direction)
-    return redirect(f"{_model_url(org, behavior.model)}#behavior-{behavior.pk}")
+    move = partial(services.behavior_move, org=org, behavior=behavior)
+    return _move(request, move, f"{_model_url(org, behavior.model)}#behavior-{behavior.pk}")
 
 
 # --- journeys ------------------------------------------------------------------------------------
@@ -396,23 +351,20 @@ def behavior_move(request, org, behavior_pk):
 
 @org_view()
 def journey_list(request, org):
-    return render(
-        request,
-        "experience/journey_list.html",
-        {"page": _page(request, journeys_with_stages(org=org)), "is_admin": is_admin(request.membership)},
-    )
+    context = {"is_admin": is_admin(request.membership), **_rows(request, journeys_with_stages(org=org))}
+    return render(request, "experience/journey_list.html", context)
 
 
 @org_view(roles=ADMIN_ROLES)
 def journey_create(request, org):
-    form = JourneyForm(_bound(request), siblings=Journey.objects.for_org(org))
-    if request.method == "POST" and form.is_valid():
-        journey = services.journey_create(org=org, **form.cleaned_data)
+    def save(data):
+        journey = services.journey_create(org=org, **data)
         messages.success(request, _("Journey “%(name)s” created: add its stages.") % {"name": journey.name})
-        return redirect("experience:journey-detail", org=org.slug, journey_pk=journey.pk)
-    return _form(
-        request, form, _("New journey"), reverse("experience:journey-list", kwargs={"org": org.slug}), tab="journeys"
-    )
+        return redirect(_journey_url(org, journey))
+
+    form = JourneyForm(_bound(request), siblings=Journey.objects.for_org(org))
+    list_url = reverse("experience:journey-list", kwargs={"org": org.slug})
+    return _form_page(request, form, save, _("New journey"), list_url, tab="journeys")
 
 
 @org_view()
@@ -433,39 +385,34 @@ def journey_edit(request, org, journey_pk):
     journey = access_or_404(Journey, org, pk=journey_pk)
     title = _("Edit journey %(name)s") % {"name": journey.name}
     form = JourneyForm(_bound(request), instance=journey, siblings=Journey.objects.for_org(org))
-    if request.method == "POST" and form.is_valid():
-        services.journey_update(org=org, journey=journey, **form.cleaned_data)
-        messages.success(request, _("Saved."))
-        return redirect("experience:journey-detail", org=org.slug, journey_pk=journey.pk)
-    return _form(request, form, title, _journey_url(org, journey), tab="journeys")
+    update = partial(services.journey_update, org=org, journey=journey)
+    return _edit_page(request, form, update, title, _journey_url(org, journey), tab="journeys")
 
 
 @org_view(roles=ADMIN_ROLES)
 def journey_delete(request, org, journey_pk):
     journey = access_or_404(Journey, org, pk=journey_pk)
-    if request.method == "POST":
-        services.journey_delete(org=org, journey=journey)
-        messages.success(request, _("Journey “%(name)s” deleted.") % {"name": journey.name})
-        return redirect("experience:journey-list", org=org.slug)
-    return _confirm_delete(
-        request,
-        obj=journey,
-        problem=None,
-        cancel_url=_journey_url(org, journey),
-        warning=_("Its stages are deleted with it and dimensions lose their link to it."),
+    delete = partial(services.journey_delete, org=org, journey=journey)
+    success = _("Journey “%(name)s” deleted.") % {"name": journey.name}
+    warning = _("Its stages are deleted with it and dimensions lose their link to it.")
+    list_url = reverse("experience:journey-list", kwargs={"org": org.slug})
+    return _delete_page(
+        request, journey, delete, None, success, _journey_url(org, journey), done_url=list_url, warning=warning
     )
 
 
 @org_view(roles=ADMIN_ROLES)
 def stage_create(request, org, journey_pk):
     journey = access_or_404(Journey, org, pk=journey_pk)
-    form = JourneyStageForm(_bound(request))
-    if request.method == "POST" and form.is_valid():
-        services.journey_stage_create(org=org, journey=journey, **form.cleaned_data)
+
+    def save(data):
+        services.journey_stage_create(org=org, journey=journey, **data)
         messages.success(request, _("Stage added."))
-        return redirect("experience:journey-detail", org=org.slug, journey_pk=journey.pk)
-    return _form(
-        request, form, _("New stage of %(name)s") % {"name": journey.name}, _journey_url(org, journey), tab="journeys"
+        return redirect(_journey_url(org, journey))
+
+    title = _("New stage of %(name)s") % {"name": journey.name}
+    return _form_page(
+        request, JourneyStageForm(_bound(request)), save, title, _journey_url(org, journey), tab="journeys"
     )
 
 
@@ -474,29 +421,21 @@ def stage_edit(request, org, stage_pk):
     stage = access_or_404(JourneyStage.objects.select_related("journey"), org, pk=stage_pk)
     title = _("Edit stage %(name)s") % {"name": stage.name}
     form = JourneyStageForm(_bound(request), instance=stage)
-    if request.method == "POST" and form.is_valid():
-        services.journey_stage_update(org=org, stage=stage, **form.cleaned_data)
-        messages.success(request, _("Saved."))
-        return redirect("experience:journey-detail", org=org.slug, journey_pk=stage.journey_id)
-    return _form(request, form, title, _journey_url(org, stage.journey), tab="journeys")
+    update = partial(services.journey_stage_update, org=org, stage=stage)
+    return _edit_page(request, form, update, title, _journey_url(org, stage.journey), tab="journeys")
 
 
 @org_view(roles=ADMIN_ROLES)
 def stage_delete(request, org, stage_pk):
     stage = access_or_404(JourneyStage.objects.select_related("journey"), org, pk=stage_pk)
-    if request.method == "POST":
-        services.journey_stage_delete(org=org, stage=stage)
-        messages.success(request, _("Stage “%(name)s” deleted.") % {"name": stage.name})
-        return redirect("experience:journey-detail", org=org.slug, journey_pk=stage.journey_id)
-    return _confirm_delete(request, obj=stage, problem=None, cancel_url=_journey_url(org, stage.journey))
+    delete = partial(services.journey_stage_delete, org=org, stage=stage)
+    success = _("Stage “%(name)s” deleted.") % {"name": stage.name}
+    return _delete_page(request, stage, delete, None, success, _journey_url(org, stage.journey))
 
 
 @org_view(roles=ADMIN_ROLES)
 @require_POST
 def stage_move(request, org, stage_pk):
     stage = access_or_404(JourneyStage.objects.select_related("journey"), org, pk=stage_pk)
-    direction = _direction(request)
-    if direction is None:
-        return HttpResponseBadRequest(_("Direction must be up or down."))
-    services.journey_stage_move(org=org, stage=stage, direction=direction)
-    return redirect(f"{_journey_url(org, stage.journey)}#stage-{stage.pk}")
+    move = partial(services.journey_stage_move, org=org, stage=stage)
+    return _move(request, move, f"{_journey_url(org, stage.journey)}#stage-{stage.pk}")

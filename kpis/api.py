@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
 from cxtracker.api import (
@@ -22,9 +22,9 @@ from cxtracker.api import (
     OrgApiView,
     StrictCharField,
     StrictSerializer,
-    bulk_apply,
+    UpsertListMixin,
     bulk_examples,
-    update_schema,
+    detail_update_schema,
     write_items,
     write_response,
     write_schema,
@@ -34,7 +34,6 @@ from cxtracker.tenancy.models import code_validator
 from .ingest import (
     COMMENT_MAX_LENGTH,
     METRIC_VALUE_FIELDS,
-    SURVEY_RESPONSE_FIELDS,
     metric_values_ingest,
     survey_responses_ingest,
 )
@@ -42,16 +41,6 @@ from .models import Metric, MetricCategory, MetricValue, SurveyResponse, SurveyT
 from .services import ServiceError, metric_create, metric_update
 
 # --- survey responses ------------------------------------------------------------------------
-
-
-class SurveyResponseSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    responded_at = serializers.DateTimeField(read_only=True)
-    aspects = serializers.DictField(child=serializers.IntegerField(), read_only=True)
-
-    class Meta:
-        model = SurveyResponse
-        fields = [*SURVEY_RESPONSE_FIELDS, "created_at"]
 
 
 class SurveyResponseWriteSerializer(serializers.Serializer):
@@ -71,6 +60,17 @@ class SurveyResponseWriteSerializer(serializers.Serializer):
     aspects = serializers.DictField(
         child=serializers.IntegerField(min_value=1, max_value=5), required=False, allow_null=True
     )
+
+
+class SurveyResponseSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    responded_at = serializers.DateTimeField(read_only=True)
+    aspects = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = SurveyResponse
+        # What a client sends, and when it was received.
+        fields = [*SurveyResponseWriteSerializer().fields, "created_at"]
 
 
 SURVEY_EXAMPLE = {
@@ -263,6 +263,7 @@ def metric_write(*, org, data: dict, instance: Metric | None = None, partial=Fal
         raise ValidationError({"code": str(exc) or _("Another metric already has this code.")}) from None
 
 
+METRIC_CHANGE = {"name": "Panier moyen", "category": "business", "unit_of_measure": "€", "higher_is_better": True}
 METRIC_EXAMPLE = {
     "code": "nps_digital",
     "name": "Digital conversion",
@@ -272,52 +273,33 @@ METRIC_EXAMPLE = {
 }
 
 
-class MetricListApi(mixins.ListModelMixin, OrgApiView):
-    """The organization's metric definitions; a POST creates or updates them by code."""
-
+class _MetricApi(OrgApiView):
     model = Metric
     serializer_class = MetricSerializer
 
     def org_queryset(self):
         return Metric.objects.for_org(self.org).order_by("category", "name", "code")
 
-    def get(self, request):
-        return self.list(request)
+    def write(self, **kwargs):
+        return metric_write(org=self.org, **kwargs)
 
-    @write_schema(
+
+@extend_schema_view(
+    post=write_schema(
         "Metric",
         MetricWriteSerializer,
         MetricSerializer,
         upsert=True,
         examples=bulk_examples(METRIC_EXAMPLE, {**METRIC_EXAMPLE, "code": "returns", "higher_is_better": False}),
     )
-    def post(self, request):
-        items, bulk = write_items(request)
-        result, objects = bulk_apply(items, lambda item: metric_write(org=self.org, data=item), upsert=True)
-        return write_response(result, bulk, lambda: MetricSerializer(objects[0]).data)
+)
+class MetricListApi(mixins.ListModelMixin, UpsertListMixin, _MetricApi):
+    """The organization's metric definitions; a POST creates or updates them by code."""
+
+    def get(self, request):
+        return self.list(request)
 
 
-class MetricDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, OrgApiView):
-    model = Metric
-    serializer_class = MetricSerializer
-
-    def org_queryset(self):
-        return Metric.objects.for_org(self.org)
-
-    def write(self, **kwargs):
-        return metric_write(org=self.org, **kwargs)
-
-    def get(self, request, code):
-        return self.retrieve(request, code=code)
-
-    @update_schema(
-        MetricWriteSerializer,
-        MetricSerializer,
-        {"name": "Panier moyen", "category": "business", "unit_of_measure": "€", "higher_is_better": True},
-    )
-    def put(self, request, code):
-        return self.update(request, partial=False)
-
-    @update_schema(MetricWriteSerializer, MetricSerializer, {"unit_of_measure": "k€"})
-    def patch(self, request, code):
-        return self.update(request, partial=True)
+@detail_update_schema(MetricWriteSerializer, MetricSerializer, METRIC_CHANGE, {"unit_of_measure": "k€"})
+class MetricDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, _MetricApi):
+    pass

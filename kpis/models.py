@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cxtracker.tenancy.models import TenantModel, code_validator
+from cxtracker.tenancy.models import TenantModel, code_validator, unique_per_org, user_reference
 
 
 class SurveyTrigger(models.TextChoices):
@@ -42,7 +42,7 @@ class SurveyResponse(TenantModel):
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "external_id"], name="surveyresponse_unique_external_id"),
+            unique_per_org("external_id", name="surveyresponse_unique_external_id"),
             models.CheckConstraint(
                 condition=Q(nps__isnull=False) | Q(ces__isnull=False) | Q(csat__isnull=False),
                 name="surveyresponse_at_least_one_score",
@@ -77,9 +77,7 @@ class Metric(TenantModel):
         ordering = ["category", "name"]
         verbose_name = _("metric")
         verbose_name_plural = _("metrics")
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="metric_unique_code_per_org"),
-        ]
+        constraints = [unique_per_org("code", name="metric_unique_code_per_org")]
 
     def __str__(self):
         return self.name
@@ -98,11 +96,7 @@ class MetricValue(TenantModel):
         ordering = ["-period_start", "metric"]
         verbose_name = _("metric value")
         verbose_name_plural = _("metric values")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "metric", "unit", "period_start"], name="metricvalue_unique_per_period"
-            ),
-        ]
+        constraints = [unique_per_org("metric", "unit", "period_start", name="metricvalue_unique_per_period")]
 
     def __str__(self):
         return f"{self.metric} · {self.unit} · {self.period_start:%Y-%m} = {self.value}"
@@ -122,14 +116,8 @@ class DirtyPeriod(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "period_start"], condition=Q(team__isnull=True), name="dirtyperiod_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["organization", "period_start", "team"],
-                condition=Q(team__isnull=False),
-                name="dirtyperiod_unique_team",
-            ),
+            unique_per_org("period_start", condition=Q(team__isnull=True), name="dirtyperiod_unique"),
+            unique_per_org("period_start", "team", condition=Q(team__isnull=False), name="dirtyperiod_unique_team"),
         ]
 
 
@@ -143,9 +131,7 @@ class ComputedPeriod(TenantModel):
     class Meta:
         verbose_name = _("computed period")
         verbose_name_plural = _("computed periods")
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "period_start"], name="computedperiod_unique"),
-        ]
+        constraints = [unique_per_org("period_start", name="computedperiod_unique")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,16 +140,19 @@ class ComputedPeriod(TenantModel):
 # no recompute) and every ratio is computed in one place, kpis.engine.formulas.
 
 
-class TeamMonthSnapshot(TenantModel):
-    """A team's month: deployment counts at the month, mastery pairs at the end of the month."""
+class _TeamMonth(TenantModel):
+    """What every snapshot is kept by: a team and a month (its first day)."""
 
     team = models.ForeignKey("tenancy.OrgUnit", on_delete=models.CASCADE, related_name="+")
     period_start = models.DateField()
-    active_members = models.PositiveIntegerField(default=0)
-    coached_members = models.PositiveIntegerField(default=0)
-    animations = models.PositiveIntegerField(default=0)
-    # Σ active × cadence: the cadence weighted by active members, so that it sums over teams.
-    cadence_weight = models.FloatField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class _MasteryPairs(_TeamMonth):
+    """The mastery sums of a team's month, overall or of one dimension, at the end of the month."""
+
     # (member, behavior) pairs of the active members × the month's model behaviors.
     pairs = models.PositiveIntegerField(default=0)
     # Σ (level − 1) over the pairs (unrated = level 1): the mean score is score_points / 3 / pairs.
@@ -173,44 +162,41 @@ class TeamMonthSnapshot(TenantModel):
     mastered = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "team", "period_start"], name="teammonthsnapshot_unique"),
-        ]
+        abstract = True
         indexes = [models.Index(fields=["organization", "period_start"])]
 
 
-class TeamDimensionSnapshot(TenantModel):
+class TeamMonthSnapshot(_MasteryPairs):
+    """A team's month: deployment counts at the month, mastery pairs at the end of the month."""
+
+    active_members = models.PositiveIntegerField(default=0)
+    coached_members = models.PositiveIntegerField(default=0)
+    animations = models.PositiveIntegerField(default=0)
+    # Σ active × cadence: the cadence weighted by active members, so that it sums over teams.
+    cadence_weight = models.FloatField(default=0)
+
+    class Meta(_MasteryPairs.Meta):
+        constraints = [unique_per_org("team", "period_start", name="teammonthsnapshot_unique")]
+
+
+class TeamDimensionSnapshot(_MasteryPairs):
     """The mastery pairs of one dimension of a team's month. Dimensions are named by code, which
     carries across model versions."""
 
-    team = models.ForeignKey("tenancy.OrgUnit", on_delete=models.CASCADE, related_name="+")
-    period_start = models.DateField()
     dimension_code = models.CharField(max_length=64)
     dimension_name = models.CharField(max_length=200)
     dimension_position = models.PositiveIntegerField(default=0)
-    pairs = models.PositiveIntegerField(default=0)
-    score_points = models.PositiveIntegerField(default=0)
-    assessed = models.PositiveIntegerField(default=0)
-    known = models.PositiveIntegerField(default=0)
-    mastered = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "team", "period_start", "dimension_code"], name="teamdimensionsnapshot_unique"
-            ),
-        ]
-        indexes = [models.Index(fields=["organization", "period_start"])]
+    class Meta(_MasteryPairs.Meta):
+        constraints = [unique_per_org("team", "period_start", "dimension_code", name="teamdimensionsnapshot_unique")]
 
 
-class TeamKpiSnapshot(TenantModel):
+class TeamKpiSnapshot(_TeamMonth):
     """Survey counts of a team's month: all its responses (``breakdown`` empty), and those of each
     journey, segment, channel and trigger (``breakdown`` names the field, ``value`` its value).
     Sums of squares serve the significance tests. Crossed filters (a journey *and* a trigger) are
     counted from the responses on demand."""
 
-    team = models.ForeignKey("tenancy.OrgUnit", on_delete=models.CASCADE, related_name="+")
-    period_start = models.DateField()
     breakdown = models.CharField(max_length=16, blank=True)
     value = models.CharField(max_length=64, blank=True)
     promoters = models.PositiveIntegerField(default=0)
@@ -264,9 +250,7 @@ class UploadJob(TenantModel):
     failure = models.TextField(_("failure"), blank=True)
     # The uploader's interface language: the report's messages are written in it.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("uploaded by")
-    )
+    created_by = user_reference(_("uploaded by"))
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -289,6 +273,3 @@ class UploadJob(TenantModel):
         if self.is_finished:
             return 100
         return int(100 * self.processed / self.total) if self.total else 0
-
-
-# ---------------------------------------------------------------------------------------------

@@ -28,14 +28,19 @@ def _page(request, items):
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _rows(request, items) -> dict:
+    """What list_page.html shows: the rows of one page of ``items``, and the page."""
+    page = _page(request, items)
+    return {"page": page, "rows": page.object_list}
+
+
 # API keys
 
 
 @org_view(roles=ADMIN_ROLES)
 @require_GET
 def api_keys(request, org):
-    keys = _page(request, api_key_list(org=org))
-    return render(request, "kpis/api_keys.html", {"page": keys})
+    return render(request, "kpis/api_keys.html", _rows(request, api_key_list(org=org)))
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -73,7 +78,7 @@ def api_key_revoke(request, org, pk):
 @org_view(roles=ADMIN_ROLES)
 @require_GET
 def metrics(request, org):
-    return render(request, "kpis/metrics.html", {"page": _page(request, selectors.metric_list(org=org))})
+    return render(request, "kpis/metrics.html", _rows(request, selectors.metric_list(org=org)))
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -140,12 +145,8 @@ def uploads(request, org):
         )
         return redirect("kpis:upload", org=org.slug, pk=job.pk)
     status = 400 if form.errors else 200
-    return render(
-        request,
-        "kpis/uploads.html",
-        {"form": form, "page": _page(request, selectors.upload_list(org=org)), "columns": UploadForm.columns_help()},
-        status=status,
-    )
+    context = {"form": form, "columns": UploadForm.columns_help(), **_rows(request, selectors.upload_list(org=org))}
+    return render(request, "kpis/uploads.html", context, status=status)
 
 
 @org_view(roles=ADMIN_ROLES)

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cxtracker.tenancy.models import TenantModel, code_validator
+from cxtracker.tenancy.models import TenantModel, code_validator, unique_per_org, user_reference
 
 # Steering (issue 9): who receives which KPIs, and the action plans of the measure → act → measure
 # loop. KPI codes (``nps``, ``csat.journey=purchase``, ``revenue`` …) are defined in steering.kpi_codes.
@@ -49,9 +49,7 @@ class Stakeholder(TenantModel):
         ordering = ["name", "code"]
         verbose_name = _("stakeholder")
         verbose_name_plural = _("stakeholders")
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="stakeholder_unique_code_per_org"),
-        ]
+        constraints = [unique_per_org("code", name="stakeholder_unique_code_per_org")]
 
     def __str__(self):
         return self.name
@@ -77,14 +75,7 @@ class ActionPlan(TenantModel):
     unit = models.ForeignKey(
         "tenancy.OrgUnit", on_delete=models.CASCADE, related_name="action_plans", verbose_name=_("unit")
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="action_plans",
-        verbose_name=_("owner"),
-    )
+    owner = user_reference(_("owner"), related_name="action_plans")
     target_kpi = models.CharField(_("target KPI"), max_length=150, blank=True)
     target_dimension = models.CharField(_("target dimension"), max_length=64, blank=True)
     status = models.CharField(
@@ -102,11 +93,7 @@ class ActionPlan(TenantModel):
         verbose_name = _("action plan")
         verbose_name_plural = _("action plans")
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "external_id"],
-                condition=~Q(external_id=""),
-                name="actionplan_unique_external_id",
-            ),
+            unique_per_org("external_id", condition=~Q(external_id=""), name="actionplan_unique_external_id"),
             models.CheckConstraint(condition=Q(due_on__gte=models.F("start_on")), name="actionplan_due_after_start"),
             # done_on exactly when done: a done plan without its date could not be measured.
             models.CheckConstraint(
@@ -168,9 +155,7 @@ class ReportDelivery(TenantModel):
         verbose_name = _("report delivery")
         verbose_name_plural = _("report deliveries")
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "stakeholder", "period", "user"], name="reportdelivery_once_per_user"
-            ),
+            unique_per_org("stakeholder", "period", "user", name="reportdelivery_once_per_user"),
         ]
         indexes = [models.Index(fields=["organization", "stakeholder", "status"], name="reportdelivery_org_status_idx")]
 

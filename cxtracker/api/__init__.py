@@ -14,7 +14,16 @@ or from the module itself. Months and their year range come from ``cxtracker.mon
 
 from cxtracker.months import MAX_YEAR, MIN_YEAR
 
-from .bulk import MAX_BULK, STATUSES, BulkResult, DetailUpdateMixin, bulk_apply, write_items, write_response
+from .bulk import (
+    MAX_BULK,
+    STATUSES,
+    BulkResult,
+    DetailUpdateMixin,
+    UpsertListMixin,
+    bulk_apply,
+    write_items,
+    write_response,
+)
 from .errors import LimitedJSONParser, PayloadTooLarge, api_exception_handler, errors_of
 from .fields import CLOCK_SKEW, MomentField, StrictCharField, StrictSerializer, parse_moment
 from .schema import (
@@ -27,6 +36,7 @@ from .schema import (
     BulkResultSerializer,
     BulkUpsertResultSerializer,
     bulk_examples,
+    detail_update_schema,
     update_schema,
     write_schema,
 )
@@ -57,10 +67,12 @@ __all__ = [
     "PayloadTooLarge",
     "StrictCharField",
     "StrictSerializer",
+    "UpsertListMixin",
     "api_exception_handler",
     "bulk_apply",
     "bulk_examples",
     "date_bound",
+    "detail_update_schema",
     "errors_of",
     "parse_moment",
     "update_schema",

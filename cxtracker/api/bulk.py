@@ -114,11 +114,32 @@ def write_response(result: BulkResult, bulk: bool, stored: Callable[[], dict]) -
     return Response(stored(), status=code)
 
 
+class UpsertListMixin:
+    """POST of one object or a list, each created or, when its code is known, updated (SPEC §8
+    upserts) by the view's ``write(data=)``, which returns ``(obj, status)``. One item at a time
+    and in order: a unit may name as parent a unit created earlier in the list."""
+
+    def post(self, request) -> Response:
+        items, bulk = write_items(request)
+        result, objects = bulk_apply(items, lambda item: self.write(data=item), upsert=True)
+        return write_response(result, bulk, lambda: self.get_serializer(objects[0]).data)
+
+
 class DetailUpdateMixin:
-    """PUT (every field) and PATCH (some) of one object addressed by its code; the view's
-    ``write(data=, instance=, partial=)`` does the work and returns ``(obj, status)``."""
+    """GET (with DRF's RetrieveModelMixin), PUT (every field) and PATCH (some) of one object
+    addressed by its code; the view's ``write(data=, instance=, partial=)`` does the work and
+    returns ``(obj, status)``."""
 
     lookup_field = lookup_url_kwarg = "code"
+
+    def get(self, request, code) -> Response:
+        return self.retrieve(request, code=code)
+
+    def put(self, request, code) -> Response:
+        return self.update(request, partial=False)
+
+    def patch(self, request, code) -> Response:
+        return self.update(request, partial=True)
 
     def update(self, request, partial: bool) -> Response:
         if not isinstance(request.data, dict):

@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_view,
 )
 from rest_framework import serializers
 
@@ -90,6 +91,13 @@ def update_schema(request, response, example: dict):
         request=request,
         responses={200: response, 400: ERROR_RESPONSE, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE},
         examples=[OpenApiExample("Change", value=example, request_only=True)],
+    )
+
+
+def detail_update_schema(request, response, put_example: dict, patch_example: dict):
+    """``extend_schema_view`` of a ``DetailUpdateMixin`` endpoint: its PUT and its PATCH."""
+    return extend_schema_view(
+        put=update_schema(request, response, put_example), patch=update_schema(request, response, patch_example)
     )
 
 

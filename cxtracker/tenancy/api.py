@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
 from cxtracker.api import (
@@ -24,16 +24,38 @@ from cxtracker.api import (
     OrgApiView,
     StrictCharField,
     StrictSerializer,
-    bulk_apply,
+    UpsertListMixin,
     bulk_examples,
-    update_schema,
-    write_items,
-    write_response,
+    detail_update_schema,
     write_schema,
 )
 
 from .models import KIND_RANK, Member, Organization, OrgUnit, UnitKind, code_validator
 from .services import member_create, member_update, unit_create, unit_update
+
+
+def _validated(serializer_class, data: dict, partial: bool) -> dict:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _upsert(rows, instance, values: dict, *, create, update, taken: str):
+    """``(create(**values), "created")`` when no row has the code yet, else ``(update(instance),
+    "updated")``. A concurrent create of the same code is settled by the unique constraint: the
+    loser updates the winner's row. Changing the code to one another row has is refused."""
+    if instance is None:
+        try:
+            with transaction.atomic():
+                return create(**values), "created"
+        except IntegrityError:
+            # Created by a concurrent request since we looked: update it instead.
+            instance = rows.select_for_update().get(code=values["code"])
+    try:
+        with transaction.atomic():
+            return update(instance), "updated"
+    except IntegrityError:
+        raise ValidationError({"code": taken}) from None
 
 
 def _check_year(value: datetime.date) -> datetime.date:
@@ -71,9 +93,7 @@ def _check_kind_change(unit: OrgUnit, kind: str) -> None:
 
 def unit_write(*, org: Organization, data: dict, instance: OrgUnit | None = None, partial=False):
     """Create or update one unit from API data; ``(unit, status)``."""
-    serializer = UnitWriteSerializer(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    values = serializer.validated_data
+    values = _validated(UnitWriteSerializer, data, partial)
     units = OrgUnit.objects.for_org(org)
     if instance is None:
         instance = units.select_for_update().filter(code=values["code"]).first()
@@ -84,41 +104,44 @@ def unit_write(*, org: Organization, data: dict, instance: OrgUnit | None = None
             if parent is None:
                 raise ValidationError({"parent": _("Unknown unit code: %(code)s.") % {"code": values["parent"]}})
         values["parent"] = parent
-    if instance is None:
-        unit = OrgUnit(organization=org, **values)
+
+    def create(**fields):
+        OrgUnit(organization=org, **fields).clean()
+        return unit_create(org=org, **fields)
+
+    def update(unit):
+        if "kind" in values:
+            _check_kind_change(unit, values["kind"])
+        for name, value in values.items():
+            setattr(unit, name, value)
         unit.clean()
-        try:
-            with transaction.atomic():
-                return unit_create(org=org, **values), "created"
-        except IntegrityError:
-            # Created by a concurrent request since we looked: update it instead.
-            instance = units.select_for_update().get(code=values["code"])
-    if "kind" in values:
-        _check_kind_change(instance, values["kind"])
-    for name, value in values.items():
-        setattr(instance, name, value)
-    instance.clean()
-    try:
-        with transaction.atomic():
-            return unit_update(unit=instance, **values), "updated"
-    except IntegrityError:
-        raise ValidationError({"code": _("Another unit already has this code.")}) from None
+        return unit_update(unit=unit, **values)
+
+    taken = _("Another unit already has this code.")
+    return _upsert(units, instance, values, create=create, update=update, taken=taken)
 
 
+UNIT_CHANGE = {"name": "Lille Centre", "kind": "team", "parent": "BU-LILLE"}
 UNIT_EXAMPLES = bulk_examples(
     {"code": "R-NORD", "name": "Nord", "kind": "region", "parent": None},
     {"code": "BU-LILLE", "name": "Lille", "kind": "business_unit", "parent": "R-NORD"},
 )
 
 
-class UnitListApi(mixins.ListModelMixin, OrgApiView):
-    """The org units; a POST creates or updates units by code (one object, or a list)."""
-
+class _UnitApi(OrgApiView):
     model = OrgUnit
     serializer_class = UnitSerializer
 
     def org_queryset(self):
         return self.units().select_related("parent")
+
+    def write(self, **kwargs):
+        return unit_write(org=self.org, **kwargs)
+
+
+@extend_schema_view(post=write_schema("Unit", UnitWriteSerializer, UnitSerializer, upsert=True, examples=UNIT_EXAMPLES))
+class UnitListApi(mixins.ListModelMixin, UpsertListMixin, _UnitApi):
+    """The org units; a POST creates or updates units by code (one object, or a list)."""
 
     def filter_queryset(self, queryset):
         queryset = self.unit_filter(queryset, "")
@@ -133,34 +156,10 @@ class UnitListApi(mixins.ListModelMixin, OrgApiView):
     def get(self, request):
         return self.list(request)
 
-    @write_schema("Unit", UnitWriteSerializer, UnitSerializer, upsert=True, examples=UNIT_EXAMPLES)
-    def post(self, request):
-        items, bulk = write_items(request)
-        # One item at a time and in order: a unit may name as parent a unit created earlier in the list.
-        result, objects = bulk_apply(items, lambda item: unit_write(org=self.org, data=item), upsert=True)
-        return write_response(result, bulk, lambda: UnitSerializer(objects[0]).data)
 
-
-class UnitDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, OrgApiView):
-    model = OrgUnit
-    serializer_class = UnitSerializer
-
-    def org_queryset(self):
-        return self.units().select_related("parent")
-
-    def write(self, **kwargs):
-        return unit_write(org=self.org, **kwargs)
-
-    def get(self, request, code):
-        return self.retrieve(request, code=code)
-
-    @update_schema(UnitWriteSerializer, UnitSerializer, {"name": "Lille Centre", "kind": "team", "parent": "BU-LILLE"})
-    def put(self, request, code):
-        return self.update(request, partial=False)
-
-    @update_schema(UnitWriteSerializer, UnitSerializer, {"name": "Lille Centre"})
-    def patch(self, request, code):
-        return self.update(request, partial=True)
+@detail_update_schema(UnitWriteSerializer, UnitSerializer, UNIT_CHANGE, {"name": "Lille Centre"})
+class UnitDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, _UnitApi):
+    pass
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -184,9 +183,7 @@ class MemberWriteSerializer(StrictSerializer):
 
 def member_write(*, org: Organization, data: dict, instance: Member | None = None, partial=False):
     """Create or update one member from API data; ``(member, status)``."""
-    serializer = MemberWriteSerializer(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    values = serializer.validated_data
+    values = _validated(MemberWriteSerializer, data, partial)
     members = Member.objects.for_org(org)
     if instance is None:
         instance = members.select_for_update().filter(code=values["code"]).first()
@@ -201,34 +198,40 @@ def member_write(*, org: Organization, data: dict, instance: Member | None = Non
     active_to = values.get("active_to", instance.active_to if instance else None)
     if active_to is not None and active_to < active_from:
         raise ValidationError({"active_to": _("The end date is before the start date.")})
-    if instance is None:
-        try:
-            with transaction.atomic():
-                return member_create(org=org, **values), "created"
-        except IntegrityError:
-            instance = members.select_for_update().get(code=values["code"])
-    try:
-        with transaction.atomic():
-            return member_update(member=instance, **values), "updated"
-    except IntegrityError:
-        raise ValidationError({"code": _("Another member already has this code.")}) from None
+    return _upsert(
+        members,
+        instance,
+        values,
+        create=lambda **fields: member_create(org=org, **fields),
+        update=lambda member: member_update(member=member, **values),
+        taken=_("Another member already has this code."),
+    )
 
 
+MEMBER_CHANGE = {"name": "Léa Martin", "team": "T-LILLE-2", "active_from": "2026-01-01", "active_to": None}
 MEMBER_EXAMPLES = bulk_examples(
     {"code": "E0042", "name": "Léa Martin", "team": "T-LILLE-1", "active_from": "2026-01-01", "active_to": None},
     {"code": "E0043", "name": "Hugo Bernard", "team": "T-LILLE-1", "active_from": "2026-02-01", "active_to": None},
 )
 
 
-class MemberListApi(mixins.ListModelMixin, OrgApiView):
-    """The members (frontline staff); a POST creates or updates members by code. ``from``/``to``
-    keep those active at some point of the range."""
-
+class _MemberApi(OrgApiView):
     model = Member
     serializer_class = MemberSerializer
 
     def org_queryset(self):
         return self.members().select_related("team")
+
+    def write(self, **kwargs):
+        return member_write(org=self.org, **kwargs)
+
+
+@extend_schema_view(
+    post=write_schema("Member", MemberWriteSerializer, MemberSerializer, upsert=True, examples=MEMBER_EXAMPLES)
+)
+class MemberListApi(mixins.ListModelMixin, UpsertListMixin, _MemberApi):
+    """The members (frontline staff); a POST creates or updates members by code. ``from``/``to``
+    keep those active at some point of the range."""
 
     def filter_queryset(self, queryset):
         queryset = self.unit_filter(queryset, "team__")
@@ -243,34 +246,7 @@ class MemberListApi(mixins.ListModelMixin, OrgApiView):
     def get(self, request):
         return self.list(request)
 
-    @write_schema("Member", MemberWriteSerializer, MemberSerializer, upsert=True, examples=MEMBER_EXAMPLES)
-    def post(self, request):
-        items, bulk = write_items(request)
-        result, objects = bulk_apply(items, lambda item: member_write(org=self.org, data=item), upsert=True)
-        return write_response(result, bulk, lambda: MemberSerializer(objects[0]).data)
 
-
-class MemberDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, OrgApiView):
-    model = Member
-    serializer_class = MemberSerializer
-
-    def org_queryset(self):
-        return self.members().select_related("team")
-
-    def write(self, **kwargs):
-        return member_write(org=self.org, **kwargs)
-
-    def get(self, request, code):
-        return self.retrieve(request, code=code)
-
-    @update_schema(
-        MemberWriteSerializer,
-        MemberSerializer,
-        {"name": "Léa Martin", "team": "T-LILLE-2", "active_from": "2026-01-01", "active_to": None},
-    )
-    def put(self, request, code):
-        return self.update(request, partial=False)
-
-    @update_schema(MemberWriteSerializer, MemberSerializer, {"active_to": "2026-06-30"})
-    def patch(self, request, code):
-        return self.update(request, partial=True)
+@detail_update_schema(MemberWriteSerializer, MemberSerializer, MEMBER_CHANGE, {"active_to": "2026-06-30"})
+class MemberDetailApi(mixins.RetrieveModelMixin, DetailUpdateMixin, _MemberApi):
+    pass

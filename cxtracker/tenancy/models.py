@@ -45,6 +45,25 @@ class TenantModel(models.Model):
         abstract = True
 
 
+def unique_per_org(*fields: str, name: str, condition: Q | None = None) -> models.UniqueConstraint:
+    """A unique constraint of a tenant table: ``organization`` and ``fields`` (see the module's
+    docstring: the organization is part of every unique key)."""
+    return models.UniqueConstraint(fields=["organization", *fields], condition=condition, name=name)
+
+
+def user_reference(verbose_name=None, *, related_name=None) -> models.ForeignKey:
+    """A user a row remembers (who observed, who uploaded…): the row outlives the user, and then
+    names nobody."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
+
+
 class Organization(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -120,9 +139,7 @@ class Membership(TenantModel):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "user"], name="membership_unique_user_per_org"),
-        ]
+        constraints = [unique_per_org("user", name="membership_unique_user_per_org")]
 
     def __str__(self):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
@@ -164,9 +181,7 @@ class OrgUnit(TenantModel):
         ordering = ["path"]
         verbose_name = _("org unit")
         verbose_name_plural = _("org units")
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="orgunit_unique_code_per_org"),
-        ]
+        constraints = [unique_per_org("code", name="orgunit_unique_code_per_org")]
         indexes = [models.Index(fields=["organization", "kind"])]
 
     def __str__(self):
@@ -291,7 +306,7 @@ class Member(TenantModel):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="member_unique_code_per_org"),
+            unique_per_org("code", name="member_unique_code_per_org"),
             models.CheckConstraint(
                 condition=Q(active_to__isnull=True) | Q(active_to__gte=models.F("active_from")),
                 name="member_active_to_after_from",
@@ -353,7 +368,7 @@ class ApiKey(TenantModel):
     prefix = models.CharField(_("prefix"), max_length=16, db_index=True, editable=False)
     hashed_key = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(_("scopes"), default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = user_reference()
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -365,8 +380,8 @@ class ApiKey(TenantModel):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="apikey_unique_name_per_org"),
-            models.UniqueConstraint(fields=["organization", "prefix"], name="apikey_unique_prefix_per_org"),
+            unique_per_org("name", name="apikey_unique_name_per_org"),
+            unique_per_org("prefix", name="apikey_unique_prefix_per_org"),
         ]
 
     def __str__(self):

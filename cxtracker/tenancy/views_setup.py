@@ -1,6 +1,8 @@
 """The organization setup screens, for admins: org tree, members, users and roles, settings,
 imports."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
@@ -39,10 +41,21 @@ def _import_salt(org, kind):
     return f"tenancy.import:{org.pk}:{kind}"
 
 
-def _code_taken(form):
-    """Two admins saving the same new code at once: the second one gets the form error the
-    form's own check would have given a moment later."""
-    form.add_error("code", _("This code was just taken: choose another one."))
+def _code_form_page(request, org, form, save, success, kind):
+    """The create or edit page of a unit or a member (``kind``): on a valid POST, ``save(**data)``
+    writes the row, ``success`` names it and the list shows. Two admins saving the same new code
+    at once: the second one gets the form error the form's own check would have given a moment
+    later. The page's title names the row as stored (``form.initial``): a rejected change must not
+    show up in it."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(**form.cleaned_data)
+        except IntegrityError:
+            form.add_error("code", _("This code was just taken: choose another one."))
+        else:
+            messages.success(request, success % {"name": saved.name})
+            return redirect(f"tenancy:{kind}-list", org=org.slug)
+    return render(request, f"tenancy/setup/{kind}_form.html", {"form": form})
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -66,44 +79,30 @@ def setup(request, org):
 @org_view(roles=ADMIN_ROLES)
 def unit_list(request, org):
     units = selectors.unit_tree(org=org, today=org.today())
-    return render(request, "tenancy/setup/unit_list.html", {"units": units})
+    return render(request, "tenancy/setup/unit_list.html", {"rows": units})
+
+
+def _unit_initial(org, parent_code: str | None) -> dict:
+    """ "Add below" a region or business unit: the new unit starts under it, one level down."""
+    parent = OrgUnit.objects.for_org(org).filter(code=parent_code).first() if parent_code else None
+    if parent is None or parent.kind == UnitKind.TEAM:
+        return {}
+    below = {UnitKind.REGION: UnitKind.BUSINESS_UNIT, UnitKind.BUSINESS_UNIT: UnitKind.TEAM}
+    return {"parent": parent.pk, "kind": below[parent.kind]}
 
 
 @org_view(roles=ADMIN_ROLES)
 def unit_create(request, org):
-    initial = {}
-    parent_code = request.GET.get("parent")
-    if parent_code:
-        parent = OrgUnit.objects.for_org(org).filter(code=parent_code).first()
-        if parent is not None and parent.kind != UnitKind.TEAM:
-            below = {UnitKind.REGION: UnitKind.BUSINESS_UNIT, UnitKind.BUSINESS_UNIT: UnitKind.TEAM}
-            initial = {"parent": parent.pk, "kind": below[parent.kind]}
-    form = OrgUnitForm(request.POST or None, org=org, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_create(org=org, **form.cleaned_data)
-        except IntegrityError:
-            _code_taken(form)
-        else:
-            messages.success(request, _("Unit “%(name)s” created.") % {"name": unit.name})
-            return redirect("tenancy:unit-list", org=org.slug)
-    return render(request, "tenancy/setup/unit_form.html", {"form": form})
+    form = OrgUnitForm(request.POST or None, org=org, initial=_unit_initial(org, request.GET.get("parent")))
+    save = partial(services.unit_create, org=org)
+    return _code_form_page(request, org, form, save, _("Unit “%(name)s” created."), "unit")
 
 
 @org_view(roles=ADMIN_ROLES)
 def unit_edit(request, org, code):
-    unit = access_unit(request.membership, code)
-    # The form gets its own copy: a rejected change must not show up in the page's title.
     form = OrgUnitForm(request.POST or None, instance=access_unit(request.membership, code), org=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_update(unit=form.instance, **form.cleaned_data)
-        except IntegrityError:
-            _code_taken(form)
-        else:
-            messages.success(request, _("Unit “%(name)s” saved.") % {"name": unit.name})
-            return redirect("tenancy:unit-list", org=org.slug)
-    return render(request, "tenancy/setup/unit_form.html", {"form": form, "unit": unit})
+    save = partial(services.unit_update, unit=form.instance)
+    return _code_form_page(request, org, form, save, _("Unit “%(name)s” saved."), "unit")
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -138,37 +137,29 @@ def member_list(request, org):
         member.has_left = member.active_to is not None and member.active_to < today
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"page": page, "query": query, "team": team, "teams": teams, "params": params.urlencode()}
+    context = {
+        "page": page,
+        "rows": page.object_list,
+        "query": query,
+        "team": team,
+        "teams": teams,
+        "params": params.urlencode(),
+    }
     return render(request, "tenancy/setup/member_list.html", context)
 
 
 @org_view(roles=ADMIN_ROLES)
 def member_create(request, org):
     form = MemberForm(request.POST or None, org=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_create(org=org, **form.cleaned_data)
-        except IntegrityError:
-            _code_taken(form)
-        else:
-            messages.success(request, _("Member “%(name)s” created.") % {"name": member.name})
-            return redirect("tenancy:member-list", org=org.slug)
-    return render(request, "tenancy/setup/member_form.html", {"form": form})
+    save = partial(services.member_create, org=org)
+    return _code_form_page(request, org, form, save, _("Member “%(name)s” created."), "member")
 
 
 @org_view(roles=ADMIN_ROLES)
 def member_edit(request, org, code):
-    member = access_member(request.membership, code)
     form = MemberForm(request.POST or None, instance=access_member(request.membership, code), org=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_update(member=form.instance, **form.cleaned_data)
-        except IntegrityError:
-            _code_taken(form)
-        else:
-            messages.success(request, _("Member “%(name)s” saved.") % {"name": member.name})
-            return redirect("tenancy:member-list", org=org.slug)
-    return render(request, "tenancy/setup/member_form.html", {"form": form, "member": member})
+    save = partial(services.member_update, member=form.instance)
+    return _code_form_page(request, org, form, save, _("Member “%(name)s” saved."), "member")
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -200,7 +191,7 @@ def member_reactivate(request, org, code):
 @org_view(roles=ADMIN_ROLES)
 def membership_list(request, org):
     memberships = selectors.membership_list(org=org)
-    return render(request, "tenancy/setup/membership_list.html", {"memberships": memberships})
+    return render(request, "tenancy/setup/membership_list.html", {"rows": memberships})
 
 
 @org_view(roles=ADMIN_ROLES)

@@ -7,7 +7,7 @@ from tests.factories import make_member, make_tree
 def test_tree_lists_units_indented_with_active_member_counts(client_for, admin, tree, members, setup_url):
     response = client_for(admin).get(setup_url("tenancy:unit-list"))
     assert response.status_code == 200
-    units = response.context["units"]
+    units = response.context["rows"]
     assert [u.code for u in units] == ["R", "B", "T1", "T2", "R2", "B2", "T3"]
     counts = {u.code: u.member_count for u in units}
     assert (counts["T1"], counts["T2"], counts["T3"]) == (2, 1, 1)
@@ -21,7 +21,7 @@ def test_inactive_members_are_not_counted_in_the_tree(client_for, admin, org, tr
 
     make_member(org, tree["T2"], active_to=datetime.date(2025, 1, 31))
     response = client_for(admin).get(setup_url("tenancy:unit-list"))
-    assert {u.code: u.member_count for u in response.context["units"]}["T2"] == 0
+    assert {u.code: u.member_count for u in response.context["rows"]}["T2"] == 0
 
 
 def test_empty_tree_shows_the_empty_state(client_for, admin, setup_url):
