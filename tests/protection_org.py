@@ -39,22 +39,24 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from cxtracker.months import Month, Quarter
+from cxtracker.months import Month, MonthSpan, Quarter
 from cxtracker.tenancy.models import Member, Role, UnitKind
-from dashboards.models import DeliveryStatus, ReportDelivery
-from dashboards.reports import union_rates
-from dashboards.selectors import MonthSpan
-from dashboards.selectors_kpis import BREAKDOWNS, survey_sums_read
-from dashboards.survey_math import survey_figures
+from cxtracker.tenancy.services import api_key_create
 from deployment.models import Observation
-from deployment.selectors import team_month_summary
 from deployment.services import animations_create_or_get, observations_create_or_get
 from experience.services import experience_model_create_from_json, journey_create, journey_stage_create
+from kpis.engine import compute, formulas
+from kpis.engine.formulas import survey_figures
+from kpis.engine.marks import periods_mark_all
+from kpis.engine.rates import rates_read
+from kpis.engine.readers import Reader
+from kpis.engine.recompute import recompute_org
+from kpis.engine.surveys import BREAKDOWNS, survey_sums
+from kpis.engine.targets import Target
 from kpis.models import Metric, MetricCategory, MetricValue, SurveyResponse, UploadJob, UploadStatus
-from kpis.recompute import periods_mark_all
-from kpis.selectors import Target, rates_read
-from kpis.services import api_key_create, metric_create, metrics_seed_defaults, recompute_org
-from kpis.services_steering import action_plan_create, stakeholder_create
+from kpis.services import metric_create, metrics_seed_defaults
+from steering.models import DeliveryStatus, ReportDelivery
+from steering.services import action_plan_create, stakeholder_create
 from tests.factories import make_member, make_membership, make_org, make_unit, make_user
 
 MONTHS = 14
@@ -453,7 +455,7 @@ def quarters(w) -> list[Quarter]:
 
 
 def _rate_figures(w, group, period, row, *, integer_page=False) -> list[Figure]:
-    """The figures of a ``rates_read`` row (or a ``union_rates`` one) of ``period``."""
+    """The figures of a ``rates_read`` row of ``period``."""
     end = str(period.months()[-1])
     values = [(key, str(period), row.get(key)) for key in ("coverage", "deployment_rate")]
     values += [(key, end, row.get(key)) for key in SHARE_FIGURES]
@@ -473,16 +475,15 @@ def _survey_figures(w, periods) -> list[Figure]:
     """Every survey figure of every group, alone and by each breakdown (what the KPI explorer, the
     board and the reports show, their margins too): anyone may see them."""
     org = w["org"]
-    teams = [u for u in w["units"].values() if u.kind == UnitKind.TEAM]
-    scopes = [None] + [[t.pk for t in teams if t.path.startswith(u.path)] for u in w["units"].values()]
+    targets = [Target(None)] + [Target(u) for u in w["units"].values()]
     # One call per group of periods that do not overlap (each span on its own).
     batches = [w["months"], quarters(w), *([s] for s in spans(w))]
     result = []
-    for team_ids in scopes:
+    for target in targets:
         for by in (None, *BREAKDOWNS):
             for batch in batches:
-                sums = survey_sums_read(org=org, teams=team_ids, periods=batch, by=by)
-                for (period, _value), counts in sums.items():
+                sums = survey_sums(org=org, targets=[target], periods=batch, by=by)
+                for (_key, period, _value), counts in sums.items():
                     for name, value in survey_figures(counts, min_sample=org.min_sample_size).items():
                         if isinstance(value, float):
                             result.append(Figure("public", name, str(period), value))
@@ -497,7 +498,7 @@ def figures(w) -> list[Figure]:
     targets = [Target(None)] + [Target(u) for u in w["units"].values()]
     periods = [*w["months"], *spans(w), *quarters(w)]
     month_pages = {str(w["current"]), w["report_period"]}
-    rows = rates_read(org=org, targets=targets, periods=periods, protect=False)
+    rows = rates_read(org=org, reader=Reader.unrestricted(), targets=targets, periods=periods)
     keys = [(t, p) for t in targets for p in periods]
     result = []
     for (target, period), row in zip(keys, rows, strict=True):
@@ -506,10 +507,11 @@ def figures(w) -> list[Figure]:
     for stakeholder in w["stakeholders"]:
         units = list(stakeholder.units.all())
         if len(units) > 1:
-            team_ids = [w["units"][code].pk for code in group_teams(w, stakeholder.code)]
-            rows = union_rates(org=org, team_ids=team_ids, periods=w["months"])
+            rows = rates_read(org=org, reader=Reader.unrestricted(), targets=[Target(*units)], periods=w["months"])
             for period, row in zip(w["months"], rows, strict=True):
-                result += _rate_figures(w, stakeholder.code, period, row)
+                # A report shows the two rates of its scope, nothing else of it.
+                shown = {k: row[k] for k in ("deployment_rate", "transformation_rate")}
+                result += _rate_figures(w, stakeholder.code, period, shown)
     result += _survey_figures(w, periods)
     result += _live_figures(w, [w["current"], w["current"].previous()])
     return result
@@ -528,16 +530,17 @@ def _live_figures(w, months: list[Month]) -> list[Figure]:
 
     result = []
     for month in months:
-        summary = team_month_summary(org=org, teams=teams, month=month)
+        counts = compute.deployment_counts(org=org, months=[month])
         groups: dict = {}
         for team in teams:
-            s = summary[team.pk]
+            s = counts[(team.pk, month.first_day)]
+            cadence = formulas.cadence(s.animations, org.expected_animations_per_month)
             for group in [team.code, team.parent.code, team.parent.parent.code, None]:
                 acc = groups.setdefault(group, [0, 0, 0.0])
                 acc[0] += s.active_members
                 acc[1] += s.coached_members
-                acc[2] += s.cadence * s.active_members
-            result.append(Figure("public", "cadence", f"live:{month}", s.cadence, True))
+                acc[2] += cadence * s.active_members
+            result.append(Figure("public", "cadence", f"live:{month}", cadence, True))
         for group, (active, coached, cadence_weight) in groups.items():
             coverage = coached / active
             deployment = weight * coverage + (1 - weight) * cadence_weight / active

@@ -36,10 +36,10 @@ from pypdf import PdfReader
 
 from cxtracker.months import Month
 from dashboards.forms import CHARTS
-from dashboards.services import report_emails_send
 from deployment.figures import CHARTS as TEAM_CHARTS
-from kpis.kpi_codes import RATE_KPIS
-from kpis.selectors import MEMBER_DERIVED
+from kpis.engine.readers import MEMBER_DERIVED
+from steering.kpi_codes import RATE_KPIS
+from steering.reports.emails import report_emails_send
 from tests import protection_org
 from tests.protection_org import SHARE_FIGURES, SMALL
 from tests.test_api_tenancy import API_URL_KWARGS, api_routes
@@ -259,7 +259,7 @@ def org_asks(w) -> list[Ask]:
         return reverse(name, kwargs={"org": slug, **kwargs}) + query
 
     small_pages = {"deployment:team-list", "deployment:team-detail", "deployment:team-dashboard"}
-    small_pages |= {"deployment:team-dashboard-csv", "kpis:action-plan-detail"}
+    small_pages |= {"deployment:team-dashboard-csv", "steering:action-plan-detail"}
     asks = [
         Ask(_url(w, name, converters), name, shows_small=name in small_pages)
         for _route, name, _callback, converters in org_url_patterns()
@@ -288,11 +288,11 @@ def org_asks(w) -> list[Ask]:
         Ask(url("dashboards:kpis", f"?unit={SMALL}"), "dashboards:kpis"),
         Ask(url("dashboards:kpis", "?unit=B-LILLE&by=trigger"), "dashboards:kpis"),
         Ask(url("dashboards:kpi-comments", f"?unit={SMALL}"), "dashboards:kpi-comments"),
-        Ask(url("kpis:action-plan-list", f"?unit={SMALL}"), "kpis:action-plan-list"),
+        Ask(url("steering:action-plan-list", f"?unit={SMALL}"), "steering:action-plan-list"),
         *(
             Ask(
-                url("kpis:action-plan-detail", pk=plan.pk),
-                "kpis:action-plan-detail",
+                url("steering:action-plan-detail", pk=plan.pk),
+                "steering:action-plan-detail",
                 shows_small=plan.unit.code == SMALL,
             )
             for plan in w["action_plans"]
@@ -302,13 +302,13 @@ def org_asks(w) -> list[Ask]:
         for name in ("report", "report-pdf", "report-xlsx", "report-csv"):
             asks.append(
                 Ask(
-                    url(f"reports:{name}", code=stakeholder.code, period=previous),
-                    f"reports:{name}",
+                    url(f"steering:{name}", code=stakeholder.code, period=previous),
+                    f"steering:{name}",
                     shows_small=stakeholder.code == "sh-petit",
                 )
             )
-    sh_petit = url("reports:report-csv", code="sh-petit", period=previous)
-    asks.append(Ask(sh_petit, "reports:report-csv", "en", shows_small=True))
+    sh_petit = url("steering:report-csv", code="sh-petit", period=previous)
+    asks.append(Ask(sh_petit, "steering:report-csv", "en", shows_small=True))
     return list(dict.fromkeys(asks))
 
 
