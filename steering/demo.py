@@ -26,35 +26,54 @@ from steering.services import action_plan_create, stakeholder_create
 
 EXTERNAL_PREFIX = "demo-ap-"
 
-# code, name, frequency, flagship, for action, for information, user e-mails
-STAKEHOLDERS = [
-    (
-        "reseau",
-        "Réseau magasins",
-        ReportFrequency.MONTHLY,
-        "nps",
-        ["transformation_rate", "deployment_rate", "nps.journey=achat-magasin"],
-        ["csat", "ces", "average_basket"],
-        ["copil@demo.cxtracker.test"],
-    ),
-    (
-        "sav",
-        "SAV / Service après-vente",
-        ReportFrequency.WEEKLY,
-        "nps",
-        ["ces", "csat.journey=contact-sav", "handling_time"],
-        ["nps.journey=contact-sav", "contacts", "transformation_rate"],
-        ["sav@demo.cxtracker.test"],
-    ),
-    (
-        "marketing",
-        "Marketing",
-        ReportFrequency.QUARTERLY,
-        "nps",
-        ["nps.trigger=periodic", "nps.segment=nouveau", "average_basket"],
-        ["revenue", "retention_rate", "csat"],
-        ["direction@demo.cxtracker.test"],
-    ),
+# code → name, report frequency, user e-mails (the flagship KPI is NPS for all three)
+STAKEHOLDERS = {
+    "reseau": ("Réseau magasins", ReportFrequency.MONTHLY, ["copil@demo.cxtracker.test"]),
+    "sav": ("SAV / Service après-vente", ReportFrequency.WEEKLY, ["sav@demo.cxtracker.test"]),
+    "marketing": ("Marketing", ReportFrequency.QUARTERLY, ["direction@demo.cxtracker.test"]),
+}
+# code → the KPIs for action (each stakeholder's own lever), then those for information
+FOR_ACTION = {
+    "reseau": ["transformation_rate", "deployment_rate", "nps.journey=achat-magasin"],
+    "sav": ["ces", "csat.journey=contact-sav", "handling_time"],
+    "marketing": ["nps.trigger=periodic", "nps.segment=nouveau", "average_basket"],
+}
+FOR_INFORMATION = {
+    "reseau": ["csat", "ces", "average_basket"],
+    "sav": ["nps.journey=contact-sav", "contacts", "transformation_rate"],
+    "marketing": ["revenue", "retention_rate", "csat"],
+}
+
+# The plans on named units (the demo's first unit of that kind when a smaller demo has no such
+# unit): number, title, unit code, target, status.
+NAMED_PLANS = [
+    (5, "Brief accueil en magasin", "BU-LILLE", "nps.journey=achat-magasin", "in_progress"),
+    (6, "Simplifier la prise de rendez-vous SAV", "BU-PARIS", "csat.journey=contact-sav", "in_progress"),
+    (7, "Réduire le temps de traitement des demandes", "BU-LYON", "handling_time", "planned"),
+    (8, "Relance des clients occasionnels", "R-IDF", "nps.trigger=periodic", "in_progress"),
+    (9, "Vente additionnelle en caisse", "BU-ROUEN", "average_basket", "done"),
+    (10, "Animation des équipes du Sud", "R-SUD", "deployment_rate", "in_progress"),
+    (11, "Accueil des nouveaux clients", "BU-VERSAILLES", "nps.segment=nouveau", "planned"),
+    (12, "Affichage des prix en rayon", "BU-NICE", "csat", "dropped"),
+]
+# number → their start, due and done days, as (months from the current month, day of that month
+# or "last"); 6 and 10 are late (due last month, still open).
+PLAN_DAYS = {
+    5: ((-2, 1), (1, "last"), None),
+    6: ((-3, 1), (-1, 10), None),
+    7: ((0, 1), (3, "last"), None),
+    8: ((-4, 1), (2, "last"), None),
+    9: ((-7, 1), (-5, "last"), (-5, 20)),
+    10: ((-5, 1), (-1, 1), None),
+    11: ((0, 1), (2, "last"), None),
+    12: ((-6, 1), (-4, "last"), None),
+}
+# The done plans whose team is chosen from the figures: number, title, target, whether it moved.
+MEASURED_PLANS = [
+    (1, "Coaching renforcé de l'accueil", "transformation_rate", True),
+    (2, "Conseil vendeur : deux solutions proposées", "nps", True),
+    (3, "Rituel du matin sur les gestes clés", "transformation_rate", False),
+    (4, "Rappel des clients SAV sous 48 h", "ces", False),
 ]
 
 
@@ -68,7 +87,7 @@ def seed(org: Organization) -> None:
 def _stakeholders(org: Organization) -> None:
     users = {u.email: u for u in get_user_model().objects.filter(memberships__organization=org)}
     existing = set(Stakeholder.objects.for_org(org).values_list("code", flat=True))
-    for code, name, frequency, flagship, action, information, emails in STAKEHOLDERS:
+    for code, (name, frequency, emails) in STAKEHOLDERS.items():
         if code in existing:
             continue  # an admin may have changed it since: leave it as it is
         stakeholder_create(
@@ -76,14 +95,23 @@ def _stakeholders(org: Organization) -> None:
             code=code,
             name=name,
             frequency=frequency,
-            flagship_kpi=flagship,
-            kpis_for_action=action,
-            kpis_for_information=information,
+            flagship_kpi="nps",
+            kpis_for_action=FOR_ACTION[code],
+            kpis_for_information=FOR_INFORMATION[code],
             users=[users[e] for e in emails if e in users],
         )
 
 
 # --- the plans -----------------------------------------------------------------------------------
+
+
+def _day(current: Month, when) -> datetime.date | None:
+    """A day given as (months from ``current``, day of that month or "last")."""
+    if when is None:
+        return None
+    months, day = when
+    month = current.shift(months)
+    return month.last_day if day == "last" else month.first_day + datetime.timedelta(days=day - 1)
 
 
 def _plans(org: Organization) -> None:
@@ -94,16 +122,12 @@ def _plans(org: Organization) -> None:
     units_by_pk = {u.pk: u for u in units.values()}
     managers = {u.email: u for u in get_user_model().objects.filter(memberships__organization=org)}
     current = Month.of(org.today())
-    month_ago = current.previous().first_day
 
     def manager_of(unit: OrgUnit):
         bu = unit if unit.kind == UnitKind.BUSINESS_UNIT else units_by_pk.get(unit.parent_id)
         if bu is None or bu.kind != UnitKind.BUSINESS_UNIT:
             return managers.get("admin@demo.cxtracker.test")
         return managers.get(f"manager.{bu.code.removeprefix('BU-').lower()}@demo.cxtracker.test")
-
-    def unit(code, kind):
-        return units.get(code) or next((u for u in units.values() if u.kind == kind), teams[0])
 
     def create(number, title, plan_unit, target, status, start_on, due_on, done_on):
         action_plan_create(
@@ -119,105 +143,19 @@ def _plans(org: Organization) -> None:
             done_on=done_on,
         )
 
-    bu, region = UnitKind.BUSINESS_UNIT, UnitKind.REGION
     # The plans on named units first: the teams of the done plans below are chosen against them
     # (a team under a plan on the same KPI is no comparison).
-    for number, title, plan_unit, target, status, start_on, due_on, done_on in [
-        (
-            5,
-            "Brief accueil en magasin",
-            unit("BU-LILLE", bu),
-            "nps.journey=achat-magasin",
-            ActionPlanStatus.IN_PROGRESS,
-            current.shift(-2).first_day,
-            current.shift(1).last_day,
-            None,
-        ),
-        (
-            6,
-            "Simplifier la prise de rendez-vous SAV",
-            unit("BU-PARIS", bu),
-            "csat.journey=contact-sav",
-            ActionPlanStatus.IN_PROGRESS,
-            current.shift(-3).first_day,
-            month_ago + datetime.timedelta(days=9),  # late: due last month, still open
-            None,
-        ),
-        (
-            7,
-            "Réduire le temps de traitement des demandes",
-            unit("BU-LYON", bu),
-            "handling_time",
-            ActionPlanStatus.PLANNED,
-            current.first_day,
-            current.shift(3).last_day,
-            None,
-        ),
-        (
-            8,
-            "Relance des clients occasionnels",
-            unit("R-IDF", region),
-            "nps.trigger=periodic",
-            ActionPlanStatus.IN_PROGRESS,
-            current.shift(-4).first_day,
-            current.shift(2).last_day,
-            None,
-        ),
-        (
-            9,
-            "Vente additionnelle en caisse",
-            unit("BU-ROUEN", bu),
-            "average_basket",
-            ActionPlanStatus.DONE,
-            current.shift(-7).first_day,
-            current.shift(-5).last_day,
-            current.shift(-5).first_day + datetime.timedelta(days=19),
-        ),
-        (
-            10,
-            "Animation des équipes du Sud",
-            unit("R-SUD", region),
-            "deployment_rate",
-            ActionPlanStatus.IN_PROGRESS,
-            current.shift(-5).first_day,
-            month_ago,  # late too
-            None,
-        ),
-        (
-            11,
-            "Accueil des nouveaux clients",
-            unit("BU-VERSAILLES", bu),
-            "nps.segment=nouveau",
-            ActionPlanStatus.PLANNED,
-            current.first_day,
-            current.shift(2).last_day,
-            None,
-        ),
-        (
-            12,
-            "Affichage des prix en rayon",
-            unit("BU-NICE", bu),
-            "csat",
-            ActionPlanStatus.DROPPED,
-            current.shift(-6).first_day,
-            current.shift(-4).last_day,
-            None,
-        ),
-    ]:
-        create(number, title, plan_unit, target, status, start_on, due_on, done_on)
+    for number, title, code, target, status in NAMED_PLANS:
+        kind = UnitKind.REGION if code.startswith("R-") else UnitKind.BUSINESS_UNIT
+        plan_unit = units.get(code) or next((u for u in units.values() if u.kind == kind), teams[0])
+        create(number, title, plan_unit, target, status, *(_day(current, d) for d in PLAN_DAYS[number]))
 
     # Done plans: three months of work ending mid-month, with three closed months after them. Each
     # goes to the team whose figure moved most (or least) against its comparable teams, as the
     # plan's page will measure it (action_plan_effect), among the teams not given one yet.
-    start = current.shift(-8).first_day
-    done = current.shift(-6).first_day + datetime.timedelta(days=14)
+    start, done = _day(current, (-8, 1)), _day(current, (-6, 15))
     taken: set[int] = set()
-    for number, title, target, moved in [
-        (1, "Coaching renforcé de l'accueil", "transformation_rate", True),
-        (2, "Conseil vendeur : deux solutions proposées", "nps", True),
-        (3, "Rituel du matin sur les gestes clés", "transformation_rate", False),
-        (4, "Rappel des clients SAV sous 48 h", "ces", False),
-    ]:
+    for number, title, target, moved in MEASURED_PLANS:
         team = _measured_team(org, teams, taken, target=target, start=start, done=done, moved=moved)
         taken.add(team.pk)
         create(number, title, team, target, ActionPlanStatus.DONE, start, done, done)

@@ -108,6 +108,22 @@ def action_plan_list(
     return plans.order_by("due_on", "id")
 
 
+def report_action_plans(*, org: Organization, units: list[OrgUnit], since, until) -> list[ActionPlan]:
+    """The plans a report of ``units`` (none: the organization) shows beside its KPIs: those aimed at
+    a KPI, open ones and those done since ``since``, started by ``until``; dropped ones left out.
+    In progress first, then planned, then done, each by due date."""
+    plans = (
+        _plans(org)
+        .exclude(status=ActionPlanStatus.DROPPED)
+        .exclude(target_kpi="")
+        .filter(Q(status__in=OPEN_STATUSES) | Q(done_on__gte=since), start_on__lte=until)
+    )
+    if units:
+        plans = plans.filter(OrgUnit.in_subtrees(units, "unit__"))
+    order = {ActionPlanStatus.IN_PROGRESS: 0, ActionPlanStatus.PLANNED: 1, ActionPlanStatus.DONE: 2}
+    return sorted(plans, key=lambda p: (order.get(p.status, 3), p.due_on, p.pk))
+
+
 def action_plans_for_chart(
     *, org: Organization, unit: OrgUnit | None, first: Month, last: Month, ancestors: bool = False
 ) -> list[ActionPlan]:
@@ -120,7 +136,7 @@ def action_plans_for_chart(
         _plans(org).exclude(status=ActionPlanStatus.DROPPED), first.first_day, last.last_day, org.today()
     )
     if unit is not None:
-        above = [int(i) for i in unit.path.strip("/").split("/") if i] if ancestors else []
+        above = OrgUnit.path_ids(unit.path) if ancestors else []
         plans = plans.filter(Q(unit__path__startswith=unit.path) | Q(unit_id__in=above))
     return list(plans.order_by("start_on", "id"))
 

@@ -8,8 +8,8 @@ from django.db import OperationalError
 
 from cxtracker.tenancy.models import Organization
 from steering.models import Stakeholder
-from steering.reports.build import period_parse
 from steering.reports.emails import MAX_ATTEMPTS, ReportSendError, report_emails_due, report_emails_send
+from steering.reports.periods import period_parse
 
 logger = logging.getLogger(__name__)
 

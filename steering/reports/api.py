@@ -18,7 +18,8 @@ from cxtracker.api import ERROR_RESPONSE, OrgApiView
 from cxtracker.tenancy.access import READ_ALL_ROLES, access_or_404
 from kpis.engine.readers import Reader
 from steering.models import Stakeholder
-from steering.reports.build import is_closed, period_parse, period_type, report_build, year_before
+from steering.reports.build import report_build
+from steering.reports.periods import is_closed, period_parse, period_type, year_before
 from steering.selectors import stakeholder_list, stakeholders_for
 
 FORMATS = {"week": "YYYY-Www", "month": "YYYY-MM", "quarter": "YYYY-Qn"}

@@ -31,7 +31,9 @@ from cxtracker.tenancy.models import Membership, Organization, UserProfile
 from cxtracker.typography import colon
 from kpis.engine.readers import Reader
 from steering.models import DeliveryStatus, ReportDelivery, Stakeholder
-from steering.reports.build import hidden_label, is_closed, last_closed_period, report_build
+from steering.reports.build import report_build
+from steering.reports.periods import is_closed, last_closed_period
+from steering.reports.text import hidden_label
 
 from . import exports
 

@@ -1,6 +1,6 @@
 """The steering report as files: PDF (WeasyPrint, the charts as PNG images rendered by kaleido),
 XLSX (openpyxl: a summary sheet, one sheet per section, the action plans; numbers as numbers) and
-CSV. Each renders a ``steering.reports.build.Report`` in the active language; nothing is cached (a
+CSV. Each renders a ``steering.reports.contents.Report`` in the active language; nothing is cached (a
 report reads the snapshots as they are now).
 
 A PDF costs a few seconds: kaleido starts one headless Chromium (Debian's /usr/bin/chromium, ~5 s
@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxtracker.tabular import csv_text, xlsx_append, xlsx_bytes
-from steering.reports.build import Report, hidden_label
+from steering.reports.contents import Report
 from steering.reports.figures import report_charts
+from steering.reports.text import hidden_label
 
 logger = logging.getLogger(__name__)
 

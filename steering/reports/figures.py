@@ -4,7 +4,7 @@ hidden groups named, never drawn). The page draws them with static/dashboards/da
 PDF as PNG images rendered by kaleido (steering.reports.exports).
 
 X is a category axis of the periods ("2026-11", "2026-W47", "2026-Q3") whose ticks are labelled on
-the server ("Nov.<br>2026", "W47", "Q3"; steering.reports.build.tick_labels), so that the page, kaleido
+the server ("Nov.<br>2026", "W47", "Q3"; steering.reports.periods.tick_labels), so that the page, kaleido
 and both languages show the same ticks without Plotly's date locale.
 """
 
@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from cxtracker import charts
-from steering.reports.build import KpiReport
+from steering.reports.contents import KpiReport
 
 COLORS = {"survey": charts.NPS_COLOR, "rate": charts.TRANSFORMATION_COLOR, "metric": charts.METRIC_COLOR}
 HEIGHT = 230

@@ -21,17 +21,11 @@ from cxtracker.tenancy.access import ADMIN_ROLES, READ_ALL_ROLES, org_view
 from kpis.engine.readers import Reader
 from steering import kpi_codes
 from steering.models import DeliveryStatus
-from steering.reports.build import (
-    hidden_label,
-    is_closed,
-    last_closed_period,
-    period_label,
-    period_parse,
-    periods_available,
-    report_build,
-)
+from steering.reports.build import report_build
 from steering.reports.figures import report_charts
+from steering.reports.periods import is_closed, last_closed_period, period_label, period_parse, periods_available
 from steering.reports.selectors import delivery_counts, delivery_list
+from steering.reports.text import hidden_label
 from steering.selectors import access_stakeholder, stakeholders_for
 
 from . import emails as services

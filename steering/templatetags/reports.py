@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from steering.reports.build import format_change, format_value
+from steering.reports.text import format_change, format_value
 
 register = template.Library()
 

@@ -66,7 +66,7 @@ def stakeholder_create(org: Organization, **fields) -> None:
 def report_periods(org: Organization, code: str) -> list[str]:
     """Every period the stakeholder has a report for (what its page lists)."""
     from steering.models import Stakeholder
-    from steering.reports.build import periods_available
+    from steering.reports.periods import periods_available
 
     stakeholder = Stakeholder.objects.get(organization=org, code=code)
     return [str(period) for period in periods_available(org, stakeholder)]

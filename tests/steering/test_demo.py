@@ -14,7 +14,8 @@ from cxtracker.tenancy.models import Organization
 from kpis.engine.readers import Reader
 from steering import demo
 from steering.models import ActionPlan, Stakeholder
-from steering.reports.build import last_closed_period, periods_available, report_build
+from steering.reports.build import report_build
+from steering.reports.periods import last_closed_period, periods_available
 from steering.selectors import action_plan_effect
 
 pytestmark = pytest.mark.django_db

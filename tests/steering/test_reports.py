@@ -13,7 +13,8 @@ from kpis.engine.rates import rates_read
 from kpis.engine.readers import Reader
 from kpis.engine.surveys import kpis_read
 from kpis.engine.targets import Target
-from steering.reports.build import last_closed_period, periods_available, report_build
+from steering.reports.build import report_build
+from steering.reports.periods import last_closed_period, periods_available
 from tests.factories import make_membership, make_org, make_user
 from tests.steering import report_data
 from tests.steering.report_data import M, P, Y
