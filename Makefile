@@ -32,17 +32,19 @@ demo: install messages
 run:
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# Lint, then the whole suite on PostgreSQL and Redis: unit, HTTP, API, a real Celery worker,
+# Lint (ruff, then the apps' layers: import-linter's contracts in pyproject.toml), then the whole suite on PostgreSQL and Redis: unit, HTTP, API, a real Celery worker,
 # schemathesis and the Playwright browser tests (Chromium at /usr/bin/chromium).
 test: install-dev messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
 
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix .

@@ -421,6 +421,7 @@ OBSERVATION_EXAMPLE = {
 class _ObservationApi(_FieldApiView):
     model = Observation
     serializer_class = ObservationSerializer
+    individual_records = True
     scope_prefix = "member__team__"
 
     def records(self):

@@ -23,9 +23,7 @@ from django.utils.translation import gettext as _
 from cxtracker.months import Month
 from cxtracker.tenancy.access import (
     FIELD_WRITE_ROLES,
-    access_animation,
     access_member,
-    access_observation,
     access_team,
     can_write_field,
     is_admin,
@@ -40,6 +38,7 @@ from experience.models import Behavior, Dimension, Level
 from experience.selectors import active_model
 
 from . import figures, selectors, services
+from .access import access_animation, access_observation
 from .forms import AnimationForm, ObservationForm, animation_initial, observation_initial
 
 # Members who left more than this long ago are no longer offered in the member chooser.

@@ -8,7 +8,6 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 
 from cxtracker.tenancy.models import Organization
-from deployment.models import Observation
 
 from .models import Behavior, Dimension, ExperienceModel, ExperienceModelActivation, Journey
 
@@ -63,13 +62,14 @@ def model_structure(*, model: ExperienceModel, with_journeys: bool = False) -> l
 
 def model_versions(*, org: Organization):
     """Every version, newest first, with its numbers of dimensions, behaviors and observations."""
-    # One subquery per count: joining the three would multiply rows (observations × behaviors).
+    # One subquery per count of the model's own rows, the observations (another app's, through
+    # their reverse relation) the only join: joining the three would multiply rows.
     return (
         ExperienceModel.objects.for_org(org)
         .annotate(
             dimension_count=_count(Dimension.objects.filter(model=OuterRef("pk"))),
             behavior_count=_count(Behavior.objects.filter(model=OuterRef("pk"))),
-            observation_count=_count(Observation.objects.filter(model=OuterRef("pk"))),
+            observation_count=Count("observations"),
         )
         .order_by("-version")
     )

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.models import Organization, code_validator
 from cxtracker.tenancy.signals import figures_change, figures_change_all
-from deployment.models import Animation, Rating
 
 from .models import Behavior, Dimension, ExperienceModel, ExperienceModelActivation, Journey, JourneyStage, Level
 from .selectors import model_structure
@@ -355,7 +354,7 @@ def experience_model_delete_problem(*, model: ExperienceModel) -> str | None:
         return _("This version cannot be deleted: observations were made with it and keep pointing at it.")
     if model.activations.exists():
         return _("This version was active in the past: the rates of those months use it, so it cannot be deleted.")
-    if Animation.objects.filter(dimensions__model=model).exists():
+    if model.dimensions.filter(animations__isnull=False).exists():
         return _("This version cannot be deleted: team animations are about its dimensions.")
     return None
 
@@ -460,9 +459,9 @@ def dimension_update(
 
 
 def dimension_delete_problem(*, dimension: Dimension) -> str | None:
-    if Rating.objects.filter(behavior__dimension=dimension).exists():
+    if dimension.behaviors.filter(ratings__isnull=False).exists():
         return _("“%(name)s” cannot be deleted: some of its behaviors have ratings.") % {"name": dimension.name}
-    if Animation.objects.filter(dimensions=dimension).exists():
+    if dimension.animations.exists():
         return _("“%(name)s” cannot be deleted: team animations are about it.") % {"name": dimension.name}
     if model_is_locked(dimension.model):
         return str(_locked_error(dimension.model, _("deleting a dimension")).messages[0])

@@ -14,7 +14,6 @@ from rest_framework.permissions import SAFE_METHODS
 from cxtracker.months import MAX_YEAR, MIN_YEAR, Month
 from cxtracker.tenancy.access import (
     ADMIN_ROLES,
-    holds_individual_records,
     scope_filter,
     scoped_members,
     scoped_units,
@@ -89,6 +88,8 @@ class OrgApiView(GenericAPIView):
     pagination_class = Pagination
     write_roles = ADMIN_ROLES
     model = None
+    # Set on the endpoints over individual members' observations and levels (SPEC §4).
+    individual_records = False
 
     org: Organization
     membership: Membership | None
@@ -108,7 +109,7 @@ class OrgApiView(GenericAPIView):
             return
         membership = _session_membership(request)
         self.org, self.membership = membership.organization, membership
-        if self.model is not None and holds_individual_records(self.model) and not sees_individuals(membership):
+        if self.individual_records and not sees_individuals(membership):
             raise exceptions.PermissionDenied(_("Your role does not give access to individual observations."))
         if request.method not in SAFE_METHODS and membership.role not in self.write_roles:
             raise exceptions.PermissionDenied(_("Your role does not allow this change."))

@@ -82,20 +82,6 @@ def sees_individuals(membership: Membership) -> bool:
     return membership.role in FIELD_WRITE_ROLES
 
 
-def require_sees_individuals(membership: Membership) -> None:
-    """404 for a membership that may not see individual members (same answer as "missing")."""
-    if not sees_individuals(membership):
-        raise Http404
-
-
-def holds_individual_records(model) -> bool:
-    """Whether rows of ``model`` are an individual member's observations or levels: API endpoints
-    over them answer 403 to sessions that do not ``sees_individuals`` (cxtracker.api.views)."""
-    from deployment.models import Observation, Rating
-
-    return model in (Observation, Rating)
-
-
 def is_admin(membership: Membership) -> bool:
     return membership.role in ADMIN_ROLES
 
@@ -199,44 +185,3 @@ def require_field_write(membership: Membership) -> None:
 
 def access_team(membership: Membership, code: str) -> OrgUnit:
     return access_or_404(scoped_teams(membership), membership.organization, code=code)
-
-
-def scoped_observations(membership: Membership):
-    """Observations and coachings of the members the membership may see individually (none for
-    the roles above the managers)."""
-    from deployment.models import Observation
-
-    if not sees_individuals(membership):
-        return Observation.objects.none()
-    return Observation.objects.for_org(membership.organization).filter(scope_filter(membership, "member__team__"))
-
-
-def scoped_animations(membership: Membership):
-    from deployment.models import Animation
-
-    return Animation.objects.for_org(membership.organization).filter(scope_filter(membership, "team__"))
-
-
-def _require_author(membership: Membership, author_id) -> None:
-    """Field records are changed by whoever logged them, or by an admin; read-only roles never."""
-    require_field_write(membership)
-    if not is_admin(membership) and author_id != membership.user_id:
-        raise PermissionDenied
-
-
-def access_observation(membership: Membership, pk: int, *, write: bool = False):
-    """An observation in scope (404 otherwise); with ``write``, only its observer or an admin (403)."""
-    observations = scoped_observations(membership).select_related("member__team", "observer", "model")
-    observation = access_or_404(observations, membership.organization, pk=pk)
-    if write:
-        _require_author(membership, observation.observer_id)
-    return observation
-
-
-def access_animation(membership: Membership, pk: int, *, write: bool = False):
-    """An animation of a team in scope (404 otherwise); with ``write``, who held it or an admin (403)."""
-    animations = scoped_animations(membership).select_related("team", "held_by")
-    animation = access_or_404(animations, membership.organization, pk=pk)
-    if write:
-        _require_author(membership, animation.held_by_id)
-    return animation

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cxtracker.queue import enqueue
 from cxtracker.tenancy.access import READ_ALL_ROLES, access_or_404
 from cxtracker.tenancy.models import Membership, Organization, UserProfile
 from cxtracker.typography import colon
@@ -161,14 +162,13 @@ def report_emails_due(*, org: Organization) -> list[tuple[int, str]]:
 def delivery_retry(*, org: Organization, stakeholder: Stakeholder, pk: int) -> ReportDelivery:
     """An admin sends a failed e-mail again: its attempts start over, and it is sent now (the
     task runs eagerly in the embedded default, through the worker otherwise)."""
-    from steering.tasks import report_email_send_task
-
     failed = ReportDelivery.objects.filter(stakeholder=stakeholder, status=DeliveryStatus.FAILED)
     delivery = access_or_404(failed, org, pk=pk)
     with transaction.atomic():
         failed.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, attempts=0, error="")
         # robust: a send that fails again is logged and shown as failed, not an error page.
         transaction.on_commit(
-            lambda: report_email_send_task.delay(org.pk, stakeholder.pk, delivery.period), robust=True
+            lambda: enqueue("steering.tasks.report_email_send_task", org.pk, stakeholder.pk, delivery.period),
+            robust=True,
         )
     return delivery
