@@ -36,7 +36,7 @@ from cxtracker.tenancy.access import FIELD_WRITE_ROLES
 from steering.kpi_codes import CODE_MAX_LENGTH
 from steering.models import ACTION_PLAN_NOTES_MAX, ActionPlan, ActionPlanStatus, Stakeholder
 from steering.selectors import stakeholder_list, stakeholders_for
-from steering.services import action_plan_update, action_plans_write
+from steering.services import PLAN_FIELDS, action_plan_update, action_plans_write
 
 # --- action plans ------------------------------------------------------------------------------
 
@@ -49,19 +49,7 @@ class ActionPlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionPlan
-        fields = [
-            "external_id",
-            "title",
-            "unit",
-            "owner",
-            "target_kpi",
-            "target_dimension",
-            "status",
-            "start_on",
-            "due_on",
-            "done_on",
-            "notes",
-        ]
+        fields = list(PLAN_FIELDS)
 
     def get_target_kpi(self, obj) -> str | None:
         return obj.target_kpi or None

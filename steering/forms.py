@@ -4,6 +4,7 @@ The forms only offer the organization's rows and codes; steering.services checks
 (its ValidationErrors land next to the fields)."""
 
 from django import forms
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from cxtracker.tenancy.models import OrgUnit
@@ -71,16 +72,7 @@ class StakeholderForm(forms.Form):
 
     def __init__(self, *args, org, instance=None, **kwargs):
         if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                "code": instance.code,
-                "name": instance.name,
-                "users": list(instance.users.all()),
-                "units": list(instance.units.all()),
-                "kpis_for_action": instance.kpis_for_action,
-                "kpis_for_information": instance.kpis_for_information,
-                "frequency": instance.frequency,
-                "flagship_kpi": instance.flagship_kpi,
-            }
+            kwargs["initial"] = model_to_dict(instance, fields=list(self.base_fields))
         super().__init__(*args, **kwargs)
         self.org, self.instance = org, instance
         self.fields["users"].queryset = org_users(org=org)
@@ -127,19 +119,7 @@ class ActionPlanForm(forms.Form):
 
     def __init__(self, *args, org, units, instance=None, **kwargs):
         if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                "title": instance.title,
-                "unit": instance.unit,
-                "owner": instance.owner,
-                "target_kpi": instance.target_kpi,
-                "target_dimension": instance.target_dimension,
-                "status": instance.status,
-                "start_on": instance.start_on,
-                "due_on": instance.due_on,
-                "done_on": instance.done_on,
-                "notes": instance.notes,
-                "external_id": instance.external_id,
-            }
+            kwargs["initial"] = model_to_dict(instance, fields=list(self.base_fields))
         super().__init__(*args, **kwargs)
         self.org, self.instance = org, instance
         self.fields["unit"].queryset = units.order_by("path")

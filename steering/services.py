@@ -194,11 +194,16 @@ def stakeholder_create(
     return _stakeholder_save(Stakeholder(organization=org), cleaned, created=True)
 
 
-def stakeholder_update(*, stakeholder: Stakeholder, **fields) -> Stakeholder:
-    """Change some of ``STAKEHOLDER_FIELDS``."""
-    unknown = set(fields) - set(STAKEHOLDER_FIELDS)
+def _known(fields: dict, names) -> None:
+    """A programming error, not the user's: an update names a field the service does not write."""
+    unknown = set(fields) - set(names)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
+
+
+def stakeholder_update(*, stakeholder: Stakeholder, **fields) -> Stakeholder:
+    """Change some of ``STAKEHOLDER_FIELDS``."""
+    _known(fields, STAKEHOLDER_FIELDS)
     cleaned = _stakeholder_clean(stakeholder.organization, fields, stakeholder)
     return _stakeholder_save(stakeholder, cleaned, created=False)
 
@@ -341,9 +346,7 @@ def action_plan_create(
 
 def action_plan_update(*, plan: ActionPlan, **fields) -> ActionPlan:
     """Change some of ``PLAN_FIELDS``; the rules between fields hold on the result."""
-    unknown = set(fields) - set(PLAN_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    _known(fields, PLAN_FIELDS)
     cleaned = _plan_clean(plan.organization, fields, plan)
     return _plan_save(plan, cleaned, created=False)
 

@@ -18,7 +18,7 @@ behavior of that code.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
@@ -35,28 +35,39 @@ from . import formulas
 KPI_KEYS = ("journey", "segment", "channel", "trigger")
 
 
-@dataclass
-class TeamMonth:
+@dataclass(kw_only=True)
+class Pairs:
+    """The (member, behavior) pairs of active members at a month's end: how many, the points of
+    their levels (Σ level − 1), and how many are assessed, known, mastered."""
+
+    pairs: int = 0
+    score_points: int = 0
+    assessed: int = 0
+    known: int = 0
+    mastered: int = 0
+
+
+@dataclass(kw_only=True)
+class TeamMonth(Pairs):
+    """A team's month: its deployment counts, and its pairs (TeamMonthSnapshot)."""
+
     active_members: int = 0
     coached_members: int = 0
     animations: int = 0
     cadence_weight: float = 0.0
-    pairs: int = 0
-    score_points: int = 0
-    assessed: int = 0
-    known: int = 0
-    mastered: int = 0
 
 
-@dataclass
-class DimensionMonth:
+@dataclass(kw_only=True)
+class DimensionMonth(Pairs):
+    """A team's pairs of one dimension at a month's end (TeamDimensionSnapshot)."""
+
     name: str
     position: int
-    pairs: int = 0
-    score_points: int = 0
-    assessed: int = 0
-    known: int = 0
-    mastered: int = 0
+
+
+# The additive sums of the snapshots, in one place: a team-month's, and those of its pairs.
+MONTH_SUMS = tuple(f.name for f in fields(TeamMonth))
+PAIR_SUMS = tuple(f.name for f in fields(Pairs))
 
 
 @dataclass
@@ -212,7 +223,9 @@ def team_months_compute(*, org: Organization, months: list[Month], team_ids: lis
             out.teams[(team_id, day)].pairs = n_active * len(mm.behaviors)
             for dim_code, n_behaviors in per_dimension.items():
                 name, position = meta[dim_code]
-                out.dimensions[(team_id, day, dim_code)] = DimensionMonth(name, position, pairs=n_active * n_behaviors)
+                out.dimensions[(team_id, day, dim_code)] = DimensionMonth(
+                    name=name, position=position, pairs=n_active * n_behaviors
+                )
     rated = _rated_pg(org, mms, team_ids) if connection.vendor == "postgresql" else _rated_python(org, mms, active)
     for team_id, day, dim_code, assessed, points, known, mastered in rated:
         dm = out.dimensions.get((team_id, day, dim_code))

@@ -15,9 +15,9 @@ from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 
 from ..models import Metric, MetricValue, TeamKpiSnapshot, TeamMonthSnapshot
 from . import formulas
+from .compute import MONTH_SUMS
 from .lag import LEADS, MAX_LAG, lag_analysis
 from .lag_text import lag_sentence
-from .rates import MONTH_SUMS
 
 
 def team_month_rates(*, org: Organization, first: Month, last: Month, unit: OrgUnit | None = None):

@@ -16,22 +16,9 @@ from cxtracker.tenancy.models import Organization
 
 from ..models import TeamDimensionSnapshot, TeamMonthSnapshot
 from . import compute, formulas
+from .compute import MONTH_SUMS, PAIR_SUMS
 from .readers import Reader, Sizes, hidden_cells, hide
 from .targets import Target, covering, team_paths
-
-# The additive sums of a team-month (TeamMonthSnapshot), and those of its (member, behavior) pairs.
-MONTH_SUMS = (
-    "active_members",
-    "coached_members",
-    "animations",
-    "cadence_weight",
-    "pairs",
-    "score_points",
-    "assessed",
-    "known",
-    "mastered",
-)
-PAIR_SUMS = ("pairs", "score_points", "assessed", "known", "mastered")
 
 
 def period_months(periods) -> tuple[list, dict]:

@@ -21,6 +21,7 @@ from cxtracker.tenancy.models import Organization
 
 from ..models import ComputedPeriod, TeamDimensionSnapshot, TeamKpiSnapshot, TeamMonthSnapshot
 from . import compute, formulas
+from .compute import MONTH_SUMS, PAIR_SUMS
 from .marks import dirty_marks, marks_clear, periods_mark_missing
 
 logger = logging.getLogger(__name__)
@@ -69,20 +70,6 @@ def recompute_schedule(*, organization_id: int) -> bool:
     return True
 
 
-TEAM_MONTH_FIELDS = (
-    "active_members",
-    "coached_members",
-    "animations",
-    "cadence_weight",
-    "pairs",
-    "score_points",
-    "assessed",
-    "known",
-    "mastered",
-)
-PAIR_FIELDS = ("pairs", "score_points", "assessed", "known", "mastered")
-
-
 def _rows_write(model, columns: tuple[str, ...], rows) -> None:
     """Insert ``rows`` (tuples in the order of ``columns``): COPY on PostgreSQL (240,000 snapshot
     rows a year for the SPEC §7 tenant: the ORM's per-value conversion would dominate the job),
@@ -120,9 +107,9 @@ def snapshots_recompute(*, org: Organization, months: Iterable[Month], teams=Non
             old._raw_delete(old.db)  # snapshots have no dependants: no cascade to collect
         _rows_write(
             TeamMonthSnapshot,
-            ("organization", "team", "period_start", *TEAM_MONTH_FIELDS),
+            ("organization", "team", "period_start", *MONTH_SUMS),
             (
-                (org_id, team_id, start, *(getattr(tm, f) for f in TEAM_MONTH_FIELDS))
+                (org_id, team_id, start, *(getattr(tm, f) for f in MONTH_SUMS))
                 for (team_id, start), tm in computed.teams.items()
             ),
         )
@@ -135,10 +122,10 @@ def snapshots_recompute(*, org: Organization, months: Iterable[Month], teams=Non
                 "dimension_code",
                 "dimension_name",
                 "dimension_position",
-                *PAIR_FIELDS,
+                *PAIR_SUMS,
             ),
             (
-                (org_id, team_id, start, code, dm.name, dm.position, *(getattr(dm, f) for f in PAIR_FIELDS))
+                (org_id, team_id, start, code, dm.name, dm.position, *(getattr(dm, f) for f in PAIR_SUMS))
                 for (team_id, start, code), dm in computed.dimensions.items()
             ),
         )
