@@ -41,7 +41,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,6 +51,8 @@ import urllib.parse
 import urllib.request
 import zoneinfo
 from pathlib import Path
+
+from server import Gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -66,12 +67,6 @@ def _rates_module():
     return module
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0–100) by linear interpolation between the closest ranks."""
     ordered = sorted(values)
@@ -83,61 +78,31 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-class _Server:
-    """gunicorn serving cxtracker on a free loopback port, for the length of the benchmark."""
+def _server(*, workers: int, app_dir: Path) -> Gunicorn:
+    """gunicorn with the app of ``app_dir``, ready when /health/ answers."""
 
-    def __init__(self, *, workers: int, app_dir: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "DEBUG": "false",
-            "STATIC_MANIFEST": "false",
-            "API_THROTTLE_RATE": "100000/min",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(app_dir),
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "cxtracker.wsgi:application",
-                f"--workers={workers}",
-                "--preload",
-                # Sync workers take a connection only when idle: a request never waits behind
-                # another one while a worker is free (a keep-alive connection would stay with
-                # the worker that took it, busy or not).
-                "--worker-class=sync",
-                f"--bind=127.0.0.1:{self.port}",
-                f"--config={BENCH / 'gunicorn_dashboard.py'}",
-                "--timeout=120",
-                "--log-level=warning",
-            ],
-            cwd=app_dir,
-            env=env,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit("gunicorn exited at start-up")
-            try:
-                with urllib.request.urlopen(self.url + "/health/", timeout=5) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise SystemExit("gunicorn did not answer /health/ within 90 s")
+    def ready(url):
+        with urllib.request.urlopen(url + "/health/", timeout=5) as answer:
+            return answer.status == 200
 
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+    options = [
+        f"--workers={workers}",
+        "--preload",
+        # Sync workers take a connection only when idle: a request never waits behind another one
+        # while a worker is free (a keep-alive connection would stay with the worker that took it).
+        "--worker-class=sync",
+        f"--config={BENCH / 'gunicorn_dashboard.py'}",
+        "--timeout=120",
+        "--log-level=warning",
+    ]
+    env = {
+        "DEBUG": "false",
+        "STATIC_MANIFEST": "false",
+        "API_THROTTLE_RATE": "100000/min",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(app_dir),
+    }
+    return Gunicorn(options, cwd=app_dir, env=env, ready=ready, wait=90)
 
 
 def _ensure_snapshots(org, plan) -> None:
@@ -358,7 +323,7 @@ def main(argv=None):
             from django.core.cache import cache
 
             cache.clear()  # the benchmark's own Redis database: the first answers are cold
-        server = _Server(workers=args.workers, app_dir=args.app_dir.resolve())
+        server = _server(workers=args.workers, app_dir=args.app_dir.resolve())
         print(
             f"gunicorn ({args.workers} workers, --preload) on {server.url}, {org.slug}: {plan.teams:,} teams; "
             f"{args.users} users × {args.rounds} rounds of {len(pages)} requests",

@@ -30,16 +30,16 @@ import json
 import os
 import random
 import secrets
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from server import Gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAMS = 20
@@ -78,12 +78,6 @@ def _django():
     import django
 
     django.setup()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _survey_rows(count: int, team_codes: list[str], run: str) -> list[dict]:
@@ -152,58 +146,25 @@ def _observation_rows(count: int, member_codes: list[str], behavior_codes: list[
     return rows
 
 
-class _Server:
-    """gunicorn serving cxtracker on a free local port, for the length of the benchmark."""
+def _server(workers: int, warm: bool = True) -> Gunicorn:
+    """gunicorn with this checkout's app, ready when its port takes a connection."""
 
-    def __init__(self, workers: int, warm: bool = True):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "DEBUG": "false",
-            "STATIC_MANIFEST": "false",
-            # The benchmark measures ingestion, not the per-key throttle.
-            "API_THROTTLE_RATE": "100000/min",
-            "LOG_LEVEL": "WARNING",
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "cxtracker.wsgi:application",
-                f"--workers={workers}",
-                "--worker-class=gthread",
-                "--threads=1",
-                f"--bind=127.0.0.1:{self.port}",
-                *([f"--config={ROOT / 'bench' / 'gunicorn_bench.py'}"] if warm else []),
-                "--keep-alive=30",
-                "--timeout=120",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit("gunicorn exited at start-up")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise SystemExit("gunicorn did not start within 60 s")
+    def ready(url):
+        with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=1):
+            return True
 
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+    options = [
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        "--threads=1",
+        *([f"--config={ROOT / 'bench' / 'gunicorn_bench.py'}"] if warm else []),
+        "--keep-alive=30",
+        "--timeout=120",
+        "--log-level=warning",
+    ]
+    # The benchmark measures ingestion, not the per-key throttle.
+    env = {"DEBUG": "false", "STATIC_MANIFEST": "false", "API_THROTTLE_RATE": "100000/min", "LOG_LEVEL": "WARNING"}
+    return Gunicorn(options, cwd=ROOT, env=env, ready=ready, wait=60)
 
 
 def _push(url: str, key: str, endpoint: str, bodies: list[bytes], concurrency: int) -> tuple[float, dict]:
@@ -541,7 +502,7 @@ def main(argv=None):
             return _survey_rows(n, sorted(ctx["teams"]), run)
 
         if start_server:
-            server = _Server(args.workers, warm=args.warm_up)
+            server = _server(args.workers, warm=args.warm_up)
             url = server.url
             print(f"gunicorn ({args.workers} workers) on {url}, organization {org.slug}")
         else:

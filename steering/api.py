@@ -36,7 +36,7 @@ from cxtracker.tenancy.access import FIELD_WRITE_ROLES
 from steering.kpi_codes import CODE_MAX_LENGTH
 from steering.models import ACTION_PLAN_NOTES_MAX, ActionPlan, ActionPlanStatus, Stakeholder
 from steering.selectors import stakeholder_list, stakeholders_for
-from steering.services import PLAN_FIELDS, action_plan_update, action_plans_write
+from steering.services import PLAN_FIELDS, STAKEHOLDER_FIELDS, action_plan_update, action_plans_write
 
 # --- action plans ------------------------------------------------------------------------------
 
@@ -312,16 +312,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Stakeholder
-        fields = [
-            "code",
-            "name",
-            "users",
-            "units",
-            "kpis_for_action",
-            "kpis_for_information",
-            "frequency",
-            "flagship_kpi",
-        ]
+        fields = list(STAKEHOLDER_FIELDS)
 
 
 class StakeholderListApi(mixins.ListModelMixin, OrgApiView):

@@ -147,33 +147,28 @@ def _hot_cold(scope: Scope, code: kpi_codes.KpiCode) -> list[Split]:
     return splits
 
 
-def rate_kpi(scope: Scope, section: str, code: kpi_codes.KpiCode, label: str) -> KpiReport:
-    rows = scope.rate_rows()
+def _census_kpi(scope: Scope, section: str, code: kpi_codes.KpiCode, label: str, value, **more) -> KpiReport:
+    """A census figure's KPI (a rate, a metric: every member or every team, not a sample): its
+    month (or quarter), trend and changes, untested. ``value(period)`` gives the figure's value
+    and whether it is hidden; a hidden figure has no change, and is no change's reference: that
+    would give it away."""
     base = monthly_period(scope.period)
-
-    def value(p) -> dict:
-        row = rows.get(str(p), {})
-        return {"value": row.get(code.kpi), "suppressed": bool(row.get("suppressed"))}
-
     current = value(base)
     report = KpiReport(
         code=str(code),
         label=label,
-        kind="rate",
+        kind=code.kind,
         kpi=code.kpi,
         section=section,
         period=str(base),
         period_label=period_label(base),
-        unit="%",
-        n=rows.get(str(base), {}).get("active_members"),
         trend=_trend(trend_periods(base), value),
-        note=_monthly_note(scope, base),
         **current,
+        **more,
     )
     comparisons = []
     for other in (base.previous(), year_before(base)):
         then = value(other)
-        # No change against (or of) a hidden figure: it would give the figure away.
         change = None
         if not (current["suppressed"] or then["suppressed"]) and None not in (current["value"], then["value"]):
             change = round(current["value"] - then["value"], 4)
@@ -190,43 +185,33 @@ def rate_kpi(scope: Scope, section: str, code: kpi_codes.KpiCode, label: str) ->
     return report
 
 
+def rate_kpi(scope: Scope, section: str, code: kpi_codes.KpiCode, label: str) -> KpiReport:
+    rows = scope.rate_rows()
+    base = monthly_period(scope.period)
+
+    def value(p) -> dict:
+        row = rows.get(str(p), {})
+        return {"value": row.get(code.kpi), "suppressed": bool(row.get("suppressed"))}
+
+    n = rows.get(str(base), {}).get("active_members")
+    return _census_kpi(scope, section, code, label, value, unit="%", n=n, note=_monthly_note(scope, base))
+
+
 def metric_kpi(scope: Scope, section: str, code: kpi_codes.KpiCode, label: str) -> KpiReport:
     metric = scope.metrics[code.kpi]
     base = monthly_period(scope.period)
-    trend = trend_periods(base)
-    periods = sorted({*trend, base.previous(), year_before(base)})
+    periods = sorted({*trend_periods(base), base.previous(), year_before(base)})
     months = sorted({m for p in periods for m in p.months()})
-    points = {
-        m: p
-        for (_key, m), p in metric_values_read(
-            org=scope.org, metric=metric, targets=[scope.target], months=months
-        ).items()
-    }
+    read = metric_values_read(org=scope.org, metric=metric, targets=[scope.target], months=months)
+    points = {m: p for (_key, m), p in read.items()}
 
-    def value(p):
+    def value(p) -> dict:
         known = [points[m].value for m in p.months() if m in points]
-        return round(sum(known) / len(known), 4) if known else None
+        return {"value": round(sum(known) / len(known), 4) if known else None, "suppressed": False}
 
-    current = value(base)
-    report = KpiReport(
-        code=str(code),
-        label=label,
-        kind="metric",
-        kpi=code.kpi,
-        section=section,
-        period=str(base),
-        period_label=period_label(base),
-        unit=metric.unit_of_measure,
-        value=current,
-        trend=_trend(trend, lambda p: {"value": value(p)}),
-        higher_is_better=metric.higher_is_better,
+    report = _census_kpi(
+        scope, section, code, label, value, unit=metric.unit_of_measure, higher_is_better=metric.higher_is_better
     )
-    comparisons = []
-    for other in (base.previous(), year_before(base)):
-        then = value(other)
-        change = None if current is None or then is None else round(current - then, 4)
-        comparisons.append(Comparison(period=str(other), label=period_label(other), value=then, change=change))
-    report.previous, report.year_ago = comparisons
     notes = []
     if any(points[m].teams for m in base.months() if m in points):
         notes.append(_("Mean of the teams' values."))
