@@ -26,7 +26,7 @@ Before the timed rounds, each page is requested once alone (its time is printed 
 empty cache, as after a recomputation of the snapshots), then once more from as many clients as
 workers, untimed. Percentiles are exact,
 from every request's time. It prints, last, ``dashboard p95/health p95`` (the three dashboard
-pages pooled) and ``max`` (every timed request). Targets (issue 8): the ratio ≤ 5, no request above
+pages pooled) and ``max`` (every timed request). Targets: the ratio ≤ 5, no request above
 1 s. Bounded: ``--rounds`` per user and ``--run-time`` seconds at most. Everything it created is
 removed at the end, the tenant too unless ``--keep``.
 

@@ -1,4 +1,4 @@
-"""REST endpoints of the steering features (issue 9): ``/api/v1/action-plans/`` and
+"""REST endpoints of the steering features: ``/api/v1/action-plans/`` and
 ``/api/v1/stakeholders/``.
 
 Action plans are idempotent by ``external_id`` (required here): a second POST of a known external

@@ -10,9 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cxtracker.tenancy.models import TenantModel, code_validator, unique_per_org, user_reference
 
-# Steering (issue 9): who receives which KPIs, and the action plans of the measure → act → measure
-# loop. KPI codes (``nps``, ``csat.journey=purchase``, ``revenue`` …) are defined in steering.kpi_codes.
-
 
 class ReportFrequency(models.TextChoices):
     WEEKLY = "weekly", _("Weekly")

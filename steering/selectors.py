@@ -1,4 +1,4 @@
-"""Reads of the steering features (issue 9): stakeholders, action plans, and the before/after
+"""Reads of the steering features: stakeholders, action plans, and the before/after
 figure of a finished plan against comparable units without a plan (steering.plan_effect)."""
 
 from __future__ import annotations

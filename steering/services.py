@@ -1,4 +1,4 @@
-"""Writes of the steering features (issue 9): stakeholders and action plans.
+"""Writes of the steering features: stakeholders and action plans.
 
 Every refusal is a Django ``ValidationError`` keyed by field, so that a form shows it next to the
 field and the API answers it as ``{"field": ["message"]}``. Neither stakeholders nor plans change

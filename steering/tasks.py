@@ -1,4 +1,4 @@
-"""Celery tasks of the dashboards app: the steering reports' e-mails. Thin: each loads by id and
+"""Celery tasks of the steering app: its reports' e-mails. Thin: each loads by id and
 calls one service of steering.reports.emails."""
 
 import logging

@@ -1,4 +1,4 @@
-"""Browser screens of the steering features (issue 9): admins define the stakeholders; action plans
+"""Browser screens of the steering features: admins define the stakeholders; action plans
 are created and followed by admins and by managers on their units, read by executives and steering
 members. A done plan's page shows its KPI before and after, against comparable units without a
 plan. Objects are fetched through the access helpers of steering.selectors."""

@@ -1,4 +1,4 @@
-"""French typography of the catalogues (issue 8): a no-break space (U+00A0, or the narrow U+202F)
+"""French typography of the catalogues: a no-break space (U+00A0, or the narrow U+202F)
 before ":", ";", "?" and "!" in every French translation, so that the mark never starts a line.
 Markup, placeholders and code (<code>…</code>, %(name)s, URLs, 10:00) are left alone. Straight
 and typographic apostrophes are both French: the check leaves them be."""

@@ -1,4 +1,4 @@
-"""What a new user saw (issue 8), server side: the pages and messages as rendered.
+"""What a new user saw, server side: the pages and messages as rendered.
 
 The layout ones (header, sideways scroll, cut headers) are in tests/browser/test_layout.py."""
 

@@ -1,4 +1,4 @@
-"""Writes of the dashboards app: the steering reports' scheduled e-mails (issue 9).
+"""Writes of the steering app: its reports' scheduled e-mails.
 
 Each stakeholder's users receive its report at its frequency, for the period just closed, as an
 HTML e-mail with the PDF attached, in their language (their profile's, else the organization's).

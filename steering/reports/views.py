@@ -1,4 +1,4 @@
-"""The steering reports in the browser (issue 9): ``/o/<slug>/steering/``.
+"""The steering reports in the browser: ``/o/<slug>/steering/``.
 
 Steering members read the reports of the stakeholders they belong to, admins and executives
 every stakeholder's; anyone else gets 404 (steering.selectors.access_stakeholder), the same

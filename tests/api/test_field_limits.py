@@ -1,4 +1,4 @@
-"""Observation notes are capped and dates kept within sight, in every write path (issue 8).
+"""Observation notes are capped and dates kept within sight, in every write path.
 
 - strengths, development points and the agreed next step: at most 5,000 characters each
   (deployment.models.NOTE_MAX_LENGTH); 3 MB used to be stored;

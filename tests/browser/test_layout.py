@@ -1,4 +1,4 @@
-"""What a new user saw (issue 8), laid out by a real browser at 1366 px and 375 px: the header's
+"""What a new user saw, laid out by a real browser at 1366 px and 375 px: the header's
 Menu button only on small screens, no sideways scroll on a phone, a search button that keeps its
 word on one line, the home's rate column in view on a phone, behavior and dimension names whole.
 

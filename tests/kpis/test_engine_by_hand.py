@@ -1,4 +1,4 @@
-"""The rate and KPI engine against figures worked out by hand from SPEC §4 (issue 7, first "Done when").
+"""The rate and KPI engine against figures worked out by hand from SPEC §4.
 
 Every expected figure below is a literal number; the arithmetic that gives it sits in a comment next
 to it, so that a reader can re-check each one with pencil and paper. Nothing here is derived from the

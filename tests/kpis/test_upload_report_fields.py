@@ -1,5 +1,5 @@
 """The upload report names the file's column of each error, and no internal key: an error of the
-whole row (no score at all) shows "—" on the page and an empty field in the CSV (issue 8: the
+whole row (no score at all) shows "—" on the page and an empty field in the CSV (the
 report used to show ``non_field_errors``)."""
 
 import csv
