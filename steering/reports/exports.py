@@ -112,18 +112,23 @@ def pdf_render(report: Report) -> bytes:
 # --- rows shared by the XLSX and the CSV -------------------------------------------------------
 
 
-def kpi_columns() -> list[str]:
+def _figure_columns(*, unit: bool) -> list[str]:
+    """The columns of a figure, in a KPI's row and in a trend's: where it is, its value (and, for a
+    KPI, its unit), n, margin and flags."""
+    head = [_("Section"), _("KPI"), _("Code"), _("Period"), _("Value")]
     return [
-        _("Section"),
-        _("KPI"),
-        _("Code"),
-        _("Period"),
-        _("Value"),
-        _("Unit"),
+        *head,
+        *([_("Unit")] if unit else []),
         "n",
         _("95% margin of error"),
         _("Low sample"),
         _("Hidden (small group)"),
+    ]
+
+
+def kpi_columns() -> list[str]:
+    return [
+        *_figure_columns(unit=True),
         _("Previous period"),
         _("Previous value"),
         _("Change vs previous"),
@@ -183,17 +188,7 @@ def kpi_row(section_title: str, kpi) -> list:
 
 
 def trend_columns() -> list[str]:
-    return [
-        _("Section"),
-        _("KPI"),
-        _("Code"),
-        _("Period"),
-        _("Value"),
-        "n",
-        _("95% margin of error"),
-        _("Low sample"),
-        _("Hidden (small group)"),
-    ]
+    return _figure_columns(unit=False)
 
 
 def trend_rows(section_title: str, kpi) -> list[list]:
