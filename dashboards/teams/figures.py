@@ -1,6 +1,5 @@
-"""The manager's team dashboard: its data read from the engine (kpis.engine, through
-deployment.selectors for the protected comparison lines), its Plotly figures built here on the
-server, and the CSV of each figure's data.
+"""The manager's team dashboard: its Plotly figures built here on the server from the engine's
+reads (``selectors.team_dashboard``), and the CSV of each figure's data.
 
 Every figure draws exactly the numbers the engine returned (rates in %, rounded to 0.01 of a
 point, NPS/CSAT/CES as read); its CSV holds the same rows unrounded, as the read API would.
@@ -8,7 +7,6 @@ point, NPS/CSAT/CES as read); its CSV holds the same rows unrounded, as the read
 
 import json
 import re
-from dataclasses import dataclass
 
 import plotly.graph_objects as go
 from django.http import HttpResponse
@@ -17,70 +15,12 @@ from django.utils.translation import gettext as _
 
 from cxtracker import tabular
 from cxtracker.months import Month
-from cxtracker.tenancy.models import Membership, OrgUnit
-from kpis.engine.surveys import kpis_read
-from kpis.engine.targets import Target
 
-from .selectors import ComparisonLine, team_comparison_rates
+from .selectors import ComparisonLine, TeamDashboard
 
-MONTHS = 12
 CHARTS = ("deployment", "transformation", "kpis", "dimensions")
 _LINE_COLORS = {"team": "#1e88e5", "business_unit": "#ef6c00", "organization": "#757575"}
 _LOW_SAMPLE_COLOR = "#9e9e9e"
-
-
-@dataclass(frozen=True)
-class TeamDashboard:
-    team: OrgUnit
-    months: list[Month]
-    lines: list[ComparisonLine]  # team, its business unit (if any), the organization
-    kpis: list[dict]  # kpis_read rows of the team, one per month
-    dimensions_month: Month | None  # the latest month with per-dimension figures
-    dimensions: list[dict]  # that month's dimensions, the lowest transformation rate first
-
-    @property
-    def team_rows(self) -> list[dict]:
-        return self.lines[0].rows
-
-    @property
-    def has_rates(self) -> bool:
-        return any(r["active_members"] is not None for r in self.team_rows)
-
-    @property
-    def has_kpis(self) -> bool:
-        return any(r["nps_n"] or r["csat_n"] or r["ces_n"] for r in self.kpis)
-
-    @property
-    def has_suppressed(self) -> bool:
-        return any(r["suppressed"] for line in self.lines for r in line.rows)
-
-    @property
-    def latest_kpis(self) -> dict | None:
-        """The latest month with a survey response."""
-        return next((r for r in reversed(self.kpis) if r["nps_n"] or r["csat_n"] or r["ces_n"]), None)
-
-
-def team_dashboard(*, membership: Membership, team: OrgUnit, last: Month) -> TeamDashboard:
-    """The team's last ``MONTHS`` months up to ``last``."""
-    months = Month.range(last.shift(-(MONTHS - 1)), last)
-    lines = team_comparison_rates(membership=membership, team=team, months=months)
-    kpis = kpis_read(org=membership.organization, targets=[Target(team)], periods=months)
-    latest = next((r for r in reversed(lines[0].rows) if r["dimensions"]), None)
-    dimensions = []
-    if latest is not None:
-        # Lowest first: what holds the team back. Unassessed dimensions (no pairs) last.
-        dimensions = sorted(
-            latest["dimensions"],
-            key=lambda d: (d["transformation_rate"] is None, d["transformation_rate"] or 0, d["name"]),
-        )
-    return TeamDashboard(
-        team=team,
-        months=months,
-        lines=lines,
-        kpis=kpis,
-        dimensions_month=Month.parse(latest["period"]) if latest else None,
-        dimensions=dimensions,
-    )
 
 
 # ---------------------------------------------------------------------------------------------

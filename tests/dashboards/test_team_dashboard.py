@@ -19,7 +19,8 @@ from kpis.engine.readers import Reader
 from kpis.engine.recompute import snapshots_recompute
 from kpis.engine.targets import Target
 from kpis.models import SurveyResponse
-from tests.factories import make_member, make_membership, make_user
+from tests.deployment.conftest import grow_teams
+from tests.factories import make_membership, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def _english(client):
 
 
 def _url(name, org, **kwargs):
-    return reverse(f"deployment:{name}", kwargs={"org": org.slug, **kwargs})
+    return reverse(f"dashboards:{name}", kwargs={"org": org.slug, **kwargs})
 
 
 def _months(org):
@@ -39,19 +40,11 @@ def _months(org):
     return Month.range(current.shift(-11), current)
 
 
-def _grow(org, tree, sizes):
-    """Teams of the given sizes: Léa and Hugo (T1), Inès (T2) and Paul (T3) are already there."""
-    already = {"T1": 2, "T2": 1, "T3": 1}
-    for team, size in sizes.items():
-        for i in range(size - already[team]):
-            make_member(org, tree[team], code=f"{team}-{i}", name=f"Someone {team} {i}")
-
-
 @pytest.fixture
 def field(org, tree, members, behaviors, manager, recently):
     """Teams of 6, 6 and 6; in T1 Léa at level 2 last month, then 4 on accueil-1 this month and
     Hugo at 2 on conseil-1 this month; ten survey responses for T1 this month."""
-    _grow(org, tree, {"T1": 6, "T2": 6, "T3": 6})
+    grow_teams(org, tree, {"T1": 6, "T2": 6, "T3": 6})
     current = month_current(org=org)
     last_month = datetime.datetime.combine(current.previous().first_day.replace(day=15), datetime.time(12), org.tzinfo)
     for member, at, behavior, level in (
@@ -208,7 +201,7 @@ def test_csv_holds_each_chart_data(client_for, org, field, manager):
 def test_business_unit_line_is_hidden_when_it_would_reveal_a_small_sibling(client_for, org, tree, members, manager):
     # T1 (6, the manager's) and T2 (3) make Lille (9). An executive sees Lille (T1 and T2 hidden),
     # but the manager knows T1: Lille − T1 would be T2's 3 people. Lille is hidden from them.
-    _grow(org, tree, {"T1": 6, "T2": 3, "T3": 6})
+    grow_teams(org, tree, {"T1": 6, "T2": 3, "T3": 6})
     months = _months(org)
     snapshots_recompute(org=org, months=months[-2:])
     assert not rates_read(org=org, targets=[Target(tree["B"])], periods=months[-1:], reader=Reader.protected())[0][
