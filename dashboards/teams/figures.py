@@ -1,35 +1,28 @@
-"""The manager's team dashboard: its Plotly figures built here on the server from the engine's
-reads (``selectors.team_dashboard``), and the CSV of each figure's data.
+"""The team dashboard's Plotly figures, in the house style of every chart (cxtracker.charts), and
+the table behind each chart for its CSV.
 
-Every figure draws exactly the numbers the engine returned (rates in %, rounded to 0.01 of a
-point, NPS/CSAT/CES as read); its CSV holds the same rows unrounded, as the read API would.
+Every figure draws exactly the numbers the engine returned (``selectors.team_dashboard``: rates in
+%, rounded to 0.01 of a point, NPS/CSAT/CES as read); its CSV holds the same rows unrounded, its
+columns named as the read API's fields, so that a file can be set beside an API export.
 """
 
-import json
-import re
-
 import plotly.graph_objects as go
-from django.http import HttpResponse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from cxtracker import tabular
+from cxtracker import charts
+from cxtracker.charts import LOW_SAMPLE_COLOR, percent
 from cxtracker.months import Month
 
 from .selectors import ComparisonLine, TeamDashboard
 
 CHARTS = ("deployment", "transformation", "kpis", "dimensions")
-_LINE_COLORS = {"team": "#1e88e5", "business_unit": "#ef6c00", "organization": "#757575"}
-_LOW_SAMPLE_COLOR = "#9e9e9e"
-
-
-# ---------------------------------------------------------------------------------------------
-# Figures
-
-
-def percent(share: float | None) -> float | None:
-    """A share in [0, 1] as the percentage a figure draws."""
-    return None if share is None else round(100 * share, 2)
+KPI_CHARTS = ("nps", "csat", "ces")
+# The team stands out in blue against its business unit and the organization.
+LINE_COLORS = {"team": "#1e88e5", "business_unit": "#ef6c00", "organization": "#757575"}
+# The legend sits under the x axis title: room for it below the plot, so that a 375 px phone keeps
+# its width for the data (static/dashboards/dashboard.js adapts margins and ticks to the width).
+MARGIN = {"l": 56, "r": 24, "t": 48, "b": 88}
 
 
 def month_label(month: Month) -> str:
@@ -44,49 +37,12 @@ def line_label(line: ComparisonLine) -> str:
     return line.unit.name
 
 
-def _separators() -> str:
-    """Plotly's decimal and thousands separators in the active language ("," and a space in French)."""
-    return formats.get_format("DECIMAL_SEPARATOR") + (formats.get_format("THOUSAND_SEPARATOR") or "\u00a0")
-
-
-def _layout(fig, *, title: str, x_title: str, y_title: str, height: int = 360) -> None:
-    """The look of the executive dashboard's charts (dashboards.figures): title and axis labels in
-    the user's language, its decimal separator, the legend at the bottom, under the x axis title,
-    so that a 375 px phone keeps its width for the data (static/dashboards/dashboard.js adapts
-    margins and ticks to the width)."""
-    fig.update_layout(
-        template=go.layout.Template(),
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        height=height,
-        autosize=True,
-        margin={"l": 56, "r": 24, "t": 48, "b": 88},
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"},
-        hoverlabel={"namelength": -1},
-        separators=_separators(),
-        hovermode="x unified",
-    )
-    axis = {"gridcolor": "#eeeeee", "zerolinecolor": "#bdbdbd", "automargin": True}
-    fig.update_xaxes(title={"text": x_title}, **axis)
-    fig.update_yaxes(title={"text": y_title}, **axis)
-
-
-def _month_axis(fig) -> None:
+def _month_axis() -> dict:
     """Months as dates, named by Plotly in the page's locale (French: static/dashboards/plotly-locale-fr.js)."""
-    fig.update_xaxes(type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick="M1")
+    return charts.axis(_("Month"), type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick="M1")
 
 
-def _json(fig) -> dict:
-    return json.loads(fig.to_json())
-
-
-def _x(dashboard: TeamDashboard) -> list[str]:
-    return [m.first_day.isoformat() for m in dashboard.months]
-
-
-def rate_figure(dashboard: TeamDashboard, chart: str) -> dict:
+def rate_figure(dashboard: TeamDashboard, chart: str, *, language: str) -> dict:
     """Deployment or transformation rate per month: the team, its business unit, the organization."""
     key, title, y_title = {
         "deployment": ("deployment_rate", _("Deployment rate"), _("Deployment rate (%)")),
@@ -95,23 +51,28 @@ def rate_figure(dashboard: TeamDashboard, chart: str) -> dict:
     fig = go.Figure()
     for line in dashboard.lines:
         fig.add_scatter(
-            x=_x(dashboard),
+            x=charts.month_x(dashboard.months),
             y=[percent(r[key]) for r in line.rows],
             name=line_label(line),
             mode="lines+markers",
-            line={"color": _LINE_COLORS[line.key], "width": 4 if line.key == "team" else 2},
+            line={"color": LINE_COLORS[line.key], "width": 4 if line.key == "team" else 2},
             hovertemplate="%{y:.1f} %",
         )
-    _layout(fig, title=title, x_title=_("Month"), y_title=y_title)
-    _month_axis(fig)
-    fig.update_yaxes(range=[-2, 102], ticksuffix=" %")
-    return _json(fig)
+    fig.update_layout(
+        charts.layout(
+            title,
+            language=language,
+            height=360,
+            margin=MARGIN,
+            hovermode="x unified",
+            xaxis=_month_axis(),
+            yaxis=charts.axis(y_title, range=[-2, 102], ticksuffix=" %"),
+        )
+    )
+    return charts.figure_json(fig)
 
 
-KPI_CHARTS = ("nps", "csat", "ces")
-
-
-def kpi_figure(dashboard: TeamDashboard, key: str) -> dict:
+def kpi_figure(dashboard: TeamDashboard, key: str, *, language: str) -> dict:
     """NPS (with its margin of error), CSAT or CES of the team per month; a low-sample month is
     drawn hollow and grey, never hidden, and its tooltip says n."""
     title, y_title = {
@@ -126,7 +87,7 @@ def kpi_figure(dashboard: TeamDashboard, key: str) -> dict:
         for r, is_low in zip(rows, low, strict=True)
     ]
     trace = {
-        "x": _x(dashboard),
+        "x": charts.month_x(dashboard.months),
         "y": [r[key] for r in rows],
         "name": y_title,
         "mode": "lines+markers",
@@ -135,10 +96,10 @@ def kpi_figure(dashboard: TeamDashboard, key: str) -> dict:
         "marker": {
             "size": 10,
             "symbol": ["circle-open" if is_low else "circle" for is_low in low],
-            "color": [_LOW_SAMPLE_COLOR if is_low else _LINE_COLORS["team"] for is_low in low],
+            "color": [LOW_SAMPLE_COLOR if is_low else LINE_COLORS["team"] for is_low in low],
             "line": {"width": 2},
         },
-        "line": {"color": _LINE_COLORS["team"]},
+        "line": {"color": LINE_COLORS["team"]},
         "connectgaps": True,
     }
     if key == "nps":
@@ -148,16 +109,24 @@ def kpi_figure(dashboard: TeamDashboard, key: str) -> dict:
             "visible": True,
             "color": "#90caf9",
         }
-    fig = go.Figure(go.Scatter(**trace))
-    _layout(fig, title=title, x_title=_("Month"), y_title=y_title, height=320)
-    _month_axis(fig)
-    fig.update_layout(showlegend=False)
     y_range = {"nps": [-100, 100], "csat": [0, 100], "ces": [1, 7]}[key]
-    fig.update_yaxes(range=y_range, ticksuffix=" %" if key == "csat" else "")
-    return _json(fig)
+    fig = go.Figure(go.Scatter(**trace))
+    fig.update_layout(
+        charts.layout(
+            title,
+            language=language,
+            height=320,
+            margin=MARGIN,
+            hovermode="x unified",
+            showlegend=False,
+            xaxis=_month_axis(),
+            yaxis=charts.axis(y_title, range=y_range, ticksuffix=" %" if key == "csat" else ""),
+        )
+    )
+    return charts.figure_json(fig)
 
 
-def dimension_figure(dashboard: TeamDashboard) -> dict:
+def dimension_figure(dashboard: TeamDashboard, *, language: str) -> dict:
     """Per dimension at the latest month: transformation rate, known share and mastered share of
     the team's (member, behavior) pairs, the lowest transformation rate on top."""
     names = [d["name"] for d in dashboard.dimensions]
@@ -176,17 +145,19 @@ def dimension_figure(dashboard: TeamDashboard) -> dict:
             hovertemplate="%{x:.1f} %",
         )
     month = month_label(dashboard.dimensions_month) if dashboard.dimensions_month else ""
-    _layout(
-        fig,
-        title=_("Dimensions, %(month)s") % {"month": month},
-        x_title=_("Share of the team's member × behavior pairs (%)"),
-        y_title=_("Dimension"),
-        height=max(320, 160 + 70 * len(names)),
+    fig.update_layout(
+        charts.layout(
+            _("Dimensions, %(month)s") % {"month": month},
+            language=language,
+            height=max(320, 160 + 70 * len(names)),
+            margin=MARGIN,
+            barmode="group",
+            hovermode="y unified",
+            xaxis=charts.axis(_("Share of the team's member × behavior pairs (%)"), range=[0, 100], ticksuffix=" %"),
+            yaxis=charts.axis(_("Dimension"), autorange="reversed"),
+        )
     )
-    fig.update_layout(barmode="group", hovermode="y unified")
-    fig.update_xaxes(range=[0, 100], ticksuffix=" %")
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return _json(fig)
+    return charts.figure_json(fig)
 
 
 def dimension_rows(dashboard: TeamDashboard) -> list[dict]:
@@ -196,65 +167,56 @@ def dimension_rows(dashboard: TeamDashboard) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------
-# CSV of each figure's data
+# The table behind each chart, for its CSV
 
 
-def _cell(value):
-    """Booleans as the API writes them: the file's columns are the API's fields."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
-def csv_rows(dashboard: TeamDashboard, chart: str) -> tuple[list[str], list[list]]:
-    """The header and the rows of one chart's data."""
-    if chart in ("deployment", "transformation"):
-        figures = (
-            ["active_members", "coached_members", "coverage", "cadence", "deployment_rate"]
-            if chart == "deployment"
-            else ["active_members", "transformation_rate", "assessed_share", "known_share", "mastered_share"]
-        )
-        header = ["month", "line", "unit_code", "unit_name", *figures, "suppressed"]
-        rows = []
-        for line in dashboard.lines:
-            for month, r in zip(dashboard.months, line.rows, strict=True):
-                rows.append(
-                    [
-                        str(month),
-                        line.key,
-                        line.unit.code if line.unit else "",
-                        line_label(line),
-                        *[r[f] for f in figures],
-                        r["suppressed"],
-                    ]
-                )
-        return header, rows
-    if chart == "kpis":
-        figures = [
-            "nps",
-            "nps_margin_of_error",
-            "nps_n",
-            "nps_low_sample",
-            "csat",
-            "csat_n",
-            "csat_low_sample",
-            "ces",
-            "ces_n",
-            "ces_low_sample",
+def _rate_table(dashboard: TeamDashboard, chart: str) -> tuple[list[str], list[list]]:
+    figures = (
+        ["active_members", "coached_members", "coverage", "cadence", "deployment_rate"]
+        if chart == "deployment"
+        else ["active_members", "transformation_rate", "assessed_share", "known_share", "mastered_share"]
+    )
+    header = ["month", "line", "unit_code", "unit_name", *figures, "suppressed"]
+    rows = [
+        [
+            str(month),
+            line.key,
+            line.unit.code if line.unit else "",
+            line_label(line),
+            *[r[f] for f in figures],
+            r["suppressed"],
         ]
-        return ["month", *figures], [[r["period"], *[r[f] for f in figures]] for r in dashboard.kpis]
+        for line in dashboard.lines
+        for month, r in zip(dashboard.months, line.rows, strict=True)
+    ]
+    return header, rows
+
+
+_KPI_FIELDS = [
+    "nps",
+    "nps_margin_of_error",
+    "nps_n",
+    "nps_low_sample",
+    "csat",
+    "csat_n",
+    "csat_low_sample",
+    "ces",
+    "ces_n",
+    "ces_low_sample",
+]
+_DIMENSION_FIELDS = ["transformation_rate", "assessed_share", "known_share", "mastered_share"]
+
+
+def chart_table(dashboard: TeamDashboard, chart: str) -> tuple[list[str], list[list]]:
+    """The header and the rows of one chart's data (``chart`` in ``CHARTS``)."""
+    if chart in ("deployment", "transformation"):
+        return _rate_table(dashboard, chart)
+    if chart == "kpis":
+        return ["month", *_KPI_FIELDS], [[r["period"], *[r[f] for f in _KPI_FIELDS]] for r in dashboard.kpis]
     if chart == "dimensions":
-        figures = ["transformation_rate", "assessed_share", "known_share", "mastered_share"]
         month = str(dashboard.dimensions_month) if dashboard.dimensions_month else ""
         return (
-            ["month", "dimension_code", "dimension_name", *figures],
-            [[month, d["code"], d["name"], *[d[f] for f in figures]] for d in dashboard.dimensions],
+            ["month", "dimension_code", "dimension_name", *_DIMENSION_FIELDS],
+            [[month, d["code"], d["name"], *[d[f] for f in _DIMENSION_FIELDS]] for d in dashboard.dimensions],
         )
     raise ValueError(chart)
-
-
-def csv_response(dashboard: TeamDashboard, chart: str) -> HttpResponse:
-    header, rows = csv_rows(dashboard, chart)
-    code = re.sub(r"[^A-Za-z0-9._-]", "_", dashboard.team.code)
-    # A data file, keyed by field names: commas and points in every language.
-    return tabular.csv_response(header, ([_cell(v) for v in row] for row in rows), filename=f"{code}-{chart}.csv")

@@ -7,13 +7,16 @@ names and levels only for who sees individuals (``scoped_individuals``: none abo
 Objects are fetched only through cxtracker.tenancy.access."""
 
 import datetime
+import re
 
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 
+from cxtracker import tabular
 from cxtracker.months import Month
 from cxtracker.tenancy.access import (
     access_team,
@@ -194,16 +197,19 @@ def team_dashboard(request, org, code):
     business unit's and the organization's, its customer KPIs, the dimensions that hold it back."""
     team = access_team(request.membership, code)
     dashboard = selectors.team_dashboard(membership=request.membership, team=team, last=month_current(org=org))
+    language = get_language()
+    rates = ("deployment", "transformation") if dashboard.has_rates else ()
+    rate_figures = {chart: figures.rate_figure(dashboard, chart, language=language) for chart in rates}
     latest = dashboard.latest_kpis
     context = {
         "team": team,
         "dashboard": dashboard,
-        "deployment_figure": figures.rate_figure(dashboard, "deployment") if dashboard.has_rates else None,
-        "transformation_figure": figures.rate_figure(dashboard, "transformation") if dashboard.has_rates else None,
-        "kpi_figures": [(key, figures.kpi_figure(dashboard, key)) for key in figures.KPI_CHARTS]
+        "deployment_figure": rate_figures.get("deployment"),
+        "transformation_figure": rate_figures.get("transformation"),
+        "kpi_figures": [(key, figures.kpi_figure(dashboard, key, language=language)) for key in figures.KPI_CHARTS]
         if dashboard.has_kpis
         else [],
-        "dimension_figure": figures.dimension_figure(dashboard) if dashboard.dimensions else None,
+        "dimension_figure": figures.dimension_figure(dashboard, language=language) if dashboard.dimensions else None,
         "latest_kpis": latest,
         "latest_kpis_month": Month.parse(latest["period"]).first_day if latest else None,
         "dimension_rows": figures.dimension_rows(dashboard),
@@ -216,9 +222,12 @@ def team_dashboard(request, org, code):
 @org_view(individuals=True)
 @in_org_timezone
 def team_dashboard_csv(request, org, code, chart):
-    """The data of one chart of the team dashboard, as CSV."""
+    """The data of one chart of the team dashboard, as CSV in the reader's spreadsheet's format
+    (French: semicolons and decimal commas), as the dashboards' other charts."""
     team = access_team(request.membership, code)
     if chart not in figures.CHARTS:
         raise Http404
     dashboard = selectors.team_dashboard(membership=request.membership, team=team, last=month_current(org=org))
-    return figures.csv_response(dashboard, chart)
+    header, rows = figures.chart_table(dashboard, chart)
+    filename = f"{re.sub(r'[^A-Za-z0-9._-]', '_', team.code)}-{chart}.csv"
+    return tabular.csv_response(header, rows, filename=filename, language=get_language())

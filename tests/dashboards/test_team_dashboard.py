@@ -1,7 +1,7 @@
 """The manager's team dashboard: the figures draw the engine's numbers (rates_read, kpis_read), pinned
 by hand here; the business unit and organization lines protect small groups from a manager who knows
-their own team's figures; each chart's CSV holds the same rows; other teams' managers and the roles
-above the managers get 404."""
+their own team's figures; each chart's CSV holds the same rows, in the reader's spreadsheet's format;
+other teams' managers and the roles above the managers get 404."""
 
 import csv
 import datetime
@@ -178,7 +178,7 @@ def test_csv_holds_each_chart_data(client_for, org, field, manager):
     this_month = {r["line"]: r for r in rows if r["month"] == current}
     assert this_month["team"]["unit_code"] == "T1" and this_month["team"]["transformation_rate"] == "0.0556"
     assert this_month["business_unit"]["transformation_rate"] == "0.0278"
-    assert this_month["organization"]["unit_code"] == "" and this_month["organization"]["suppressed"] == "false"
+    assert this_month["organization"]["unit_code"] == "" and this_month["organization"]["suppressed"] == "0"
 
     rows = _csv(client.get(_url("team-dashboard-csv", org, code="T1", chart="deployment")))
     team_now = next(r for r in rows if r["month"] == current and r["line"] == "team")
@@ -189,13 +189,41 @@ def test_csv_holds_each_chart_data(client_for, org, field, manager):
     )
 
     kpis = {r["month"]: r for r in _csv(client.get(_url("team-dashboard-csv", org, code="T1", chart="kpis")))}
-    assert (kpis[current]["nps"], kpis[current]["nps_n"], kpis[current]["nps_low_sample"]) == ("30.0", "10", "true")
+    assert (kpis[current]["nps"], kpis[current]["nps_n"], kpis[current]["nps_low_sample"]) == ("30.0", "10", "1")
     dims = _csv(client.get(_url("team-dashboard-csv", org, code="T1", chart="dimensions")))
     assert [(d["dimension_code"], d["transformation_rate"]) for d in dims] == [
         ("conseil", "0.0278"),
         ("accueil", "0.0833"),
     ]
     assert client.get(_url("team-dashboard-csv", org, code="T1", chart="members")).status_code == 404
+
+
+HEADER = [
+    "month",
+    "line",
+    "unit_code",
+    "unit_name",
+    "active_members",
+    "transformation_rate",
+    "assessed_share",
+    "known_share",
+    "mastered_share",
+    "suppressed",
+]
+
+
+def test_csv_follows_the_reader_language_as_the_dashboards_chart_csvs(client_for, org, field, manager):
+    # French: semicolons and decimal commas, what a French Excel reads (dashboards:transformation's
+    # ?csv= does the same); English: commas and points.
+    client = client_for(manager)
+    url = _url("team-dashboard-csv", org, code="T1", chart="transformation")
+    current = str(month_current(org=org))
+    for language, delimiter, rate in (("fr", ";", "0,0556"), ("en", ",", "0.0556")):
+        text = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode("utf-8-sig")
+        assert text.splitlines()[0] == delimiter.join(HEADER)
+        rows = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        team_now = next(r for r in rows if r["month"] == current and r["line"] == "team")
+        assert team_now["transformation_rate"] == rate
 
 
 def test_business_unit_line_is_hidden_when_it_would_reveal_a_small_sibling(client_for, org, tree, members, manager):
@@ -217,7 +245,7 @@ def test_business_unit_line_is_hidden_when_it_would_reveal_a_small_sibling(clien
     assert "Some months of the wider lines are left out" in response.content.decode()
     rows = _csv(client_for(manager).get(_url("team-dashboard-csv", org, code="T1", chart="transformation")))
     bu_now = next(r for r in rows if r["line"] == "business_unit" and r["month"] == str(months[-1]))
-    assert (bu_now["transformation_rate"], bu_now["suppressed"], bu_now["active_members"]) == ("", "true", "9")
+    assert (bu_now["transformation_rate"], bu_now["suppressed"], bu_now["active_members"]) == ("", "1", "9")
 
     # An admin sees everybody: nothing hidden.
     admin = make_user("ada@example.com")
