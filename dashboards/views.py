@@ -28,7 +28,7 @@ from .transformation import Filters, TransformationDashboard
 def org_home(request, org):
     """The organization's home: a manager lands on their teams, everyone else on the overview."""
     if request.membership.role == Role.MANAGER:
-        from deployment.views import manager_home
+        from .teams.views import manager_home
 
         return manager_home(request, org)
     units = scoped_units(request.membership)
@@ -92,7 +92,7 @@ def _manager_redirect(request, org):
     """A manager's dashboard is their team's page (one team), or their teams' home."""
     teams = list(scoped_teams(request.membership)[:2])
     if len(teams) == 1:
-        return redirect("deployment:team-detail", org=org.slug, code=teams[0].code)
+        return redirect("dashboards:team-detail", org=org.slug, code=teams[0].code)
     return redirect("org-home", org=org.slug)
 
 
@@ -192,7 +192,7 @@ def transformation(request, org):
         "sort_columns": sort_columns,
         "csv_links": {name: base + _query(params, csv=name) for name in CHARTS},
         "team_page": (
-            reverse("deployment:team-detail", kwargs={"org": org.slug, "code": unit.code})
+            reverse("dashboards:team-detail", kwargs={"org": org.slug, "code": unit.code})
             if unit is not None and unit.kind == UnitKind.TEAM
             else None
         ),

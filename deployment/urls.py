@@ -1,14 +1,12 @@
 from django.urls import path
 
+from cxtracker.tenancy.views import moved
+
 from . import views
 
 app_name = "deployment"
 
 urlpatterns = [
-    path("teams/", views.team_list, name="team-list"),
-    path("teams/<str:code>/", views.team_detail, name="team-detail"),
-    path("teams/<str:code>/dashboard/", views.team_dashboard, name="team-dashboard"),
-    path("teams/<str:code>/dashboard/<str:chart>.csv", views.team_dashboard_csv, name="team-dashboard-csv"),
     path("teams/<str:code>/animations/new/", views.animation_create, name="animation-create"),
     path("members/<str:code>/", views.member_detail, name="member-detail"),
     path("observations/new/", views.observation_create, name="observation-create"),
@@ -17,4 +15,13 @@ urlpatterns = [
     path("observations/<int:pk>/next-step-done/", views.observation_next_step_done, name="observation-next-step-done"),
     path("animations/<int:pk>/edit/", views.animation_update, name="animation-update"),
     path("animations/<int:pk>/delete/", views.animation_delete, name="animation-delete"),
+    # The team pages moved under dashboards/teams/: old links and bookmarks still work.
+    path("teams/", moved("dashboards:team-list"), name="moved-team-list"),
+    path("teams/<str:code>/", moved("dashboards:team-detail"), name="moved-team-detail"),
+    path("teams/<str:code>/dashboard/", moved("dashboards:team-dashboard"), name="moved-team-dashboard"),
+    path(
+        "teams/<str:code>/dashboard/<str:chart>.csv",
+        moved("dashboards:team-dashboard-csv"),
+        name="moved-team-dashboard-csv",
+    ),
 ]

@@ -1,26 +1,25 @@
-"""The manager's screens: their teams this month, logging observations and animations, a member's
-progress, a team's grid of levels. Objects are fetched only through cxtracker.tenancy.access."""
+"""The field screens: logging observations and animations, and a member's progress (their levels,
+observations and next steps: individual data, for the member's managers and admins). The team
+pages, which show the engine's figures, are dashboards.teams'. Objects are fetched only through
+cxtracker.tenancy.access."""
 
 import datetime
 import json
-from functools import partial, wraps
+from functools import partial
 from itertools import groupby
-from operator import attrgetter
 
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cxtracker.months import Month
 from cxtracker.tenancy.access import (
     FIELD_WRITE_ROLES,
     access_member,
@@ -29,15 +28,13 @@ from cxtracker.tenancy.access import (
     is_admin,
     org_view,
     require_field_write,
-    scoped_individuals,
     scoped_members,
-    scoped_teams,
-    sees_individuals,
 )
-from experience.models import Behavior, Dimension, Level
-from experience.selectors import active_model
+from cxtracker.tenancy.views import in_org_timezone
+from experience.models import Level
+from experience.selectors import active_model, behaviors_by_dimension, model_behaviors, model_dimensions
 
-from . import figures, selectors, services
+from . import selectors, services
 from .access import access_animation, access_observation
 from .forms import AnimationForm, ObservationForm, animation_initial, observation_initial
 
@@ -47,61 +44,8 @@ _RECENTLY_LEFT = datetime.timedelta(days=92)
 _PREVIOUS_LEVELS_MAX_MEMBERS = 300
 
 
-def _in_org_timezone(view):
-    """Forms read and pages show dates in the organization's timezone, not the server's."""
-
-    @wraps(view)
-    def wrapper(request, org, *args, **kwargs):
-        with timezone.override(org.tzinfo):
-            return view(request, org, *args, **kwargs)
-
-    return wrapper
-
-
 def _page(request, items, per_page):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
-
-
-def _month(request, org) -> Month:
-    """The month asked for (``?month=YYYY-MM``), the current one by default; never the future."""
-    current = selectors.month_current(org=org)
-    asked = Month.parse_or_none(request.GET.get("month"))
-    return min(asked, current) if asked else current
-
-
-def _month_context(org, month) -> dict:
-    current = selectors.month_current(org=org)
-    return {
-        "month": month.first_day,  # a date, for the templates' |date
-        "month_value": str(month),
-        "previous_month": str(month.previous()),
-        "next_month": str(month.next()) if month < current else None,
-        "is_current_month": month == current,
-    }
-
-
-def _model_behaviors(model) -> list:
-    if model is None:
-        return []
-    return list(Behavior.objects.filter(organization_id=model.organization_id, model=model).select_related("dimension"))
-
-
-def _model_dimensions(model) -> list:
-    if model is None:
-        return []
-    return list(Dimension.objects.filter(organization_id=model.organization_id, model=model))
-
-
-def _pct(share: float | None) -> int | None:
-    return None if share is None else round(100 * share)
-
-
-def _chip(mean):
-    """A mean level as its rounded level (for the colour) and its text."""
-    if mean is None:
-        return None
-    # In the reader's language: "2,5" in French. number_format cuts the decimals it drops: round first.
-    return {"level": int(mean + 0.5), "text": number_format(round(mean, 1), decimal_pos=1)}
 
 
 def _safe_next(request, default: str) -> str:
@@ -122,179 +66,6 @@ def _saved(request, form, save, success: str, default_url: str):
         return None
     messages.success(request, success)
     return redirect(_safe_next(request, default_url))
-
-
-def _by_dimension(behaviors):
-    """The behaviors (of one model, in order) as (dimension, its behaviors) runs."""
-    return [(dimension, list(run)) for dimension, run in groupby(behaviors, key=attrgetter("dimension"))]
-
-
-def _month_end_or_now(org, month) -> datetime.datetime:
-    return min(timezone.now(), month.bounds(org.tzinfo)[1])
-
-
-# ---------------------------------------------------------------------------------------------
-# Teams this month
-
-
-def _team_summary(membership, org, teams, month):
-    """The month's figures of each team: live for who sees individuals, the engine's with small
-    groups protected for the roles above the managers (SPEC §4)."""
-    if sees_individuals(membership):
-        return selectors.team_month_summary(org=org, teams=teams, month=month)
-    return selectors.team_month_summary_protected(org=org, teams=teams, month=month)
-
-
-def _team_row(team, summary) -> dict:
-    """A team with its month summary and the summary's shares in %."""
-    return {
-        "team": team,
-        "summary": summary,
-        "coverage_pct": _pct(summary.coverage),
-        "cadence_pct": _pct(summary.cadence),
-        "rate_pct": _pct(summary.deployment_rate),
-    }
-
-
-def _member_rows(membership, org, teams, month) -> dict[int, list]:
-    """By team: its members active in the month (none for the roles above the managers), with
-    their month's activity and their mastery of each dimension of the active model."""
-    members = list(
-        scoped_individuals(membership)
-        .filter(team__in=teams)
-        .active_between(month.first_day, month.last_day)
-        .select_related("team")
-        .order_by("name", "code")
-    )
-    activity = selectors.member_month_activity(org=org, members=members, month=month)
-    model = active_model(org=org)
-    behaviors = _model_behaviors(model)
-    dimensions = _model_dimensions(model)
-    levels = selectors.latest_levels(members=members, behaviors=behaviors, at=_month_end_or_now(org, month))
-    mastery = selectors.dimension_mastery(levels, behaviors, [m.pk for m in members])
-    rows_by_team: dict[int, list] = {t.pk: [] for t in teams}
-    for m in members:
-        act = activity.get(m.pk)
-        rows_by_team[m.team_id].append(
-            {
-                "member": m,
-                "last_observed_at": act.last_observed_at if act else None,
-                "observations_in_month": act.observations_in_month if act else 0,
-                "chips": [(d, _chip(mastery[m.pk].get(d.pk))) for d in dimensions],
-            }
-        )
-    return rows_by_team
-
-
-def _team_blocks(membership, org, teams, month) -> list[dict]:
-    """Each team with its month summary and its active members, not yet coached first."""
-    teams = list(teams)
-    summary = _team_summary(membership, org, teams, month)
-    rows_by_team = _member_rows(membership, org, teams, month)
-    return [
-        {
-            **_team_row(team, summary[team.pk]),
-            "not_coached": [r for r in rows_by_team[team.pk] if not r["observations_in_month"]],
-            "coached": [r for r in rows_by_team[team.pk] if r["observations_in_month"]],
-        }
-        for team in teams
-    ]
-
-
-@_in_org_timezone
-def manager_home(request, org):
-    """A manager's home, called by dashboards.views.org_home (which already resolved the org)."""
-    month = _month(request, org)
-    page = _page(request, scoped_teams(request.membership).order_by("path"), 10)
-    context = {
-        "blocks": _team_blocks(request.membership, org, page.object_list, month),
-        "page_obj": page,
-        "expected_animations": org.expected_animations_per_month,
-        "can_write": can_write_field(request.membership),
-        "has_model": active_model(org=org) is not None,
-        **_month_context(org, month),
-    }
-    return render(request, "deployment/manager_home.html", context)
-
-
-@org_view()
-@_in_org_timezone
-def team_list(request, org):
-    """Every team in scope with its month's coverage, cadence and deployment rate."""
-    month = _month(request, org)
-    page = _page(request, scoped_teams(request.membership).select_related("parent").order_by("path"), 25)
-    summary = _team_summary(request.membership, org, page.object_list, month)
-    context = {
-        "rows": [_team_row(t, summary[t.pk]) for t in page.object_list],
-        "page_obj": page,
-        "suppressed": any(s.suppressed for s in summary.values()),
-        **_month_context(org, month),
-    }
-    return render(request, "deployment/team_list.html", context)
-
-
-@org_view()
-@_in_org_timezone
-def team_detail(request, org, code):
-    """Who needs what: the team's members × behaviors grid of latest levels, and its animations."""
-    team = access_team(request.membership, code)
-    month = selectors.month_current(org=org)
-    block = _team_blocks(request.membership, org, [team], month)[0]
-    model = active_model(org=org)
-    behaviors = _model_behaviors(model)
-    members = [r["member"] for r in block["not_coached"] + block["coached"]]
-    members.sort(key=lambda m: (m.name, m.code))
-    levels = selectors.latest_levels(members=members, behaviors=behaviors)
-    grid = [{"member": m, "levels": [levels.get((m.pk, b.pk)) for b in behaviors]} for m in members]
-    context = {
-        "team": team,
-        "tb": block,
-        "behaviors": behaviors,
-        "dimension_spans": [(dimension, len(run)) for dimension, run in _by_dimension(behaviors)],
-        "grid": grid,
-        "animations": _page(request, selectors.team_animations(org=org, team=team), 10),
-        "can_write": can_write_field(request.membership),
-        "expected_animations": org.expected_animations_per_month,
-        "user_is_admin": is_admin(request.membership),
-        "sees_individuals": sees_individuals(request.membership),
-    }
-    return render(request, "deployment/team_detail.html", context)
-
-
-@org_view(individuals=True)
-@_in_org_timezone
-def team_dashboard(request, org, code):
-    """The manager's dashboard of a team: its rates over the last twelve months against its
-    business unit's and the organization's, its customer KPIs, the dimensions that hold it back."""
-    team = access_team(request.membership, code)
-    dashboard = figures.team_dashboard(membership=request.membership, team=team, last=selectors.month_current(org=org))
-    context = {
-        "team": team,
-        "dashboard": dashboard,
-        "deployment_figure": figures.rate_figure(dashboard, "deployment") if dashboard.has_rates else None,
-        "transformation_figure": figures.rate_figure(dashboard, "transformation") if dashboard.has_rates else None,
-        "kpi_figures": [(key, figures.kpi_figure(dashboard, key)) for key in figures.KPI_CHARTS]
-        if dashboard.has_kpis
-        else [],
-        "dimension_figure": figures.dimension_figure(dashboard) if dashboard.dimensions else None,
-        "latest_kpis": dashboard.latest_kpis,
-        "latest_kpis_month": Month.parse(dashboard.latest_kpis["period"]).first_day if dashboard.latest_kpis else None,
-        "dimension_rows": figures.dimension_rows(dashboard),
-        "first_month": dashboard.months[0].first_day,
-        "last_month": dashboard.months[-1].first_day,
-    }
-    return render(request, "deployment/team_dashboard.html", context)
-
-
-@org_view(individuals=True)
-@_in_org_timezone
-def team_dashboard_csv(request, org, code, chart):
-    """The data of one chart of the team dashboard, as CSV."""
-    team = access_team(request.membership, code)
-    if chart not in figures.CHARTS:
-        raise Http404
-    dashboard = figures.team_dashboard(membership=request.membership, team=team, last=selectors.month_current(org=org))
-    return figures.csv_response(dashboard, chart)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,14 +101,15 @@ def _mastery_figure(series, dimension_names) -> dict | None:
 
 
 @org_view(individuals=True)
-@_in_org_timezone
+@in_org_timezone
 def member_detail(request, org, code):
     member = access_member(request.membership, code)
     model = active_model(org=org)
-    behaviors = _model_behaviors(model)
+    behaviors = model_behaviors(model=model)
     levels = selectors.latest_levels(members=[member], behaviors=behaviors)
     by_dimension = [
-        (dimension, [(b, levels.get((member.pk, b.pk))) for b in run]) for dimension, run in _by_dimension(behaviors)
+        (dimension, [(b, levels.get((member.pk, b.pk))) for b in run])
+        for dimension, run in behaviors_by_dimension(behaviors)
     ]
     timeline = _page(request, selectors.member_observations(org=org, member=member), 10)
     series = selectors.member_mastery_series(org=org, member=member)
@@ -345,7 +117,7 @@ def member_detail(request, org, code):
         "member": member,
         "by_dimension": by_dimension,
         "timeline": timeline,
-        "figure": _mastery_figure(series, [d.name for d in _model_dimensions(model)]),
+        "figure": _mastery_figure(series, [d.name for d in model_dimensions(model=model)]),
         "next_steps": selectors.member_open_next_steps(org=org, member=member),
         "can_write": can_write_field(request.membership),
         "user_is_admin": is_admin(request.membership),
@@ -428,7 +200,7 @@ def _observation_form_view(request, org, observation=None):
     chosen = _chosen_member(request, observation)
     members = _member_choices(request, org, chosen)
     model = active_model(org=org)
-    behaviors = _model_behaviors(model)
+    behaviors = model_behaviors(model=model)
     choices = [(m.code, f"{m.name} · {m.team.name}") for m in members]
     if request.method == "POST":
         form = ObservationForm(request.POST, members=choices, behaviors=behaviors)
@@ -453,20 +225,20 @@ def _observation_form_view(request, org, observation=None):
 
 
 @org_view(roles=FIELD_WRITE_ROLES, individuals=True)
-@_in_org_timezone
+@in_org_timezone
 def observation_create(request, org):
     return _observation_form_view(request, org)
 
 
 @org_view(roles=FIELD_WRITE_ROLES, individuals=True)
-@_in_org_timezone
+@in_org_timezone
 def observation_update(request, org, pk):
     observation = access_observation(request.membership, pk, write=True)
     return _observation_form_view(request, org, observation)
 
 
 @org_view(roles=FIELD_WRITE_ROLES, individuals=True)
-@_in_org_timezone
+@in_org_timezone
 def observation_delete(request, org, pk):
     observation = access_observation(request.membership, pk, write=True)
     member = observation.member
@@ -516,13 +288,13 @@ def _animation_save(request, org, form, team, animation):
     else:
         save = partial(services.animation_update, animation=animation, **fields)
         success = _("Animation of %(team)s updated.") % {"team": team.name}
-    return _saved(request, form, save, success, reverse("deployment:team-detail", args=[org.slug, team.code]))
+    return _saved(request, form, save, success, reverse("dashboards:team-detail", args=[org.slug, team.code]))
 
 
 def _animation_form_view(request, org, team, animation=None):
     team_members = _team_members(request, org, team, animation)
     form_kwargs = {
-        "dimensions": [(d.code, d.name) for d in _model_dimensions(active_model(org=org))],
+        "dimensions": [(d.code, d.name) for d in model_dimensions(model=active_model(org=org))],
         "attendees": [(m.code, m.name) for m in team_members],
     }
     if request.method == "POST":
@@ -543,26 +315,26 @@ def _animation_form_view(request, org, team, animation=None):
 
 
 @org_view(roles=FIELD_WRITE_ROLES)
-@_in_org_timezone
+@in_org_timezone
 def animation_create(request, org, code):
     team = access_team(request.membership, code)
     return _animation_form_view(request, org, team)
 
 
 @org_view(roles=FIELD_WRITE_ROLES)
-@_in_org_timezone
+@in_org_timezone
 def animation_update(request, org, pk):
     animation = access_animation(request.membership, pk, write=True)
     return _animation_form_view(request, org, animation.team, animation)
 
 
 @org_view(roles=FIELD_WRITE_ROLES)
-@_in_org_timezone
+@in_org_timezone
 def animation_delete(request, org, pk):
     animation = access_animation(request.membership, pk, write=True)
     team = animation.team
     if request.method == "POST":
         services.animation_delete(animation=animation)
         messages.success(request, _("The animation was deleted."))
-        return redirect("deployment:team-detail", org=org.slug, code=team.code)
+        return redirect("dashboards:team-detail", org=org.slug, code=team.code)
     return render(request, "deployment/animation_confirm_delete.html", {"animation": animation})

@@ -21,6 +21,11 @@ class Level(models.IntegerChoices):
     APPLIED = 3, _("Applied")
     MASTERED = 4, _("Mastered")
 
+    def score(self) -> float:
+        """The level as a score in [0, 1], (level − 1) / 3: what a transformation rate averages
+        (SPEC §4), and what a member's page draws of their own levels."""
+        return (self - 1) / 3
+
 
 class ExperienceModelQuerySet(TenantQuerySet):
     def active(self):

@@ -3,6 +3,8 @@
 import bisect
 import datetime
 from collections.abc import Iterable
+from itertools import groupby
+from operator import attrgetter
 
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -58,6 +60,26 @@ def model_structure(*, model: ExperienceModel, with_journeys: bool = False) -> l
         .order_by("position", "id")
         .prefetch_related(*prefetches)
     )
+
+
+def model_behaviors(*, model: ExperienceModel | None) -> list[Behavior]:
+    """The behaviors of ``model`` in order, each with its dimension; none without a model (an
+    organization that has not activated one yet)."""
+    if model is None:
+        return []
+    return list(Behavior.objects.filter(organization_id=model.organization_id, model=model).select_related("dimension"))
+
+
+def model_dimensions(*, model: ExperienceModel | None) -> list[Dimension]:
+    if model is None:
+        return []
+    return list(Dimension.objects.filter(organization_id=model.organization_id, model=model))
+
+
+def behaviors_by_dimension(behaviors) -> list[tuple[Dimension, list[Behavior]]]:
+    """The behaviors (of one model, in order) as (dimension, its behaviors) runs: the columns of a
+    levels grid, the sections of a member's levels."""
+    return [(dimension, list(run)) for dimension, run in groupby(behaviors, key=attrgetter("dimension"))]
 
 
 def model_versions(*, org: Organization):

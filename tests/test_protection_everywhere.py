@@ -36,7 +36,7 @@ from pypdf import PdfReader
 
 from cxtracker.months import Month
 from dashboards.forms import CHARTS
-from deployment.figures import CHARTS as TEAM_CHARTS
+from dashboards.teams.figures import CHARTS as TEAM_CHARTS
 from kpis.engine.readers import MEMBER_DERIVED
 from steering.kpi_codes import RATE_KPIS
 from steering.reports.emails import report_emails_send
@@ -59,15 +59,15 @@ MEMBER_PAGES = {
     "deployment:observation-update",
     "deployment:observation-delete",
     "deployment:observation-next-step-done",
-    "deployment:team-dashboard",
-    "deployment:team-dashboard-csv",
+    "dashboards:team-dashboard",
+    "dashboards:team-dashboard-csv",
 }
 MEMBER_APIS = {"api-observations", "api-observation"}
 # The only answers that name members: the member directory of the API (codes, names, teams and
 # dates; no level, no observation).
 NAMING_APIS = {"api-members", "api-member"}
 # Pages that show whole percentages of one month ("67 %"): the home and the team pages.
-INTEGER_PAGES = {"org-home", "deployment:team-list", "deployment:team-detail"}
+INTEGER_PAGES = {"org-home", "dashboards:team-list", "dashboards:team-detail"}
 # Figures that are shares in [0, 1], shown as percentages.
 SHARES = {"coverage", "deployment_rate", "cadence", "ces_easy_share", *SHARE_FIGURES}
 
@@ -258,8 +258,8 @@ def org_asks(w) -> list[Ask]:
     def url(name, query="", **kwargs):
         return reverse(name, kwargs={"org": slug, **kwargs}) + query
 
-    small_pages = {"deployment:team-list", "deployment:team-detail", "deployment:team-dashboard"}
-    small_pages |= {"deployment:team-dashboard-csv", "steering:action-plan-detail"}
+    small_pages = {"dashboards:team-list", "dashboards:team-detail", "dashboards:team-dashboard"}
+    small_pages |= {"dashboards:team-dashboard-csv", "steering:action-plan-detail"}
     asks = [
         Ask(_url(w, name, converters), name, shows_small=name in small_pages)
         for _route, name, _callback, converters in org_url_patterns()
@@ -268,18 +268,18 @@ def org_asks(w) -> list[Ask]:
     asks += [
         Ask(url("org-home", f"?month={previous}"), "org-home"),
         Ask(url("org-home", f"?month={first}"), "org-home"),
-        Ask(url("deployment:team-list", f"?month={previous}"), "deployment:team-list", shows_small=True),
-        *(Ask(url("deployment:team-detail", code=code), "deployment:team-detail") for code in SIBLINGS),
-        *(Ask(url("deployment:team-dashboard", code=code), "deployment:team-dashboard") for code in SIBLINGS),
+        Ask(url("dashboards:team-list", f"?month={previous}"), "dashboards:team-list", shows_small=True),
+        *(Ask(url("dashboards:team-detail", code=code), "dashboards:team-detail") for code in SIBLINGS),
+        *(Ask(url("dashboards:team-dashboard", code=code), "dashboards:team-dashboard") for code in SIBLINGS),
         *(
-            Ask(url("deployment:team-dashboard-csv", code=code, chart=chart), "deployment:team-dashboard-csv")
+            Ask(url("dashboards:team-dashboard-csv", code=code, chart=chart), "dashboards:team-dashboard-csv")
             for code in SIBLINGS
             for chart in TEAM_CHARTS
         ),
         *(
             Ask(
-                url("deployment:team-dashboard-csv", code=SMALL, chart=chart),
-                "deployment:team-dashboard-csv",
+                url("dashboards:team-dashboard-csv", code=SMALL, chart=chart),
+                "dashboards:team-dashboard-csv",
                 shows_small=chart != "kpis",
             )
             for chart in TEAM_CHARTS

@@ -196,11 +196,16 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     "tenancy:membership-edit": {"membership_id": lambda w: w["membership"].pk},
     "tenancy:membership-delete": {"membership_id": lambda w: w["membership"].pk},
     "kpis:api-key-revoke": {"pk": lambda w: w["api_key"].pk},
+    "deployment:animation-create": {"code": lambda w: w["unit"].code},
     **{
-        f"deployment:{name}": {"code": lambda w: w["unit"].code}
-        for name in ("team-detail", "animation-create", "team-dashboard")
+        f"{ns}{name}": {"code": lambda w: w["unit"].code}
+        for ns in ("dashboards:", "deployment:moved-")
+        for name in ("team-detail", "team-dashboard")
     },
-    "deployment:team-dashboard-csv": {"code": lambda w: w["unit"].code, "chart": lambda w: "deployment"},
+    **{
+        f"{ns}team-dashboard-csv": {"code": lambda w: w["unit"].code, "chart": lambda w: "deployment"}
+        for ns in ("dashboards:", "deployment:moved-")
+    },
     "deployment:member-detail": {"code": lambda w: w["member"].code},
     **{
         f"deployment:observation-{action}": {"pk": lambda w: w["observation"].pk}

@@ -1,5 +1,8 @@
 """Views outside any organization: picking an organization, choosing the UI language, setting a
-forgotten password; and the answer of an organization's URL that moved."""
+forgotten password; and for an organization's views, the answer of a URL that moved and the
+decorator that puts a page in the organization's timezone."""
+
+from functools import wraps
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -8,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -77,3 +81,15 @@ def moved(pattern_name: str):
 
     view.moved_to = pattern_name
     return view
+
+
+def in_org_timezone(view):
+    """Decorate a view of ``org_view`` (below it) whose forms read, and pages show, dates and times:
+    in the organization's timezone, not the server's, wherever the user is."""
+
+    @wraps(view)
+    def wrapper(request, org, *args, **kwargs):
+        with timezone.override(org.tzinfo):
+            return view(request, org, *args, **kwargs)
+
+    return wrapper

@@ -59,11 +59,6 @@ def rollup_cadence(cadence_weight: float, active_members: int) -> float | None:
 # Transformation rate
 
 
-def level_score(level: int) -> float:
-    """A mastery level 1–4 as a score in [0, 1]: (level − 1) / 3."""
-    return (level - 1) / 3
-
-
 def mean_level(levels: Iterable[int]) -> float | None:
     """The mean of mastery levels (a member's latest levels in one dimension), None when unrated."""
     levels = list(levels)

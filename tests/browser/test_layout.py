@@ -147,7 +147,7 @@ PHONE_PAGES = [
     ("experience:model-detail", {"model_pk": None}),
     ("tenancy:member-list", {}),
     ("tenancy:unit-list", {}),
-    ("deployment:team-detail", {"code": "T1"}),
+    ("dashboards:team-detail", {"code": "T1"}),
     ("deployment:member-detail", {"code": "E0001"}),
     ("deployment:observation-create", {}),
     ("kpis:uploads", {}),
@@ -218,7 +218,7 @@ def test_behavior_headers_and_dimension_names_are_whole(browser, live_server, lo
     names = [b.name for b in world["behaviors"]]
     context, page = _page(browser, live_server, login, "claire@example.com", DESKTOP)
     try:
-        page.goto(live_server.url + reverse("deployment:team-detail", kwargs={"org": "acme", "code": "T1"}))
+        page.goto(live_server.url + reverse("dashboards:team-detail", kwargs={"org": "acme", "code": "T1"}))
         headers = page.locator("table.level-grid th.behavior > span")
         expect(headers).to_have_text(names)
         # Nothing clipped: each name wraps within its header instead of being cut at 28 characters.

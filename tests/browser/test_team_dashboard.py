@@ -73,7 +73,7 @@ def test_manager_opens_their_team_dashboard(browser, live_server, login, field, 
         login(page, live_server, "bob@example.com", PASSWORD)
         page.goto(live_server.url + reverse("org-home", kwargs={"org": "acme"}))
         page.locator("#team-T1").get_by_role("button", name="Dashboard").click()
-        page.wait_for_url("**/field/teams/T1/dashboard/")
+        page.wait_for_url("**/dashboards/teams/T1/dashboard/")
         expect(page.locator("h1")).to_have_text("Lille 1")
         # Plotly drew each chart on the page, with its title.
         for chart, title in (
@@ -114,7 +114,7 @@ def test_executive_opening_a_member_page_gets_404(browser, live_server, login, f
         assert response.status == 404
         expect(page.get_by_text("Léa Martin")).to_have_count(0)
         # The team page shows the team, not its members.
-        page.goto(live_server.url + reverse("deployment:team-detail", kwargs={"org": "acme", "code": "T1"}))
+        page.goto(live_server.url + reverse("dashboards:team-detail", kwargs={"org": "acme", "code": "T1"}))
         expect(page.locator("h1")).to_have_text("Lille 1")
         expect(page.get_by_text("Léa Martin")).to_have_count(0)
         expect(page.locator(".individuals-hidden")).to_be_visible()

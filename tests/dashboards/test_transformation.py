@@ -196,7 +196,7 @@ def test_a_manager_is_sent_to_their_team_page(client, world, org):
     make_membership(manager, org, Role.MANAGER, units=[world["T3"]])
     response = _get(client, manager, org)
     assert response.status_code == 302
-    assert response.url == reverse("deployment:team-detail", kwargs={"org": org.slug, "code": "T3"})
+    assert response.url == reverse("dashboards:team-detail", kwargs={"org": org.slug, "code": "T3"})
 
 
 def test_the_nav_links_to_the_dashboard_for_an_executive(client, world, executive, org):
@@ -541,7 +541,7 @@ def test_rows_drill_down_and_the_breadcrumb_goes_back_up(client, world, executiv
     assert crumbs[2][1] == _url(org, unit="B", **common)
     # A team has no units below: its own column, and a link to its team page.
     assert [r["code"] for r in response.context["board"].table] == ["T3"]
-    assert reverse("deployment:team-detail", kwargs={"org": org.slug, "code": "T3"}) in response.content.decode()
+    assert reverse("dashboards:team-detail", kwargs={"org": org.slug, "code": "T3"}) in response.content.decode()
 
 
 def test_sorting_by_a_column_works_without_javascript(client, world, admin, org):

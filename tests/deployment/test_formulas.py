@@ -48,7 +48,3 @@ def test_bad_parameters_raise():
 def test_mean_level(levels, expected):
     assert formulas.mean_level(levels) == (pytest.approx(expected) if expected is not None else None)
 
-
-@pytest.mark.parametrize(("level", "score"), [(1, 0.0), (2, 1 / 3), (3, 2 / 3), (4, 1.0)])
-def test_level_score(level, score):
-    assert formulas.level_score(level) == pytest.approx(score)

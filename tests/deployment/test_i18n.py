@@ -1,4 +1,4 @@
-"""The deployment screens speak French: catalogue complete, French pages free of English."""
+"""The field screens and the team pages speak French: catalogue complete, French pages free of English."""
 
 import re
 from pathlib import Path
@@ -42,15 +42,15 @@ ENGLISH = [
     ("name", "kwargs"),
     [
         (None, {}),
-        ("observation-create", {}),
-        ("member-detail", {"code": "E0001"}),
-        ("team-detail", {"code": "T1"}),
-        ("team-list", {}),
-        ("animation-create", {"code": "T1"}),
-        ("observation-update", {"pk": "obs"}),
-        ("observation-delete", {"pk": "obs"}),
-        ("animation-update", {"pk": "anim"}),
-        ("animation-delete", {"pk": "anim"}),
+        ("deployment:observation-create", {}),
+        ("deployment:member-detail", {"code": "E0001"}),
+        ("dashboards:team-detail", {"code": "T1"}),
+        ("dashboards:team-list", {}),
+        ("deployment:animation-create", {"code": "T1"}),
+        ("deployment:observation-update", {"pk": "obs"}),
+        ("deployment:observation-delete", {"pk": "obs"}),
+        ("deployment:animation-update", {"pk": "anim"}),
+        ("deployment:animation-delete", {"pk": "anim"}),
     ],
 )
 def test_pages_in_french_have_no_english_left(client, org, tree, members, manager, behaviors, recently, name, kwargs):
@@ -68,7 +68,7 @@ def test_pages_in_french_have_no_english_left(client, org, tree, members, manage
     url = (
         reverse("org-home", kwargs={"org": org.slug})
         if name is None
-        else reverse(f"deployment:{name}", kwargs={"org": org.slug, **kwargs})
+        else reverse(name, kwargs={"org": org.slug, **kwargs})
     )
     client.force_login(manager)
     client.cookies["cxtracker_language"] = "fr"

@@ -1,4 +1,4 @@
-"""The manager's home, the member and team pages, the team list, and animations."""
+"""The member page and animations (the team pages and the manager's home: tests/dashboards/test_team_pages.py)."""
 
 import datetime
 
@@ -18,64 +18,10 @@ def _home(org):
     return reverse("org-home", kwargs={"org": org.slug})
 
 
-def _section(body, css_class):
-    start = body.index(f'<section class="{css_class}"')
-    return body[start : body.index("</section>", start)]
-
-
 def _observe(org, member, observer, when, ratings):
     return observation_create(
         org=org, member=member, observer=observer, observed_at=when, kind="coaching", ratings=ratings
     )
-
-
-def test_manager_home_lists_not_yet_coached_members_first_with_coverage(
-    client_for, org, manager, members, behaviors, recently
-):
-    client = client_for(manager)
-    client.cookies["cxtracker_language"] = "en"
-    body = client.get(_home(org)).content.decode()
-    not_coached = _section(body, "not-coached")
-    assert "Not yet coached this month" in not_coached
-    assert "Léa Martin" in not_coached and "Hugo Bernard" in not_coached
-    assert "Inès Petit" not in body  # another team
-    assert "coached: 0 of 2" in body
-
-    _observe(org, members["lea"], manager, recently, {behaviors["accueil-1"]: 4, behaviors["accueil-2"]: 3})
-    body = client.get(_home(org)).content.decode()
-    assert "Léa Martin" not in _section(body, "not-coached")
-    assert "Léa Martin" in _section(body, "coached")
-    assert "coached: 1 of 2" in body
-    assert 'class="coverage-value" data-team="T1">50 %' in body
-    # Léa's mastery in Accueil is the mean of her latest levels there: (4 + 3) / 2 = 3.5.
-    assert '<span class="level-chip level-4">3.5</span>' in body
-
-
-def test_month_picker_looks_back(client_for, org, manager, members, behaviors):
-    client = client_for(manager)
-    client.cookies["cxtracker_language"] = "en"
-    _observe(
-        org,
-        members["hugo"],
-        manager,
-        datetime.datetime(2026, 1, 15, 10, tzinfo=datetime.UTC),
-        {behaviors["accueil-1"]: 2},
-    )
-    body = client.get(_home(org) + "?month=2026-01").content.decode()
-    assert "Not coached that month" in body
-    assert "Hugo Bernard" in _section(body, "coached")
-    assert "Léa Martin" in _section(body, "not-coached")
-    assert client.get(_home(org) + "?month=garbage").status_code == 200
-    assert client.get(_home(org) + "?month=2999-01").status_code == 200
-
-
-def test_home_shows_the_team_cadence_against_target(client_for, org, tree, manager, exp_model, recently):
-    for kind in ("briefing", "ritual", "training"):
-        animation_create(org=org, team=tree["T1"], held_by=manager, held_at=recently, kind=kind)
-    client = client_for(manager)
-    client.cookies["cxtracker_language"] = "en"
-    body = client.get(_home(org)).content.decode()
-    assert "3 animations of 4 expected" in body and "75 %" in body
 
 
 def test_pages_render_in_french_and_english(client_for, org, manager, members, exp_model):
@@ -125,37 +71,12 @@ def test_member_page_paginates_the_timeline(client_for, org, manager, members, b
     assert len(client.get(_url("member-detail", org, code="E0001") + "?page=2").context["timeline"]) == 2
 
 
-def test_team_page_grid_of_latest_levels(client_for, org, tree, manager, members, behaviors, recently):
-    _observe(org, members["hugo"], manager, recently, {behaviors["conseil-2"]: 4})
-    client = client_for(manager)
-    response = client.get(_url("team-detail", org, code="T1"))
-    assert response.status_code == 200
-    grid = {row["member"].code: row["levels"] for row in response.context["grid"]}
-    codes = [b.code for b in response.context["behaviors"]]
-    assert codes == ["accueil-1", "accueil-2", "conseil-1", "conseil-2"]
-    assert grid == {"E0001": [None] * 4, "E0002": [None, None, None, 4]}
-
-
-def test_read_all_roles_see_any_team_but_only_admins_a_member(client_for, request, org, members, exp_model, admin):
-    # Member pages are for the managers of the member's units and admins (tests/deployment/test_protection.py).
-    for role in ("executive", "steering", "admin"):
-        client = client_for(request.getfixturevalue(role))
-        assert client.get(_url("team-detail", org, code="T3")).status_code == 200
-        expected = 200 if role == "admin" else 404
-        assert client.get(_url("member-detail", org, code="E0004")).status_code == expected
-        body = client.get(_url("team-list", org)).content.decode()
-        assert "Marseille 1" in body and "Lille 1" in body
-        if role != "admin":
-            assert "Log an observation" not in client.get(_url("team-detail", org, code="T3")).content.decode()
-
-
 @pytest.mark.parametrize(
     ("name", "kwargs"),
     [
-        ("team-detail", {"code": "T2"}),
         ("member-detail", {"code": "E0003"}),
         ("animation-create", {"code": "T2"}),
-        ("team-detail", {"code": "R"}),  # a region is not a team
+        ("animation-create", {"code": "R"}),  # a region is not a team
     ],
 )
 def test_manager_gets_404_outside_their_units(client_for, org, manager, members, exp_model, name, kwargs):
@@ -165,16 +86,9 @@ def test_manager_gets_404_outside_their_units(client_for, org, manager, members,
     assert Animation.objects.count() == 0
 
 
-def test_team_list_for_a_manager_shows_only_their_teams(client_for, org, manager, members, exp_model):
-    body = client_for(manager).get(_url("team-list", org)).content.decode()
-    assert "Lille 1" in body and "Lille 2" not in body and "Marseille" not in body
-
-
 @pytest.mark.parametrize(
     ("name", "kwargs"),
     [
-        ("team-list", {}),
-        ("team-detail", {"code": "T1"}),
         ("member-detail", {"code": "E0001"}),
         ("animation-create", {"code": "T1"}),
         ("observation-create", {}),
@@ -227,7 +141,8 @@ def test_manager_logs_edits_and_deletes_an_animation(client_for, org, tree, mana
         manager,
     )
     assert list(animation.attendees.values_list("code", flat=True)) == ["E0001"]
-    assert "Welcome week" in client.get(_url("team-detail", org, code="T1")).content.decode()
+    team_page = reverse("dashboards:team-detail", kwargs={"org": org.slug, "code": "T1"})
+    assert "Welcome week" in client.get(team_page).content.decode()
 
     response = client.post(
         _url("animation-update", org, pk=animation.pk),

@@ -1,7 +1,7 @@
-"""Month summaries and latest levels, computed in the database for whole lists."""
+"""Members' activity, latest levels and mastery series, computed in the database for whole lists (the
+teams' month figures are the engine's: tests/dashboards/test_team_selectors.py)."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cxtracker.months import Month
 from deployment.models import Observation, Rating
-from deployment.selectors import latest_levels, member_month_activity, team_month_summary
+from deployment.selectors import latest_levels, member_month_activity
 from tests.factories import make_member
 
 PARIS = datetime.timezone(datetime.timedelta(hours=1))
@@ -25,55 +25,10 @@ def _observe(org, member, when, model, levels: dict, observer=None):
     return obs
 
 
-def _animate(org, team, when, n=1):
-    from deployment.models import Animation
-
-    for _ in range(n):
-        Animation.objects.create(organization=org, team=team, held_at=when, kind="briefing")
-
-
 def test_month_bounds_are_midnights_in_the_org_timezone(org):
     start, end = MARCH.bounds(org.tzinfo)
     assert start.isoformat() == "2026-03-01T00:00:00+01:00"
     assert end.astimezone(datetime.UTC).isoformat() == "2026-03-31T22:00:00+00:00"  # CEST from the 29th
-
-
-def test_team_month_summary_hand_computed(org, tree, exp_model, behaviors):
-    org.rate_weight = Decimal("0.6")
-    org.expected_animations_per_month = 4
-    org.save()
-    t1, t2, t3 = tree["T1"], tree["T2"], tree["T3"]
-    a, b, c = (make_member(org, t1, active_from=datetime.date(2025, 1, 1)) for _ in range(3))
-    make_member(org, t1, active_from=datetime.date(2026, 4, 1))  # joins after March: not active
-    gone = make_member(org, t1, active_from=datetime.date(2025, 1, 1), active_to=datetime.date(2026, 3, 5))
-    d = make_member(org, t2, active_from=datetime.date(2025, 1, 1))
-    beh = behaviors["accueil-1"]
-    _observe(org, a, datetime.datetime(2026, 3, 10, 10, tzinfo=PARIS), exp_model, {beh: 2})
-    _observe(org, a, datetime.datetime(2026, 3, 20, 10, tzinfo=PARIS), exp_model, {beh: 3})  # still one member
-    _observe(org, gone, datetime.datetime(2026, 3, 2, 10, tzinfo=PARIS), exp_model, {beh: 2})
-    # 2026-03-01 00:30 Paris is Feb 28 23:30 UTC: counted in March.
-    _observe(org, b, datetime.datetime(2026, 2, 28, 23, 30, tzinfo=datetime.UTC), exp_model, {beh: 2})
-    # 2026-02-28 23:30 Paris: February.
-    _observe(org, c, datetime.datetime(2026, 2, 28, 23, 30, tzinfo=PARIS), exp_model, {beh: 2})
-    _observe(org, d, datetime.datetime(2026, 4, 1, 10, tzinfo=PARIS), exp_model, {beh: 2})
-    _animate(org, t1, datetime.datetime(2026, 3, 3, 9, tzinfo=PARIS), n=3)
-    _animate(org, t2, datetime.datetime(2026, 3, 3, 9, tzinfo=PARIS), n=6)
-
-    with CaptureQueriesContext(connection) as queries:
-        summary = team_month_summary(org=org, teams=[t1, t2, t3], month=MARCH)
-    assert len(queries) == 3
-
-    s1 = summary[t1.pk]
-    # active: a, b, c, gone = 4; coached: a, gone, b = 3
-    assert (s1.active_members, s1.coached_members, s1.animations) == (4, 3, 3)
-    assert s1.coverage == pytest.approx(0.75)
-    assert s1.cadence == pytest.approx(0.75)
-    assert s1.deployment_rate == pytest.approx(0.6 * 0.75 + 0.4 * 0.75)
-    s2 = summary[t2.pk]
-    assert (s2.active_members, s2.coached_members, s2.coverage, s2.cadence) == (1, 0, 0.0, 1.0)
-    assert s2.deployment_rate == pytest.approx(0.4)
-    s3 = summary[t3.pk]
-    assert (s3.active_members, s3.coverage, s3.deployment_rate) == (0, None, None)
 
 
 def test_latest_levels_last_rating_wins_and_ties_go_to_the_last_created(org, tree, exp_model, behaviors):

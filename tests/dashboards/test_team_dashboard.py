@@ -1,7 +1,7 @@
 """The manager's team dashboard: the figures draw the engine's numbers (rates_read, kpis_read), pinned
 by hand here; the business unit and organization lines protect small groups from a manager who knows
-their own team's figures; each chart's CSV holds the same rows; other teams' managers and the roles
-above the managers get 404."""
+their own team's figures; each chart's CSV holds the same rows, in the reader's spreadsheet's format;
+other teams' managers and the roles above the managers get 404."""
 
 import csv
 import datetime
@@ -19,7 +19,8 @@ from kpis.engine.readers import Reader
 from kpis.engine.recompute import snapshots_recompute
 from kpis.engine.targets import Target
 from kpis.models import SurveyResponse
-from tests.factories import make_member, make_membership, make_user
+from tests.deployment.conftest import grow_teams
+from tests.factories import make_membership, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def _english(client):
 
 
 def _url(name, org, **kwargs):
-    return reverse(f"deployment:{name}", kwargs={"org": org.slug, **kwargs})
+    return reverse(f"dashboards:{name}", kwargs={"org": org.slug, **kwargs})
 
 
 def _months(org):
@@ -39,19 +40,11 @@ def _months(org):
     return Month.range(current.shift(-11), current)
 
 
-def _grow(org, tree, sizes):
-    """Teams of the given sizes: Léa and Hugo (T1), Inès (T2) and Paul (T3) are already there."""
-    already = {"T1": 2, "T2": 1, "T3": 1}
-    for team, size in sizes.items():
-        for i in range(size - already[team]):
-            make_member(org, tree[team], code=f"{team}-{i}", name=f"Someone {team} {i}")
-
-
 @pytest.fixture
 def field(org, tree, members, behaviors, manager, recently):
     """Teams of 6, 6 and 6; in T1 Léa at level 2 last month, then 4 on accueil-1 this month and
     Hugo at 2 on conseil-1 this month; ten survey responses for T1 this month."""
-    _grow(org, tree, {"T1": 6, "T2": 6, "T3": 6})
+    grow_teams(org, tree, {"T1": 6, "T2": 6, "T3": 6})
     current = month_current(org=org)
     last_month = datetime.datetime.combine(current.previous().first_day.replace(day=15), datetime.time(12), org.tzinfo)
     for member, at, behavior, level in (
@@ -185,7 +178,7 @@ def test_csv_holds_each_chart_data(client_for, org, field, manager):
     this_month = {r["line"]: r for r in rows if r["month"] == current}
     assert this_month["team"]["unit_code"] == "T1" and this_month["team"]["transformation_rate"] == "0.0556"
     assert this_month["business_unit"]["transformation_rate"] == "0.0278"
-    assert this_month["organization"]["unit_code"] == "" and this_month["organization"]["suppressed"] == "false"
+    assert this_month["organization"]["unit_code"] == "" and this_month["organization"]["suppressed"] == "0"
 
     rows = _csv(client.get(_url("team-dashboard-csv", org, code="T1", chart="deployment")))
     team_now = next(r for r in rows if r["month"] == current and r["line"] == "team")
@@ -196,7 +189,7 @@ def test_csv_holds_each_chart_data(client_for, org, field, manager):
     )
 
     kpis = {r["month"]: r for r in _csv(client.get(_url("team-dashboard-csv", org, code="T1", chart="kpis")))}
-    assert (kpis[current]["nps"], kpis[current]["nps_n"], kpis[current]["nps_low_sample"]) == ("30.0", "10", "true")
+    assert (kpis[current]["nps"], kpis[current]["nps_n"], kpis[current]["nps_low_sample"]) == ("30.0", "10", "1")
     dims = _csv(client.get(_url("team-dashboard-csv", org, code="T1", chart="dimensions")))
     assert [(d["dimension_code"], d["transformation_rate"]) for d in dims] == [
         ("conseil", "0.0278"),
@@ -205,10 +198,38 @@ def test_csv_holds_each_chart_data(client_for, org, field, manager):
     assert client.get(_url("team-dashboard-csv", org, code="T1", chart="members")).status_code == 404
 
 
+HEADER = [
+    "month",
+    "line",
+    "unit_code",
+    "unit_name",
+    "active_members",
+    "transformation_rate",
+    "assessed_share",
+    "known_share",
+    "mastered_share",
+    "suppressed",
+]
+
+
+def test_csv_follows_the_reader_language_as_the_dashboards_chart_csvs(client_for, org, field, manager):
+    # French: semicolons and decimal commas, what a French Excel reads (dashboards:transformation's
+    # ?csv= does the same); English: commas and points.
+    client = client_for(manager)
+    url = _url("team-dashboard-csv", org, code="T1", chart="transformation")
+    current = str(month_current(org=org))
+    for language, delimiter, rate in (("fr", ";", "0,0556"), ("en", ",", "0.0556")):
+        text = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode("utf-8-sig")
+        assert text.splitlines()[0] == delimiter.join(HEADER)
+        rows = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        team_now = next(r for r in rows if r["month"] == current and r["line"] == "team")
+        assert team_now["transformation_rate"] == rate
+
+
 def test_business_unit_line_is_hidden_when_it_would_reveal_a_small_sibling(client_for, org, tree, members, manager):
     # T1 (6, the manager's) and T2 (3) make Lille (9). An executive sees Lille (T1 and T2 hidden),
     # but the manager knows T1: Lille − T1 would be T2's 3 people. Lille is hidden from them.
-    _grow(org, tree, {"T1": 6, "T2": 3, "T3": 6})
+    grow_teams(org, tree, {"T1": 6, "T2": 3, "T3": 6})
     months = _months(org)
     snapshots_recompute(org=org, months=months[-2:])
     assert not rates_read(org=org, targets=[Target(tree["B"])], periods=months[-1:], reader=Reader.protected())[0][
@@ -224,7 +245,7 @@ def test_business_unit_line_is_hidden_when_it_would_reveal_a_small_sibling(clien
     assert "Some months of the wider lines are left out" in response.content.decode()
     rows = _csv(client_for(manager).get(_url("team-dashboard-csv", org, code="T1", chart="transformation")))
     bu_now = next(r for r in rows if r["line"] == "business_unit" and r["month"] == str(months[-1]))
-    assert (bu_now["transformation_rate"], bu_now["suppressed"], bu_now["active_members"]) == ("", "true", "9")
+    assert (bu_now["transformation_rate"], bu_now["suppressed"], bu_now["active_members"]) == ("", "1", "9")
 
     # An admin sees everybody: nothing hidden.
     admin = make_user("ada@example.com")
