@@ -4,7 +4,6 @@ pages, which show the engine's figures, are dashboards.teams'. Objects are fetch
 cxtracker.tenancy.access."""
 
 import datetime
-import json
 from functools import partial
 from itertools import groupby
 
@@ -18,8 +17,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cxtracker import charts
 from cxtracker.tenancy.access import (
     FIELD_WRITE_ROLES,
     access_member,
@@ -77,7 +78,15 @@ def _mastery_figure(series, dimension_names) -> dict | None:
     if not series:
         return None
     x = [timezone.localtime(p["observed_at"]).strftime("%Y-%m-%d %H:%M") for p in series]
-    fig = go.Figure()
+    layout = charts.layout(
+        "",
+        language=get_language() or "fr",
+        height=340,
+        margin={"l": 48, "r": 16, "t": 16, "b": 48},
+        yaxis=charts.axis(_("Mastery score"), range=[-5, 105], ticksuffix=" %"),
+        hovermode="x unified",
+    )
+    fig = go.Figure(layout=layout)
     names = list(dimension_names) + sorted({n for p in series for n in p["dimensions"]} - set(dimension_names))
     for name in names:
         y = [round(100 * p["dimensions"][name]) if name in p["dimensions"] else None for p in series]
@@ -88,16 +97,9 @@ def _mastery_figure(series, dimension_names) -> dict | None:
         y=[round(100 * p["overall"]) for p in series],
         name=_("All behaviors"),
         mode="lines+markers",
-        line={"width": 4, "color": "#1e88e5"},
+        line={"width": 4, "color": charts.DEPLOYMENT_COLOR},
     )
-    fig.update_layout(
-        height=340,
-        margin={"l": 40, "r": 10, "t": 10, "b": 40},
-        yaxis={"range": [-5, 105], "ticksuffix": " %", "title": {"text": _("Mastery score")}},
-        legend={"orientation": "h", "y": -0.2},
-        hovermode="x unified",
-    )
-    return json.loads(fig.to_json())
+    return charts.figure_json(fig)
 
 
 @org_view(individuals=True)
