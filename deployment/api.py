@@ -34,6 +34,7 @@ from cxtracker.api import (
     MomentField,
     OrgApiView,
     StrictCharField,
+    StrictIntegerField,
     StrictSerializer,
     bulk_examples,
     errors_of,
@@ -339,7 +340,7 @@ class ObservationSerializer(serializers.ModelSerializer):
 
 class RatingWriteSerializer(StrictSerializer):
     behavior = StrictCharField(help_text="A behavior code of the active experience model.")
-    level = serializers.IntegerField(help_text="1 Unknown, 2 Known, 3 Applied, 4 Mastered.")
+    level = StrictIntegerField(help_text="1 Unknown, 2 Known, 3 Applied, 4 Mastered.")
 
 
 class ObservationWriteSerializer(StrictSerializer):

@@ -25,7 +25,7 @@ from .bulk import (
     write_response,
 )
 from .errors import LimitedJSONParser, PayloadTooLarge, api_exception_handler, errors_of
-from .fields import CLOCK_SKEW, MomentField, StrictCharField, StrictSerializer, parse_moment
+from .fields import CLOCK_SKEW, MomentField, StrictCharField, StrictIntegerField, StrictSerializer, parse_moment
 from .schema import (
     ERROR_RESPONSE,
     FROM_PARAM,
@@ -66,6 +66,7 @@ __all__ = [
     "Pagination",
     "PayloadTooLarge",
     "StrictCharField",
+    "StrictIntegerField",
     "StrictSerializer",
     "UpsertListMixin",
     "api_exception_handler",

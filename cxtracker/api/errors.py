@@ -66,4 +66,33 @@ class LimitedJSONParser(JSONParser):
         # PostgreSQL cannot store NUL in text: refuse it here rather than fail on insert.
         if b"\\u0000" in raw:
             raise exceptions.ParseError(_("Strings may not contain NUL (\\u0000) characters."))
-        return super().parse(io.BytesIO(raw), media_type, parser_context)
+        try:
+            data = super().parse(io.BytesIO(raw), media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_nested_too_deeply()) from None
+        if _depth(data) > MAX_DEPTH:
+            raise exceptions.ParseError(_nested_too_deeply())
+        return data
+
+
+# The deepest body a client sends: a list of objects holding lists of objects (a bulk of
+# observations with their ratings) is four levels deep.
+MAX_DEPTH = 16
+
+
+def _nested_too_deeply() -> str:
+    return _("The JSON is nested too deeply (at most %(depth)d levels).") % {"depth": MAX_DEPTH}
+
+
+def _depth(data) -> int:
+    """How deep lists and objects nest in ``data``, walked without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in children)
+    return deepest

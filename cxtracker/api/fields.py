@@ -41,6 +41,16 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else (DRF's IntegerField takes "3" and 3.0 too), as the survey
+    scores are read (kpis.ingest)."""
+
+    def to_internal_value(self, data):
+        if type(data) is not int:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def parse_moment(value, now: datetime.datetime | None = None) -> datetime.datetime:
     """An ISO 8601 datetime with its offset, not in the future (django ValidationError)."""
     if not isinstance(value, str):

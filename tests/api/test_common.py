@@ -72,6 +72,8 @@ def test_a_key_without_read_scope_cannot_read(client, org):
         ("[1]", 200, "Expected an object."),
         ("{}", 400, "This field is required."),
         ('{"code": "a\\u0000b"}', 400, "NUL"),
+        ("[" * 1000 + "]" * 1000, 400, "nested too deeply"),  # Python's parser runs out of stack
+        ("[" * 40 + "]" * 40, 400, "nested too deeply"),
     ],
 )
 def test_malformed_bodies_get_a_json_4xx_everywhere(api, tree, url, body, status, needle):

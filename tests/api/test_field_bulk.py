@@ -133,19 +133,23 @@ def test_errors_of_every_kind_in_one_bulk_keep_their_index(api, field):
             observation(external_id="b", observer="nobody@example.com"),
             observation(external_id="c", ratings=[{"behavior": "salue-30s", "level": 9}]),
             observation(external_id="d", observed_at="2020-01-01T10:00:00+01:00"),  # before E0001 started
-            observation(external_id="e", ratings=[{"behavior": "salue-30s", "level": "3"}]),  # DRF reads "3"
+            # A level is a number, as a survey score is: "3" is refused, not read as 3.
+            observation(external_id="e", ratings=[{"behavior": "salue-30s", "level": "3"}]),
+            observation(external_id="f"),
         ],
     )
     body = r.json()
-    assert (body["created"], body["duplicates"], body["rejected"]) == (1, 0, 5)
-    assert [x["status"] for x in body["results"]] == ["rejected"] * 5 + ["created"]
+    assert (body["created"], body["duplicates"], body["rejected"]) == (1, 0, 6)
+    assert [x["status"] for x in body["results"]] == ["rejected"] * 6 + ["created"]
     errors = [x.get("errors") for x in body["results"]]
     assert errors[0] == {"non_field_errors": ["Expected an object."]}
     assert errors[1] == {"member": ["Unknown member code: NOPE."]}
     assert errors[2] == {"observer": ["No user of the organization has this e-mail."]}
     assert errors[3] == {"ratings": ["The level of salue-30s must be between 1 and 4."]}
     assert errors[4] == {"observed_at": ["Léa Martin was not active on 2020-01-01."]}
-    assert Rating.objects.get(observation__external_id="e", behavior__code="salue-30s").level == 3
+    assert list(errors[5]) == ["ratings"]
+    assert Observation.objects.get(external_id="f").ratings.count() == len(observation()["ratings"])
+    assert not Observation.objects.filter(external_id="e").exists()
 
 
 TAKEN = "Observation with this external id already exists."

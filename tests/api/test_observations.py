@@ -70,6 +70,8 @@ def test_bulk(api, field):
         ({"kind": "chat"}, "kind"),
         ({"ratings": [{"behavior": "nope", "level": 3}]}, "ratings"),
         ({"ratings": [{"behavior": "salue-30s", "level": 5}]}, "ratings"),
+        ({"ratings": [{"behavior": "salue-30s", "level": "3"}]}, "ratings"),  # as survey scores: a number
+        ({"ratings": [{"behavior": "salue-30s", "level": 3.0}]}, "ratings"),
         ({"ratings": []}, "ratings"),
         ({"ratings": [{"behavior": "salue-30s", "level": 3, "note": "x"}]}, "ratings"),
         ({"mood": "good"}, "mood"),

@@ -47,4 +47,3 @@ def test_bad_parameters_raise():
 @pytest.mark.parametrize(("levels", "expected"), [([], None), ([4], 4.0), ([1, 2, 4], 7 / 3)])
 def test_mean_level(levels, expected):
     assert formulas.mean_level(levels) == (pytest.approx(expected) if expected is not None else None)
-
