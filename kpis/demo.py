@@ -18,10 +18,10 @@ The story (``seed_demo`` seeds the field history first, ``deployment.demo``):
   transformation ``BASKET_LAG`` months earlier, on a base that also rises with the team's size.
   Retention rate rises and handling time falls with the same lagged rate, weakly.
 
-The transformation rate of a team-month is SPEC §4's, computed here in Python from the ratings in
-the database (``transformation_rates``): the mean of (level − 1) / 3 over the team's active
-members × the active model's behaviors, with the latest rating at the end of the month (ties: the
-last created), a pair never rated counting as level 1. It is 0 before the programme.
+The transformation rate of a team-month is the engine's (``transformation_rates``, counted by
+``kpis.engine.compute`` from the field history just seeded, before any snapshot exists): SPEC §4's
+mean of (level − 1) / 3 over the team's active members × the month's behaviors. It is 0 before the
+programme.
 
 Deterministic (fixed random seeds), written with bulk_create in batches; survey responses are
 skipped when the organization has some already, metric values likewise.
@@ -31,7 +31,7 @@ import datetime
 import math
 import random
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,11 +39,10 @@ from django.utils import timezone
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Member, Organization, OrgUnit, UnitKind
 from deployment.demo import lagging_team_ids, last_twelve_months
-from deployment.models import Observation, Rating
+from deployment.models import Observation
 from experience.demo import JOURNEYS
-from experience.models import Behavior
-from experience.selectors import active_model
 
+from .engine import compute, formulas
 from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger
 from .services import metrics_seed_defaults
 
@@ -171,47 +170,14 @@ def seed(org: Organization) -> None:
 def transformation_rates(
     *, org: Organization, teams: list[OrgUnit], months: list[Month]
 ) -> dict[tuple[int, Month], float | None]:
-    """The transformation rate of each (team, month) at the end of the month: None when the team
-    has no active member that month (or the organization no active model)."""
-    model = active_model(org=org)
-    codes = sorted(set(Behavior.objects.for_org(org).filter(model=model).values_list("code", flat=True)))
-    members_by_team: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = defaultdict(list)
-    for pk, team_id, active_from, active_to in (
-        Member.objects.for_org(org).filter(team__in=teams).values_list("pk", "team_id", "active_from", "active_to")
-    ):
-        members_by_team[team_id].append((pk, active_from, active_to))
-    ratings = (
-        Rating.objects.for_org(org)
-        .filter(member__team__in=teams, behavior__code__in=codes)
-        .order_by("observed_at", "pk")
-        .values_list("member__team_id", "member_id", "behavior__code", "level", "observed_at")
-    )
-    ratings_by_team: dict[int, list[tuple]] = defaultdict(list)
-    for team_id, *rest in ratings:
-        ratings_by_team[team_id].append(rest)
-    tz = org.tzinfo
-    rates = {}
-    for team in teams:
-        team_ratings = ratings_by_team.get(team.pk, [])
-        latest: dict[tuple[int, str], int] = {}
-        position = 0
-        for month in sorted(months):
-            end = month.bounds(tz)[1]
-            while position < len(team_ratings) and team_ratings[position][3] < end:
-                member_id, code, level, _at = team_ratings[position]
-                latest[(member_id, code)] = level
-                position += 1
-            active = [
-                pk
-                for pk, active_from, active_to in members_by_team.get(team.pk, [])
-                if active_from <= month.last_day and (active_to is None or active_to >= month.first_day)
-            ]
-            if not active or not codes:
-                rates[(team.pk, month)] = None
-                continue
-            points = sum(latest.get((pk, code), 1) - 1 for pk in active for code in codes)
-            rates[(team.pk, month)] = points / 3 / (len(active) * len(codes))
-    return rates
+    """The transformation rate of each (team, month) at the end of the month, counted now by the
+    engine (``kpis.engine.compute``) from the field history just seeded: None when the team has no
+    active member that month (or the organization no model)."""
+    computed = compute.team_months_compute(org=org, months=months, team_ids=[t.pk for t in teams])
+    return {
+        (team_id, Month.of(start)): formulas.transformation_rate(tm.score_points, tm.pairs)
+        for (team_id, start), tm in computed.teams.items()
+    }
 
 
 def _coaching_scores(org, teams, active) -> dict[int, float]:
