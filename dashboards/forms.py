@@ -1,7 +1,5 @@
 """The dashboards' filters: everything lives in the query string, so that a link reproduces the view."""
 
-from typing import NamedTuple
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -31,17 +29,6 @@ SORT_KEYS = (
 )
 CHARTS = ("trend", "children", "heatmap", "scatter", "lag")
 MASTERY_SHARES = ("known", "mastered")
-
-
-class UnitChoice(NamedTuple):
-    """A unit as the unit chooser lists it (the chosen one is read whole: ``clean_unit``)."""
-
-    pk: int
-    code: str
-    name: str
-    kind: str
-    path: str
-    parent_id: int | None
 
 
 class MonthField(forms.CharField):

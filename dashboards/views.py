@@ -3,7 +3,6 @@
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,8 +18,9 @@ from kpis.models import Metric
 
 from . import caching
 from .figures import fewer_than
-from .forms import CHARTS, SORT_KEYS, TransformationFilterForm, UnitChoice
-from .selectors import deployment_overview
+from .forms import CHARTS, SORT_KEYS, TransformationFilterForm
+from .links import query
+from .selectors import UnitChoice, deployment_overview, unit_choices
 from .transformation import Filters, TransformationDashboard
 
 
@@ -58,21 +58,6 @@ def org_home(request, org):
 # The executive transformation dashboard
 
 
-def _units_in_tree_order(org) -> list[UnitChoice]:
-    """Every unit, parents before children and siblings by name (the unit chooser's order), as
-    plain rows: an organization of a thousand teams reads them on every page."""
-    units = [
-        UnitChoice(*row)
-        for row in OrgUnit.objects.for_org(org).values_list("pk", "code", "name", "kind", "path", "parent_id")
-    ]
-    names = {u.pk: u.name.casefold() for u in units}
-
-    def key(unit):
-        return [names.get(i, "") for i in OrgUnit.path_ids(unit.path)]
-
-    return sorted(units, key=key)
-
-
 def _ancestors(units: list[UnitChoice], unit: OrgUnit | None) -> list[UnitChoice]:
     """The units above ``unit``, from the top of the tree down (the breadcrumb), from the list of
     units the page has read anyway."""
@@ -80,12 +65,6 @@ def _ancestors(units: list[UnitChoice], unit: OrgUnit | None) -> list[UnitChoice
         return []
     by_pk = {u.pk: u for u in units}
     return [by_pk[i] for i in unit.ancestor_ids if i in by_pk]
-
-
-def _query(params: dict, **changes) -> str:
-    """The query string of the current filters with ``changes`` (None drops a key)."""
-    merged = {**params, **changes}
-    return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
 def _manager_redirect(request, org):
@@ -106,7 +85,7 @@ def transformation(request, org):
     if membership.role == Role.MANAGER:
         return _manager_redirect(request, org)
     current = month_current(org=org)
-    units = _units_in_tree_order(org)
+    units = unit_choices(org=org)
     metrics = list(Metric.objects.for_org(org).order_by("category", "name"))
     form = TransformationFilterForm(request.GET, org=org, current=current, units=units, metrics=metrics)
     base = reverse("dashboards:transformation", kwargs={"org": org.slug})
@@ -126,7 +105,7 @@ def transformation(request, org):
     }
 
     def url_for(unit):
-        return base + _query(params, unit=unit.code if unit else None)
+        return base + query(params, unit=unit.code if unit else None)
 
     filters = Filters(
         unit=data["unit"],
@@ -169,7 +148,7 @@ def transformation(request, org):
         {
             "key": key,
             "label": labels[key],
-            "url": base + _query(params, sort=f"-{key}" if sort == key else key),
+            "url": base + query(params, sort=f"-{key}" if sort == key else key),
             "aria": "ascending" if sort == key else "descending" if sort == f"-{key}" else None,
         }
         for key in SORT_KEYS
@@ -190,7 +169,7 @@ def transformation(request, org):
         "breadcrumb": [(org.name, url_for(None))] + [(u.name, url_for(u)) for u in _ancestors(units, unit)],
         "sort": sort,
         "sort_columns": sort_columns,
-        "csv_links": {name: base + _query(params, csv=name) for name in CHARTS},
+        "csv_links": {name: base + query(params, csv=name) for name in CHARTS},
         "team_page": (
             reverse("deployment:team-detail", kwargs={"org": org.slug, "code": unit.code})
             if unit is not None and unit.kind == UnitKind.TEAM

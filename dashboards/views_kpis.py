@@ -22,8 +22,7 @@ from django.views.decorators.http import require_GET
 
 from cxtracker.months import periods_between
 from cxtracker.tabular import csv_response
-from cxtracker.tenancy.access import can_read_all, org_view, scoped_units
-from cxtracker.tenancy.models import OrgUnit
+from cxtracker.tenancy.access import can_read_all, org_view
 from deployment.selectors import month_current
 from experience.models import Journey
 from kpis.engine.formulas import survey_figures
@@ -31,25 +30,14 @@ from kpis.engine.surveys import BREAKDOWNS, survey_breakdown_values, survey_brea
 
 from . import figures_kpis
 from .forms_kpis import BREAKDOWN_LABELS, KPIS, KpiExplorerForm, VerbatimForm, value_label
-from .selectors import scope_target, survey_comments
-from .views import _query
+from .links import query
+from .selectors import scope_target, scope_units, survey_comments
 
 COMMENTS_PER_PAGE = 25
 # The query-string keys of each page, in the order links write them.
 SCOPE_KEYS = ("unit", "from", "to", *BREAKDOWNS)
 EXPLORER_KEYS = (*SCOPE_KEYS, "period", "kpi", "by")
 VERBATIM_KEYS = (*SCOPE_KEYS, "band", "q")
-
-
-def _units_in_tree_order(membership) -> list:
-    """The units the membership sees, parents before children and siblings by name."""
-    units = list(scoped_units(membership).only("pk", "code", "name", "kind", "path", "parent_id"))
-    names = {u.pk: u.name.casefold() for u in units}
-
-    def key(unit):
-        return [names.get(i, "") for i in OrgUnit.path_ids(unit.path)]
-
-    return sorted(units, key=key)
 
 
 def _form(request, org, form_class):
@@ -59,7 +47,7 @@ def _form(request, org, form_class):
         request.GET,
         org=org,
         current=month_current(org=org),
-        units=_units_in_tree_order(membership),
+        units=scope_units(membership=membership),
         everything_label=org.name if can_read_all(membership) else _("All my teams"),
         values=survey_breakdown_values(org=org),
         journey_names=journey_names,
@@ -86,8 +74,8 @@ def _params(data: dict, keys) -> dict:
 
 def _tabs(org, scope: dict) -> dict:
     return {
-        "figures": reverse("dashboards:kpis", kwargs={"org": org.slug}) + _query(scope),
-        "comments": reverse("dashboards:kpi-comments", kwargs={"org": org.slug}) + _query(scope),
+        "figures": reverse("dashboards:kpis", kwargs={"org": org.slug}) + query(scope),
+        "comments": reverse("dashboards:kpi-comments", kwargs={"org": org.slug}) + query(scope),
     }
 
 
@@ -235,7 +223,7 @@ def kpi_explorer(request, org):
                 "label": BREAKDOWN_LABELS[breakdown],
                 "chart": explorer.chart(breakdown, rows=rows),
                 "rows": [{"value": v, "label": label, "f": f} for v, label, f in rows],
-                "csv_url": base + _query(params, csv=breakdown),
+                "csv_url": base + query(params, csv=breakdown),
                 "filtered": breakdown in data["filters"],
             }
         )
@@ -273,12 +261,12 @@ def kpi_explorer(request, org):
         ],
         "has_data": any(totals[f"{k}_n"] for k in KPIS),
         "trends": [
-            {"chart": explorer.chart(f"trend-{k}", series=series), "csv_url": base + _query(params, csv=f"trend-{k}")}
+            {"chart": explorer.chart(f"trend-{k}", series=series), "csv_url": base + query(params, csv=f"trend-{k}")}
             for k in KPIS
         ],
         "trend_rows": trend_rows,
         "breakdowns": breakdowns,
-        "kpi_links": [(k, k.upper(), base + _query(params, kpi=None if k == "nps" else k)) for k in KPIS],
+        "kpi_links": [(k, k.upper(), base + query(params, kpi=None if k == "nps" else k)) for k in KPIS],
         "by_label": BREAKDOWN_LABELS[explorer.by] if explorer.by else "",
         "min_sample_size": org.min_sample_size,
         "charts": True,
@@ -362,11 +350,11 @@ def kpi_comments(request, org):
         "page": page,
         "comments": comments,
         "filtered": filtered,
-        "clear_url": base + _query({**params, "band": None, "q": None}),
-        "previous_url": base + _query(params, page=page.previous_page_number()) if page.has_previous() else None,
-        "next_url": base + _query(params, page=page.next_page_number()) if page.has_next() else None,
-        "first_url": base + _query(params) if page.number > 2 else None,
-        "last_url": base + _query(params, page=page.paginator.num_pages)
+        "clear_url": base + query({**params, "band": None, "q": None}),
+        "previous_url": base + query(params, page=page.previous_page_number()) if page.has_previous() else None,
+        "next_url": base + query(params, page=page.next_page_number()) if page.has_next() else None,
+        "first_url": base + query(params) if page.number > 2 else None,
+        "last_url": base + query(params, page=page.paginator.num_pages)
         if page.number < page.paginator.num_pages - 1
         else None,
     }
