@@ -14,7 +14,6 @@ MAX_MONTHS = 60
 # chosen unit): a team is reached by drilling down.
 UNIT_CHOICES_MAX = 400
 
-SURVEY_OUTCOMES = ("nps", "csat", "ces")
 SORT_KEYS = (
     "name",
     "members",
@@ -28,7 +27,6 @@ SORT_KEYS = (
     "ces_change",
 )
 CHARTS = ("trend", "children", "heatmap", "scatter", "lag")
-MASTERY_SHARES = ("known", "mastered")
 
 
 class MonthField(forms.CharField):
@@ -45,7 +43,56 @@ class MonthField(forms.CharField):
         return month
 
 
-class TransformationFilterForm(forms.Form):
+class UnitSpanForm(forms.Form):
+    """``?unit=CODE&from=YYYY-MM&to=YYYY-MM``: a unit of ``units`` (none: everything the page covers,
+    ``everything_label``) and a span of months. Missing values take their defaults (the last 12
+    months to the current one); a value that is there but wrong is a form error, never a silent
+    default. ``cleaned_data["span"]`` is the span."""
+
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    from_ = MonthField(label=_("From"), required=False)
+    to = MonthField(label=_("To"), required=False)
+
+    def __init__(self, data, *, org: Organization, current: Month, units: list, everything_label: str):
+        # ``from`` is a Python keyword: the field is from_, the query string says from.
+        data = data.copy()
+        if "from" in data:
+            data["from_"] = data.pop("from")[-1]
+        super().__init__(data)
+        self.org = org
+        self.current = current
+        self.units = {u.code: u for u in units}
+        self.fields["unit"].choices = [("", everything_label), *_unit_choices(units, asked=data.get("unit"))]
+        self.fields["unit"].valid_value = lambda value: value in self.units or value == ""
+
+    def clean(self):
+        data = super().clean()
+        last = data.get("to") or self.current
+        if "to" in data and last > self.current:
+            self.add_error("to", _("Choose a month no later than the current one."))
+            return data
+        first = data.get("from_") or last.shift(1 - DEFAULT_MONTHS)
+        if "from_" in data and "to" in data:
+            if first > last:
+                self.add_error("to", _("“To” is before “From”."))
+                return data
+            if last - first + 1 > MAX_MONTHS:
+                self.add_error("from_", _("Choose at most %(n)d months.") % {"n": MAX_MONTHS})
+                return data
+            data["span"] = MonthSpan(first, last)
+        return data
+
+
+def _unit_choices(units: list, *, asked: str | None) -> list[tuple[str, str]]:
+    """The units in the chooser, indented by depth below the shallowest one listed. Above
+    ``UNIT_CHOICES_MAX`` units, the regions and business units only (and the asked one): a team is
+    reached by drilling down."""
+    shown = [u for u in units if len(units) <= UNIT_CHOICES_MAX or u.kind != UnitKind.TEAM or u.code == asked]
+    top = min((u.path.count("/") for u in shown), default=0)
+    return [(u.code, "\u2003" * (u.path.count("/") - top) + u.name) for u in shown]
+
+
+class TransformationFilterForm(UnitSpanForm):
     """``?unit=CODE&from=YYYY-MM&to=YYYY-MM&metric=revenue&sort=-nps&mastery=known&lag=nps&csv=trend``.
 
     Missing values take their defaults (the organization, the last 12 months, revenue, …); a value
@@ -54,8 +101,6 @@ class TransformationFilterForm(forms.Form):
     unit = forms.ChoiceField(
         label=_("Unit"), required=False, error_messages={"invalid_choice": _("Unknown unit code: %(value)s.")}
     )
-    from_ = MonthField(label=_("From"), required=False)
-    to = MonthField(label=_("To"), required=False)
     metric = forms.ChoiceField(label=_("Business metric"), required=False)
     mastery = forms.ChoiceField(
         label=_("Mastery"),
@@ -67,19 +112,8 @@ class TransformationFilterForm(forms.Form):
     csv = forms.ChoiceField(required=False, choices=[(c, c) for c in CHARTS])
 
     def __init__(self, data, *, org: Organization, current: Month, units, metrics):
-        # ``from`` is a Python keyword: the field is from_, the query string says from.
-        data = data.copy()
-        if "from" in data:
-            data["from_"] = data.pop("from")[-1]
-        super().__init__(data)
-        self.org = org
-        self.current = current
+        super().__init__(data, org=org, current=current, units=units, everything_label=org.name)
         self.metrics = {m.code: m for m in metrics}
-        self.units = {u.code: u for u in units}
-        asked = data.get("unit")
-        shown = [u for u in units if len(units) <= UNIT_CHOICES_MAX or u.kind != UnitKind.TEAM or u.code == asked]
-        self.fields["unit"].choices = [("", org.name)] + [(u.code, _unit_label(u)) for u in shown]
-        self.fields["unit"].valid_value = lambda value: value in self.units or value == ""
         self.fields["metric"].choices = [(m.code, m.name) for m in metrics]
         self.fields["lag"].choices = [("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES")] + [
             (m.code, m.name) for m in metrics
@@ -101,25 +135,7 @@ class TransformationFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        last = data.get("to") or self.current
-        if "to" in data and last > self.current:
-            self.add_error("to", _("Choose a month no later than the current one."))
-            return data
-        first = data.get("from_") or last.shift(1 - DEFAULT_MONTHS)
-        if "from_" in data and "to" in data:
-            if first > last:
-                self.add_error("to", _("“To” is before “From”."))
-                return data
-            if last - first + 1 > MAX_MONTHS:
-                self.add_error("from_", _("Choose at most %(n)d months.") % {"n": MAX_MONTHS})
-                return data
-            data["span"] = MonthSpan(first, last)
         data["sort"] = data.get("sort") or "name"
         data["mastery"] = data.get("mastery") or "mastered"
         data["lag"] = data.get("lag") or "nps"
         return data
-
-
-def _unit_label(unit: OrgUnit) -> str:
-    depth = unit.path.strip("/").count("/")
-    return "\u2003" * depth + unit.name
