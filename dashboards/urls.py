@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views, views_kpis
+from . import views
+from .explorer import views as explorer_views
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("transformation/", views.transformation, name="transformation"),
-    path("kpis/", views_kpis.kpi_explorer, name="kpis"),
-    path("kpis/comments/", views_kpis.kpi_comments, name="kpi-comments"),
+    path("kpis/", explorer_views.kpi_explorer, name="kpis"),
+    path("kpis/comments/", explorer_views.kpi_comments, name="kpi-comments"),
 ]

@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from cxtracker.months import Month, MonthSpan, Quarter, Week, periods_between
 from cxtracker.tenancy.models import Role, UnitKind
-from dashboards.forms_kpis import CHARTS
+from dashboards.explorer.forms import CHARTS
 from experience.services import journey_create
 from kpis.engine import formulas as survey_math
 from kpis.engine.recompute import snapshots_recompute

@@ -11,10 +11,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxtracker.tenancy.models import Organization, OrgUnit
+from dashboards.forms import UnitSpanForm
 from kpis.engine.surveys import BREAKDOWNS
 from kpis.models import SurveyTrigger
-
-from .forms import UnitSpanForm
 
 # Weekly figures are counted from the responses: at most a year of weeks on one page.
 MAX_WEEK_MONTHS = 12

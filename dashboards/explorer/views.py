@@ -4,7 +4,7 @@
 Survey KPIs are about customers, not members: no small-group suppression here, the engine's
 ``low_sample`` flag instead (drawn hollow, never hidden). Managers see the units of their scope
 (by default all of their teams), the roles that read the organization see all of it. Filters live
-in the query string (dashboards.forms_kpis), so that a link reproduces the view.
+in the query string (dashboards.explorer.forms), so that a link reproduces the view.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from django.views.decorators.http import require_GET
 from cxtracker.months import periods_between
 from cxtracker.tabular import csv_response
 from cxtracker.tenancy.access import can_read_all, org_view
+from dashboards.links import query
+from dashboards.selectors import scope_target, scope_units, survey_comments
 from deployment.selectors import month_current
 from experience.models import Journey
 from kpis.engine.formulas import survey_figures
 from kpis.engine.surveys import BREAKDOWNS, survey_breakdown_values, survey_breakdowns, survey_sums
 
-from . import figures_kpis
-from .forms_kpis import BREAKDOWN_LABELS, KPIS, KpiExplorerForm, VerbatimForm, value_label
-from .links import query
-from .selectors import scope_target, scope_units, survey_comments
+from . import figures
+from .forms import BREAKDOWN_LABELS, KPIS, KpiExplorerForm, VerbatimForm, value_label
 
 COMMENTS_PER_PAGE = 25
 # The query-string keys of each page, in the order links write them.
@@ -165,7 +165,7 @@ class _Explorer:
 
     def chart(self, name: str, *, series=None, rows=None):
         if name.startswith("trend-"):
-            return figures_kpis.kpi_trend_chart(
+            return figures.kpi_trend_chart(
                 kpi=name.removeprefix("trend-"),
                 periods=self.periods,
                 kind=self.kind,
@@ -174,7 +174,7 @@ class _Explorer:
                 split_label=str(BREAKDOWN_LABELS[self.by]) if self.by else "",
                 language=self.language,
             )
-        return figures_kpis.breakdown_chart(
+        return figures.breakdown_chart(
             breakdown=name,
             breakdown_label=str(BREAKDOWN_LABELS[name]),
             kpi=self.kpi,
@@ -228,7 +228,7 @@ def kpi_explorer(request, org):
             }
         )
     trend_rows = [
-        {"series": label, "period": figures_kpis.period_label(p, explorer.kind), "start": p.first_day, "f": f}
+        {"series": label, "period": figures.period_label(p, explorer.kind), "start": p.first_day, "f": f}
         for _value, label, figures_list in series
         for p, f in zip(explorer.periods, figures_list, strict=True)
     ]
@@ -251,7 +251,7 @@ def kpi_explorer(request, org):
         "tiles": [
             {
                 "key": k,
-                "label": figures_kpis.kpi_name(k),
+                "label": figures.kpi_name(k),
                 "value": totals[k],
                 "n": totals[f"{k}_n"],
                 "margin": totals[f"{k}_margin_of_error"],
