@@ -7,3 +7,8 @@ def query(params: dict, **changes) -> str:
     """The query string of the filters ``params`` with ``changes`` (None or "" drops a key)."""
     merged = {**params, **changes}
     return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def page_url(base: str, params: dict, **changes) -> str:
+    """The page at ``base`` with the filters ``params``, changed by ``changes``."""
+    return base + query(params, **changes)
