@@ -1,11 +1,11 @@
-"""The dashboards' filters: everything lives in the query string, so that a link reproduces the view."""
+"""What the dashboards' filters share: everything lives in the query string, so that a link
+reproduces the view."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxtracker.months import Month, MonthSpan
-from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
-from kpis.models import Metric
+from cxtracker.tenancy.models import Organization, UnitKind
 
 # The default span, and the longest one a page draws (five years of months).
 DEFAULT_MONTHS = 12
@@ -13,20 +13,6 @@ MAX_MONTHS = 60
 # Above this many units the unit list offers the regions and business units only (and the
 # chosen unit): a team is reached by drilling down.
 UNIT_CHOICES_MAX = 400
-
-SORT_KEYS = (
-    "name",
-    "members",
-    "deployment",
-    "transformation",
-    "nps",
-    "nps_change",
-    "csat",
-    "csat_change",
-    "ces",
-    "ces_change",
-)
-CHARTS = ("trend", "children", "heatmap", "scatter", "lag")
 
 
 class MonthField(forms.CharField):
@@ -90,52 +76,3 @@ def _unit_choices(units: list, *, asked: str | None) -> list[tuple[str, str]]:
     shown = [u for u in units if len(units) <= UNIT_CHOICES_MAX or u.kind != UnitKind.TEAM or u.code == asked]
     top = min((u.path.count("/") for u in shown), default=0)
     return [(u.code, "\u2003" * (u.path.count("/") - top) + u.name) for u in shown]
-
-
-class TransformationFilterForm(UnitSpanForm):
-    """``?unit=CODE&from=YYYY-MM&to=YYYY-MM&metric=revenue&sort=-nps&mastery=known&lag=nps&csv=trend``.
-
-    Missing values take their defaults (the organization, the last 12 months, revenue, …); a value
-    that is there but wrong is a form error, never a silent default."""
-
-    unit = forms.ChoiceField(
-        label=_("Unit"), required=False, error_messages={"invalid_choice": _("Unknown unit code: %(value)s.")}
-    )
-    metric = forms.ChoiceField(label=_("Business metric"), required=False)
-    mastery = forms.ChoiceField(
-        label=_("Mastery"),
-        required=False,
-        choices=[("mastered", _("Mastered share")), ("known", _("Known share"))],
-    )
-    lag = forms.ChoiceField(label=_("Outcome"), required=False)
-    sort = forms.ChoiceField(required=False, choices=[(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")])
-    csv = forms.ChoiceField(required=False, choices=[(c, c) for c in CHARTS])
-
-    def __init__(self, data, *, org: Organization, current: Month, units, metrics):
-        super().__init__(data, org=org, current=current, units=units, everything_label=org.name)
-        self.metrics = {m.code: m for m in metrics}
-        self.fields["metric"].choices = [(m.code, m.name) for m in metrics]
-        self.fields["lag"].choices = [("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES")] + [
-            (m.code, m.name) for m in metrics
-        ]
-
-    def clean_unit(self) -> OrgUnit | None:
-        code = self.cleaned_data.get("unit")
-        if not code:
-            return None
-        unit = self.units[code]
-        return unit if isinstance(unit, OrgUnit) else OrgUnit.objects.for_org(self.org).get(pk=unit.pk)
-
-    def clean_metric(self) -> Metric | None:
-        code = self.cleaned_data.get("metric")
-        if code:
-            return self.metrics[code]
-        default = self.metrics.get("revenue")
-        return default or next(iter(self.metrics.values()), None)
-
-    def clean(self):
-        data = super().clean()
-        data["sort"] = data.get("sort") or "name"
-        data["mastery"] = data.get("mastery") or "mastered"
-        data["lag"] = data.get("lag") or "nps"
-        return data

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cxtracker.charts import fewer_than
 from cxtracker.months import Month
 from cxtracker.tabular import csv_response
 from cxtracker.tenancy.access import org_view, scoped_members, scoped_teams, scoped_units
@@ -17,11 +18,10 @@ from kpis.engine.readers import Reader
 from kpis.models import Metric
 
 from . import caching
-from .figures import fewer_than
-from .forms import CHARTS, SORT_KEYS, TransformationFilterForm
 from .links import query
 from .selectors import UnitChoice, deployment_overview, unit_choices
-from .transformation import Filters, TransformationDashboard
+from .transformation.board import Filters, TransformationDashboard
+from .transformation.forms import CHARTS, SORT_KEYS, TransformationFilterForm
 
 
 @org_view()

@@ -35,7 +35,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cxtracker.months import Month
-from dashboards.forms import CHARTS
+from dashboards.transformation.forms import CHARTS
 from deployment.figures import CHARTS as TEAM_CHARTS
 from kpis.engine.readers import MEMBER_DERIVED
 from steering.kpi_codes import RATE_KPIS

@@ -1,4 +1,4 @@
-"""The executive transformation dashboard (issue 8): what a unit's page shows for a span of months.
+"""The executive transformation dashboard: what a unit's page shows for a span of months.
 
 Reads go through the engine only: ``kpis.engine.rates.rates_read`` (protected for the reader: small
 groups come back suppressed, with complementary suppression), ``kpis.engine.surveys.survey_sums``
@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from cxtracker import charts
 from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
+from dashboards import caching
+from dashboards.selectors import unit_children, unit_teams
 from kpis.engine import formulas, stats
 from kpis.engine.metrics import metric_values_read
 from kpis.engine.panel import lag_fit, lag_words
@@ -30,9 +32,8 @@ from kpis.models import Metric, MetricValue
 from steering.models import ActionPlan
 from steering.selectors import action_plans_for_chart, plan_span_end
 
-from . import caching, figures
+from . import figures
 from .forms import CHARTS
-from .selectors import unit_children, unit_teams
 
 SURVEY_KPIS = ("nps", "csat", "ces")
 # The lag analysis needs a long panel: at least this many outcome months, whatever the span.
