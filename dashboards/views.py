@@ -107,15 +107,7 @@ def transformation(request, org):
     def url_for(unit):
         return base + query(params, unit=unit.code if unit else None)
 
-    filters = Filters(
-        unit=data["unit"],
-        span=span,
-        metric=data["metric"],
-        sort=data["sort"],
-        mastery=data["mastery"],
-        lag=data["lag"],
-    )
-    board = TransformationDashboard(org=org, membership=membership, filters=filters, url_for=url_for)
+    board = TransformationDashboard(org=org, membership=membership, filters=Filters.of(data), url_for=url_for)
     # The board's figures change only with what board.inputs names: cached on it (Redis).
     inputs = board.inputs(
         tree=tuple(units),

@@ -29,7 +29,7 @@ from cxtracker import charts
 from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import Role, UnitKind
 from dashboards.transformation import figures
-from dashboards.transformation.board import sort_rows
+from dashboards.transformation.summary import sort_rows
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
 from kpis.engine.lag import lag_analysis
