@@ -35,6 +35,11 @@ COMMENTS_PER_PAGE = 25
 SCOPE_KEYS = ("unit", "from", "to", *BREAKDOWNS)
 EXPLORER_KEYS = (*SCOPE_KEYS, "period", "kpi", "by")
 VERBATIM_KEYS = (*SCOPE_KEYS, "band", "q")
+# The two pages, by the tab that shows each: URL name and template.
+PAGES = {
+    "figures": ("dashboards:kpis", "dashboards/kpi_explorer.html"),
+    "comments": ("dashboards:kpi-comments", "dashboards/kpi_comments.html"),
+}
 
 
 @org_view()
@@ -44,21 +49,16 @@ def kpi_explorer(request, org):
     and by journey, segment, channel and trigger, each with n and its 95 % margin; ``&csv=<chart>``
     answers that chart's data as CSV."""
     form, journey_names = _form(request, org, KpiExplorerForm)
-    base = reverse("dashboards:kpis", kwargs={"org": org.slug})
     if not form.is_valid():
-        return _invalid(request, org, form, base, template="dashboards/kpi_explorer.html", tab="figures")
+        return _invalid(request, org, form, tab="figures")
     data = form.cleaned_data
-    board = ExplorerBoard(
-        org=org,
-        target=scope_target(membership=request.membership, unit=data["unit"]),
-        data=data,
-        journey_names=journey_names,
-        language=get_language() or "fr",
-    )
+    target = scope_target(membership=request.membership, unit=data["unit"])
+    language = get_language() or "fr"
+    board = ExplorerBoard(org=org, target=target, data=data, journey_names=journey_names, language=language)
     if data["csv"]:
         return chart_csv(board.chart(data["csv"]), org=org, unit=data["unit"], span=data["span"])
-    context = _scope_context(request, org, form, journey_names, base=base, keys=EXPLORER_KEYS, tab="figures")
-    context.update(figures_context(board, link=partial(page_url, base, context["params"])))
+    context = _scope_context(request, org, form, journey_names, keys=EXPLORER_KEYS, tab="figures")
+    context.update(figures_context(board, link=partial(page_url, context["base_url"], context["params"])))
     return render(request, "dashboards/kpi_explorer.html", context)
 
 
@@ -69,21 +69,21 @@ def kpi_comments(request, org):
     filterable by NPS band and by words; each with its date, team, journey, channel and scores
     (never an id)."""
     form, journey_names = _form(request, org, VerbatimForm)
-    base = reverse("dashboards:kpi-comments", kwargs={"org": org.slug})
     if not form.is_valid():
-        return _invalid(request, org, form, base, template="dashboards/kpi_comments.html", tab="comments")
+        return _invalid(request, org, form, tab="comments")
     data = form.cleaned_data
+    target = scope_target(membership=request.membership, unit=data["unit"])
     responses = survey_comments(
         membership=request.membership,
-        target=scope_target(membership=request.membership, unit=data["unit"]),
+        target=target,
         span=data["span"],
         filters=data["filters"],
         band=data["band"],
         text=data["q"],
     )
     page = Paginator(responses, COMMENTS_PER_PAGE).get_page(data["page"])
-    context = _scope_context(request, org, form, journey_names, base=base, keys=VERBATIM_KEYS, tab="comments")
-    link = partial(page_url, base, context["params"])
+    context = _scope_context(request, org, form, journey_names, keys=VERBATIM_KEYS, tab="comments")
+    link = partial(page_url, context["base_url"], context["params"])
     filtered = bool(data["band"] or data["q"])
     context.update(
         comments_context(page, org=org, journey_names=journey_names, words=data["q"], filtered=filtered, link=link)
@@ -107,20 +107,21 @@ def _form(request, org, form_class):
     return form, journey_names
 
 
-def _invalid(request, org, form, base: str, *, template: str, tab: str):
+def _invalid(request, org, form, *, tab: str):
     """The page with its filters' errors (400), and tabs back to the default view."""
-    context = {"form": form, "base_url": base, "tabs": _tabs(org, {}), "tab": tab}
+    name, template = PAGES[tab]
+    context = {"form": form, "base_url": reverse(name, kwargs={"org": org.slug}), "tabs": _tabs(org, {}), "tab": tab}
     return render(request, template, context, status=400)
 
 
-def _scope_context(request, org, form, journey_names: dict, *, base: str, keys, tab: str) -> dict:
+def _scope_context(request, org, form, journey_names: dict, *, keys, tab: str) -> dict:
     """What both pages show above their figures: the filters, the tabs to the other page on the same
     responses, the scope's name, the span and the breakdown values filtered on."""
     data = form.cleaned_data
     unit = data["unit"]
     return {
         "form": form,
-        "base_url": base,
+        "base_url": reverse(PAGES[tab][0], kwargs={"org": org.slug}),
         "params": _params(data, keys),
         "tabs": _tabs(org, _params(data, SCOPE_KEYS)),
         "tab": tab,
@@ -150,10 +151,8 @@ def _params(data: dict, keys) -> dict:
 
 
 def _tabs(org, scope: dict) -> dict:
-    return {
-        "figures": reverse("dashboards:kpis", kwargs={"org": org.slug}) + query(scope),
-        "comments": reverse("dashboards:kpi-comments", kwargs={"org": org.slug}) + query(scope),
-    }
+    """Each page on the same responses (``scope``: their filters)."""
+    return {tab: reverse(name, kwargs={"org": org.slug}) + query(scope) for tab, (name, _template) in PAGES.items()}
 
 
 def _scope_label(org, membership, unit) -> str:
