@@ -17,7 +17,6 @@ from kpis.models import SurveyTrigger
 
 # Weekly figures are counted from the responses: at most a year of weeks on one page.
 MAX_WEEK_MONTHS = 12
-PERIODS = ("month", "week", "quarter")
 KPIS = ("nps", "csat", "ces")
 CHARTS = (*(f"trend-{kpi}" for kpi in KPIS), *BREAKDOWNS)
 TEXT_MAX_LENGTH = 200
