@@ -8,7 +8,8 @@ recomputation, of whole months or of some teams, deletes the team-months it reco
 inserts them again (one ``TeamMonthSnapshot`` per team and month, whatever the team holds, with
 its dimension and survey rows in the same transaction), and ids only grow. The latest
 ``ComputedPeriod.recomputed_at`` would not do: a recomputation of some teams (the debounced task
-after writes) leaves it alone, and a month computed only team by team has no row there.
+after writes) leaves it alone, and a month computed only team by team has no row there. A business
+metric's values are uploaded without a recomputation: ``metric_version`` is theirs.
 
 The cache may be down (Redis stopped, unreachable): the answer is then computed as if it had
 never been cached. After a failure the cache is left alone for ``RETRY_SECONDS``, so that an
@@ -26,10 +27,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Count, Max
 from redis.exceptions import RedisError
 
-from kpis.models import TeamMonthSnapshot
+from kpis.models import MetricValue, TeamMonthSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,15 @@ outage = _Outage()
 def snapshots_version(org) -> int:
     """A number that grows whenever any of the organization's snapshots change (0: none yet)."""
     return TeamMonthSnapshot.objects.for_org(org).aggregate(last=Max("pk"))["last"] or 0
+
+
+def metric_version(org, metric) -> tuple:
+    """What a figure of a business metric depends on besides the snapshots: the metric's settings
+    and its values (uploaded without any recomputation)."""
+    values = MetricValue.objects.for_org(org).filter(metric=metric)
+    stats_ = values.aggregate(count=Count("pk"), latest=Max("updated_at"), last_pk=Max("pk"))
+    latest = stats_["latest"].isoformat() if stats_["latest"] else None
+    return (metric.pk, metric.unit_of_measure, metric.higher_is_better, stats_["count"], latest, stats_["last_pk"])
 
 
 def code_version() -> str:

@@ -1,13 +1,11 @@
-"""The dashboards' filters: everything lives in the query string, so that a link reproduces the view."""
-
-from typing import NamedTuple
+"""What the dashboards' filters share: everything lives in the query string, so that a link
+reproduces the view."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxtracker.months import Month, MonthSpan
-from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
-from kpis.models import Metric
+from cxtracker.tenancy.models import Organization, UnitKind
 
 # The default span, and the longest one a page draws (five years of months).
 DEFAULT_MONTHS = 12
@@ -15,33 +13,6 @@ MAX_MONTHS = 60
 # Above this many units the unit list offers the regions and business units only (and the
 # chosen unit): a team is reached by drilling down.
 UNIT_CHOICES_MAX = 400
-
-SURVEY_OUTCOMES = ("nps", "csat", "ces")
-SORT_KEYS = (
-    "name",
-    "members",
-    "deployment",
-    "transformation",
-    "nps",
-    "nps_change",
-    "csat",
-    "csat_change",
-    "ces",
-    "ces_change",
-)
-CHARTS = ("trend", "children", "heatmap", "scatter", "lag")
-MASTERY_SHARES = ("known", "mastered")
-
-
-class UnitChoice(NamedTuple):
-    """A unit as the unit chooser lists it (the chosen one is read whole: ``clean_unit``)."""
-
-    pk: int
-    code: str
-    name: str
-    kind: str
-    path: str
-    parent_id: int | None
 
 
 class MonthField(forms.CharField):
@@ -58,28 +29,17 @@ class MonthField(forms.CharField):
         return month
 
 
-class TransformationFilterForm(forms.Form):
-    """``?unit=CODE&from=YYYY-MM&to=YYYY-MM&metric=revenue&sort=-nps&mastery=known&lag=nps&csv=trend``.
+class UnitSpanForm(forms.Form):
+    """``?unit=CODE&from=YYYY-MM&to=YYYY-MM``: a unit of ``units`` (none: everything the page covers,
+    ``everything_label``) and a span of months. Missing values take their defaults (the last 12
+    months to the current one); a value that is there but wrong is a form error, never a silent
+    default. ``cleaned_data["span"]`` is the span."""
 
-    Missing values take their defaults (the organization, the last 12 months, revenue, …); a value
-    that is there but wrong is a form error, never a silent default."""
-
-    unit = forms.ChoiceField(
-        label=_("Unit"), required=False, error_messages={"invalid_choice": _("Unknown unit code: %(value)s.")}
-    )
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
     from_ = MonthField(label=_("From"), required=False)
     to = MonthField(label=_("To"), required=False)
-    metric = forms.ChoiceField(label=_("Business metric"), required=False)
-    mastery = forms.ChoiceField(
-        label=_("Mastery"),
-        required=False,
-        choices=[("mastered", _("Mastered share")), ("known", _("Known share"))],
-    )
-    lag = forms.ChoiceField(label=_("Outcome"), required=False)
-    sort = forms.ChoiceField(required=False, choices=[(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")])
-    csv = forms.ChoiceField(required=False, choices=[(c, c) for c in CHARTS])
 
-    def __init__(self, data, *, org: Organization, current: Month, units, metrics):
+    def __init__(self, data, *, org: Organization, current: Month, units: list, everything_label: str):
         # ``from`` is a Python keyword: the field is from_, the query string says from.
         data = data.copy()
         if "from" in data:
@@ -87,30 +47,9 @@ class TransformationFilterForm(forms.Form):
         super().__init__(data)
         self.org = org
         self.current = current
-        self.metrics = {m.code: m for m in metrics}
         self.units = {u.code: u for u in units}
-        asked = data.get("unit")
-        shown = [u for u in units if len(units) <= UNIT_CHOICES_MAX or u.kind != UnitKind.TEAM or u.code == asked]
-        self.fields["unit"].choices = [("", org.name)] + [(u.code, _unit_label(u)) for u in shown]
+        self.fields["unit"].choices = [("", everything_label), *_unit_choices(units, asked=data.get("unit"))]
         self.fields["unit"].valid_value = lambda value: value in self.units or value == ""
-        self.fields["metric"].choices = [(m.code, m.name) for m in metrics]
-        self.fields["lag"].choices = [("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES")] + [
-            (m.code, m.name) for m in metrics
-        ]
-
-    def clean_unit(self) -> OrgUnit | None:
-        code = self.cleaned_data.get("unit")
-        if not code:
-            return None
-        unit = self.units[code]
-        return unit if isinstance(unit, OrgUnit) else OrgUnit.objects.for_org(self.org).get(pk=unit.pk)
-
-    def clean_metric(self) -> Metric | None:
-        code = self.cleaned_data.get("metric")
-        if code:
-            return self.metrics[code]
-        default = self.metrics.get("revenue")
-        return default or next(iter(self.metrics.values()), None)
 
     def clean(self):
         data = super().clean()
@@ -127,12 +66,13 @@ class TransformationFilterForm(forms.Form):
                 self.add_error("from_", _("Choose at most %(n)d months.") % {"n": MAX_MONTHS})
                 return data
             data["span"] = MonthSpan(first, last)
-        data["sort"] = data.get("sort") or "name"
-        data["mastery"] = data.get("mastery") or "mastered"
-        data["lag"] = data.get("lag") or "nps"
         return data
 
 
-def _unit_label(unit: OrgUnit) -> str:
-    depth = unit.path.strip("/").count("/")
-    return "\u2003" * depth + unit.name
+def _unit_choices(units: list, *, asked: str | None) -> list[tuple[str, str]]:
+    """The units in the chooser, indented by depth below the shallowest one listed. Above
+    ``UNIT_CHOICES_MAX`` units, the regions and business units only (and the asked one): a team is
+    reached by drilling down."""
+    shown = [u for u in units if len(units) <= UNIT_CHOICES_MAX or u.kind != UnitKind.TEAM or u.code == asked]
+    top = min((u.path.count("/") for u in shown), default=0)
+    return [(u.code, "\u2003" * (u.path.count("/") - top) + u.name) for u in shown]

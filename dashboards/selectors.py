@@ -1,6 +1,8 @@
 """Reads of the dashboards that are not figures (the engine reads those: kpis.engine): what a page
-covers, the units around the one it looks at, the verbatim comments; and the home's live
-deployment overview."""
+covers, the units its chooser lists and those around the one it looks at, the verbatim comments;
+and the home's live deployment overview."""
+
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -41,7 +43,37 @@ def deployment_overview(*, org: Organization, reader: Reader, month: Month) -> t
 
 
 # ---------------------------------------------------------------------------------------------
-# The units around the one a dashboard looks at.
+# The units a dashboard's chooser lists, and those around the one it looks at.
+
+
+class UnitChoice(NamedTuple):
+    """A unit as the unit chooser lists it (the chosen one is read whole: the form's ``clean_unit``)."""
+
+    pk: int
+    code: str
+    name: str
+    kind: str
+    path: str
+    parent_id: int | None
+
+
+def in_tree_order(units: list) -> list:
+    """``units`` (anything with pk, name and path) parents before children and siblings by name: the
+    order of every unit chooser. A unit above the list (a manager's region) sorts as a blank name."""
+    names = {u.pk: u.name.casefold() for u in units}
+    return sorted(units, key=lambda unit: [names.get(i, "") for i in OrgUnit.path_ids(unit.path)])
+
+
+def unit_choices(*, org: Organization) -> list[UnitChoice]:
+    """Every unit of the organization in tree order, as plain rows: an organization of a thousand
+    teams reads them on every page, and they are part of the key of the board's cached answer."""
+    rows = OrgUnit.objects.for_org(org).values_list("pk", "code", "name", "kind", "path", "parent_id")
+    return in_tree_order([UnitChoice(*row) for row in rows])
+
+
+def scope_units(*, membership: Membership) -> list[OrgUnit]:
+    """The units the membership reaches, in tree order."""
+    return in_tree_order(list(scoped_units(membership).only("pk", "code", "name", "kind", "path", "parent_id")))
 
 
 def unit_children(*, org: Organization, unit: OrgUnit | None) -> list[OrgUnit]:

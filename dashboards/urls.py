@@ -1,14 +1,15 @@
 from django.urls import path
 
-from . import views, views_kpis
+from . import views
+from .explorer import views as explorer_views
 from .teams import views as teams
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("transformation/", views.transformation, name="transformation"),
-    path("kpis/", views_kpis.kpi_explorer, name="kpis"),
-    path("kpis/comments/", views_kpis.kpi_comments, name="kpi-comments"),
+    path("kpis/", explorer_views.kpi_explorer, name="kpis"),
+    path("kpis/comments/", explorer_views.kpi_comments, name="kpi-comments"),
     # The team pages (formerly under field/teams/, where deployment.urls answers 301).
     path("teams/", teams.team_list, name="team-list"),
     path("teams/<str:code>/", teams.team_detail, name="team-detail"),

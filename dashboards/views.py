@@ -1,27 +1,23 @@
 """The organization's home and the executive transformation dashboard."""
 
+from functools import partial
+
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cxtracker.months import Month
-from cxtracker.tabular import csv_response
 from cxtracker.tenancy.access import org_view, scoped_members, scoped_teams, scoped_units
-from cxtracker.tenancy.models import OrgUnit, Role, UnitKind
+from cxtracker.tenancy.models import Role, UnitKind
 from deployment.selectors import month_current
 from kpis.engine.readers import Reader
 from kpis.models import Metric
 
-from . import caching
-from .figures import fewer_than
-from .forms import CHARTS, SORT_KEYS, TransformationFilterForm, UnitChoice
-from .selectors import deployment_overview
-from .transformation import Filters, TransformationDashboard
+from .downloads import chart_csv
+from .selectors import deployment_overview, unit_choices
+from .transformation.board import Filters, TransformationDashboard
+from .transformation.forms import TransformationFilterForm
+from .transformation.page import board_page, filter_params, page_context, unit_url
 
 
 @org_view()
@@ -58,36 +54,6 @@ def org_home(request, org):
 # The executive transformation dashboard
 
 
-def _units_in_tree_order(org) -> list[UnitChoice]:
-    """Every unit, parents before children and siblings by name (the unit chooser's order), as
-    plain rows: an organization of a thousand teams reads them on every page."""
-    units = [
-        UnitChoice(*row)
-        for row in OrgUnit.objects.for_org(org).values_list("pk", "code", "name", "kind", "path", "parent_id")
-    ]
-    names = {u.pk: u.name.casefold() for u in units}
-
-    def key(unit):
-        return [names.get(i, "") for i in OrgUnit.path_ids(unit.path)]
-
-    return sorted(units, key=key)
-
-
-def _ancestors(units: list[UnitChoice], unit: OrgUnit | None) -> list[UnitChoice]:
-    """The units above ``unit``, from the top of the tree down (the breadcrumb), from the list of
-    units the page has read anyway."""
-    if unit is None:
-        return []
-    by_pk = {u.pk: u for u in units}
-    return [by_pk[i] for i in unit.ancestor_ids if i in by_pk]
-
-
-def _query(params: dict, **changes) -> str:
-    """The query string of the current filters with ``changes`` (None drops a key)."""
-    merged = {**params, **changes}
-    return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
-
-
 def _manager_redirect(request, org):
     """A manager's dashboard is their team's page (one team), or their teams' home."""
     teams = list(scoped_teams(request.membership)[:2])
@@ -102,41 +68,19 @@ def transformation(request, org):
     """``/o/<slug>/dashboards/transformation/?unit=CODE&from=YYYY-MM&to=YYYY-MM``: deployment and
     transformation against the customers' figures, for the roles that read the whole organization;
     ``&csv=<chart>`` answers that chart's data as CSV."""
-    membership = request.membership
-    if membership.role == Role.MANAGER:
+    if request.membership.role == Role.MANAGER:
         return _manager_redirect(request, org)
-    current = month_current(org=org)
-    units = _units_in_tree_order(org)
+    units = unit_choices(org=org)
     metrics = list(Metric.objects.for_org(org).order_by("category", "name"))
-    form = TransformationFilterForm(request.GET, org=org, current=current, units=units, metrics=metrics)
+    form = TransformationFilterForm(request.GET, org=org, current=month_current(org=org), units=units, metrics=metrics)
     base = reverse("dashboards:transformation", kwargs={"org": org.slug})
     if not form.is_valid():
-        context = {"form": form, "base_url": base, "current": current}
-        return render(request, "dashboards/transformation.html", context, status=400)
+        return render(request, "dashboards/transformation.html", {"form": form, "base_url": base}, status=400)
     data = form.cleaned_data
-    span = data["span"]
-    params = {
-        "unit": data["unit"].code if data["unit"] else None,
-        "from": str(span.first),
-        "to": str(span.last),
-        "metric": data["metric"].code if data["metric"] else None,
-        "mastery": data["mastery"],
-        "lag": data["lag"],
-        "sort": data["sort"] if data["sort"] != "name" else None,
-    }
-
-    def url_for(unit):
-        return base + _query(params, unit=unit.code if unit else None)
-
-    filters = Filters(
-        unit=data["unit"],
-        span=span,
-        metric=data["metric"],
-        sort=data["sort"],
-        mastery=data["mastery"],
-        lag=data["lag"],
-    )
-    board = TransformationDashboard(org=org, membership=membership, filters=filters, url_for=url_for)
+    params = filter_params(data)
+    filters = Filters.of(data)
+    url_for = partial(unit_url, base, params)
+    board = TransformationDashboard(org=org, membership=request.membership, filters=filters, url_for=url_for)
     # The board's figures change only with what board.inputs names: cached on it (Redis).
     inputs = board.inputs(
         tree=tuple(units),
@@ -145,76 +89,7 @@ def transformation(request, org):
     if data["csv"]:
         # A cached page gives its chart; otherwise only that chart is computed.
         board.load(inputs, compute=False)
-        unit_part = data["unit"].code if data["unit"] else org.slug
-        filename = f"{data['csv']}-{unit_part}-{span.first}-{span.last}.csv"
-        chart = board.chart(data["csv"])
-        return csv_response(chart.columns, chart.rows, filename=filename, language=get_language())
-
-    unit = data["unit"]
-    sort = data["sort"]
-    labels = {
-        "name": _("Unit"),
-        "members": _("Members"),
-        "deployment": _("Deployment"),
-        "transformation": _("Transformation"),
-        "nps": "NPS",
-        "nps_change": "Δ NPS",
-        "csat": "CSAT",
-        "csat_change": "Δ CSAT",
-        "ces": "CES",
-        "ces_change": "Δ CES",
-    }
-    # Each header sorts by its column; a second click reverses (works without JavaScript).
-    sort_columns = [
-        {
-            "key": key,
-            "label": labels[key],
-            "url": base + _query(params, sort=f"-{key}" if sort == key else key),
-            "aria": "ascending" if sort == key else "descending" if sort == f"-{key}" else None,
-        }
-        for key in SORT_KEYS
-    ]
-    context = {
-        "form": form,
-        "base_url": base,
-        "board": board,
-        "unit": unit,
-        "span": span,
-        "previous": board.previous,
-        "span_start": span.first.first_day,
-        "span_end": span.last.first_day,
-        "previous_start": board.previous.first.first_day,
-        "previous_end": board.previous.last.first_day,
-        "params": params,
-        # The organization and the units above this one, each a link back up.
-        "breadcrumb": [(org.name, url_for(None))] + [(u.name, url_for(u)) for u in _ancestors(units, unit)],
-        "sort": sort,
-        "sort_columns": sort_columns,
-        "csv_links": {name: base + _query(params, csv=name) for name in CHARTS},
-        "team_page": (
-            reverse("dashboards:team-detail", kwargs={"org": org.slug, "code": unit.code})
-            if unit is not None and unit.kind == UnitKind.TEAM
-            else None
-        ),
-        "min_group_size": org.min_group_size,
-        "hidden_label": fewer_than(org.min_group_size),
-        "min_sample_size": org.min_sample_size,
-        "metrics": metrics,
-    }
-
-    def board_page() -> dict:
-        """The board below the filters, rendered: a function of ``inputs`` alone (the partial holds
-        no CSRF token and nothing of the user's), cached as HTML."""
-        board.load(inputs)
-        board_context = dict(context)
-        if board.has_data:
-            board_context["charts"] = {name: board.chart(name) for name in CHARTS}
-            board_context["has_hidden_rows"] = any(row["suppressed"] for row in board.table)
-        html = render_to_string("dashboards/_transformation_board.html", board_context)
-        return {"html": html, "has_charts": bool(board.has_data)}
-
-    page = caching.cached("transformation-page", inputs, board_page)
-    # Rendered by our own template just now or then (a cache may hand back a plain str).
-    context["board_html"] = mark_safe(page["html"])
-    context["has_charts"] = page["has_charts"]
+        return chart_csv(board.chart(data["csv"]), org=org, unit=data["unit"], span=data["span"])
+    context = page_context(org=org, form=form, board=board, base=base, params=params, units=units, metrics=metrics)
+    context.update(board_page(board, inputs, context))
     return render(request, "dashboards/transformation.html", context)

@@ -35,8 +35,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cxtracker.months import Month
-from dashboards.forms import CHARTS
 from dashboards.teams.figures import CHARTS as TEAM_CHARTS
+from dashboards.transformation.forms import CHARTS
 from kpis.engine.readers import MEMBER_DERIVED
 from steering.kpi_codes import RATE_KPIS
 from steering.reports.emails import report_emails_send

@@ -1,7 +1,9 @@
-"""Number formats of the dashboards, in the reader's language (decimal comma in French)."""
+"""Number formats of the dashboards, in the reader's language (decimal comma in French), and the
+hidden filters of their small forms."""
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html_join
 
 register = template.Library()
 
@@ -46,3 +48,11 @@ def pvalue(value):
 @register.filter
 def getitem(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def hidden_filters(params, *set_here: str):
+    """The filters ``params`` as hidden inputs, but those the form itself sets (``set_here``): a
+    form that changes one filter keeps the others. No filters yet (a page with invalid ones): none."""
+    kept = ((key, value) for key, value in (params or {}).items() if key not in set_here and value)
+    return format_html_join("", '<input type="hidden" name="{}" value="{}">', kept)

@@ -25,9 +25,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from cxtracker.charts import percent
 from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import Role
-from dashboards.figures import percent
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
 from kpis.engine.rates import rates_read

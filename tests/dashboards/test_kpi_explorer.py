@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from cxtracker.months import Month, MonthSpan, Quarter, Week, periods_between
 from cxtracker.tenancy.models import Role, UnitKind
-from dashboards.forms_kpis import CHARTS
+from dashboards.explorer.forms import CHARTS
 from experience.services import journey_create
 from kpis.engine import formulas as survey_math
 from kpis.engine.recompute import snapshots_recompute
@@ -363,6 +363,14 @@ def test_two_filters_are_counted_from_the_responses(client, world, executive, or
     nothing = _get(client, executive, org, journey="sav", trigger="event", **september)
     assert nothing.status_code == 200
     assert "No survey response over these months." in nothing.content.decode()
+
+
+def test_the_trends_form_changes_period_and_lines_and_keeps_the_other_filters(client, world, executive, org):
+    body = _get(client, executive, org, unit="B", journey="achat", kpi="csat", period="quarter", **FILTERS)
+    form = re.search(r'<form[^>]*class="inline-option">(.*?)</form>', body.content.decode(), re.S).group(1)
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    assert hidden == {"unit": "B", "from": "2026-08", "to": "2026-10", "journey": "achat", "kpi": "csat"}
+    assert re.findall(r'<select name="(\w+)"', form) == ["period", "by"]
 
 
 def test_trend_split_by_trigger_draws_a_line_per_value(client, world, executive, org):

@@ -28,8 +28,8 @@ from django.urls import reverse
 from cxtracker import charts
 from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import Role, UnitKind
-from dashboards import figures
-from dashboards.transformation import sort_rows
+from dashboards.transformation import figures
+from dashboards.transformation.summary import sort_rows
 from deployment.services import animation_create, observation_create
 from experience.services import experience_model_create_from_json
 from kpis.engine.lag import lag_analysis
@@ -551,6 +551,26 @@ def test_sorting_by_a_column_works_without_javascript(client, world, admin, org)
     assert [r["code"] for r in response.context["board"].table] == ["T2", "T3", "T1"]
     # The header of the sorted column reverses it.
     assert "sort=-transformation" in response.content.decode()
+
+
+def _option_form(body: str, name: str) -> tuple[dict, list[str]]:
+    """The hidden filters and the options of the chart form that sets ``name``."""
+    form = re.search(rf'<form[^>]*class="inline-option">((?:(?!</form>).)*<select name="{name}".*?)</form>', body, re.S)
+    assert form, f"no form for {name}"
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(1)))
+    return hidden, re.findall(r'<option value="([^"]*)"', form.group(1))
+
+
+def test_each_charts_form_changes_its_filter_and_keeps_the_others(client, world, admin, org):
+    body = _get(client, admin, org, unit="B", sort="-nps", lag="csat", **FILTERS).content.decode()
+    common = {"unit": "B", "from": "2026-08", "to": "2026-10", "sort": "-nps"}
+    hidden, options = _option_form(body, "mastery")
+    assert hidden == {**common, "metric": "revenue", "lag": "csat"} and options == ["mastered", "known"]
+    hidden, options = _option_form(body, "lag")
+    assert hidden == {**common, "metric": "revenue", "mastery": "mastered"} and options[:3] == ["nps", "csat", "ces"]
+    hidden, options = _option_form(body, "metric")
+    assert hidden == {**common, "mastery": "mastered", "lag": "csat"} and "revenue" in options
+    assert re.search(r'<option value="csat" selected>', body)
 
 
 def test_sort_rows_puts_missing_and_hidden_figures_last():

@@ -10,16 +10,13 @@ silent default."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cxtracker.months import MonthSpan
-from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
+from cxtracker.tenancy.models import Organization, OrgUnit
+from dashboards.forms import UnitSpanForm
 from kpis.engine.surveys import BREAKDOWNS
 from kpis.models import SurveyTrigger
 
-from .forms import DEFAULT_MONTHS, MAX_MONTHS, UNIT_CHOICES_MAX, MonthField
-
 # Weekly figures are counted from the responses: at most a year of weeks on one page.
 MAX_WEEK_MONTHS = 12
-PERIODS = ("month", "week", "quarter")
 KPIS = ("nps", "csat", "ces")
 CHARTS = (*(f"trend-{kpi}" for kpi in KPIS), *BREAKDOWNS)
 TEXT_MAX_LENGTH = 200
@@ -44,13 +41,10 @@ def value_label(breakdown: str, value: str, journey_names: dict) -> str:
     return value
 
 
-class SurveyScopeForm(forms.Form):
+class SurveyScopeForm(UnitSpanForm):
     """Which responses: a unit (within the membership's scope), a span of months, and at most one
     value of each breakdown."""
 
-    unit = forms.ChoiceField(label=_("Unit"), required=False)
-    from_ = MonthField(label=_("From"), required=False)
-    to = MonthField(label=_("To"), required=False)
     journey = forms.ChoiceField(label=_("Journey"), required=False)
     segment = forms.ChoiceField(label=_("Segment"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
@@ -67,19 +61,7 @@ class SurveyScopeForm(forms.Form):
         values: dict[str, list[str]],
         journey_names: dict[str, str],
     ):
-        # ``from`` is a Python keyword: the field is from_, the query string says from.
-        data = data.copy()
-        if "from" in data:
-            data["from_"] = data.pop("from")[-1]
-        super().__init__(data)
-        self.org = org
-        self.current = current
-        self.units = {u.code: u for u in units}
-        asked = data.get("unit")
-        shown = [u for u in units if len(units) <= UNIT_CHOICES_MAX or u.kind != UnitKind.TEAM or u.code == asked]
-        depth0 = min((u.path.count("/") for u in shown), default=0)
-        self.fields["unit"].choices = [("", everything_label)] + [(u.code, _unit_label(u, depth0)) for u in shown]
-        self.fields["unit"].valid_value = lambda value: value in self.units or value == ""
+        super().__init__(data, org=org, current=current, units=units, everything_label=everything_label)
         for breakdown in BREAKDOWNS:
             choices = [(v, value_label(breakdown, v, journey_names)) for v in values.get(breakdown, [])]
             self.fields[breakdown].choices = [("", _("All")), *choices]
@@ -90,19 +72,6 @@ class SurveyScopeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        last = data.get("to") or self.current
-        if "to" in data and last > self.current:
-            self.add_error("to", _("Choose a month no later than the current one."))
-            return data
-        first = data.get("from_") or last.shift(1 - DEFAULT_MONTHS)
-        if "from_" in data and "to" in data:
-            if first > last:
-                self.add_error("to", _("“To” is before “From”."))
-                return data
-            if last - first + 1 > MAX_MONTHS:
-                self.add_error("from_", _("Choose at most %(n)d months.") % {"n": MAX_MONTHS})
-                return data
-            data["span"] = MonthSpan(first, last)
         data["filters"] = {b: data[b] for b in BREAKDOWNS if data.get(b)}
         return data
 
@@ -158,8 +127,3 @@ class VerbatimForm(SurveyScopeForm):
         data = super().clean()
         data["page"] = data.get("page") or 1
         return data
-
-
-def _unit_label(unit: OrgUnit, depth0: int) -> str:
-    depth = unit.path.count("/") - depth0
-    return "\u2003" * depth + unit.name

@@ -60,7 +60,64 @@ def trend_chart(
     that many teams); ``plans``: dicts with title, unit, status, start and end dates."""
     title = _("Deployment and transformation over time")
     hidden = fewer_than(min_group_size)
-    frame = pd.DataFrame(
+    frame = _trend_frame(months, rates, kpis, metric_points)
+    plain = {column: charts.plain(frame[column]) for column in frame.columns}
+    metric_label = None
+    if metric_name is not None:
+        metric_label = f"{metric_name} ({metric_unit})" if metric_unit else metric_name
+    columns, rows = _trend_table(plain, metric_label=metric_label, hidden=hidden)
+    has_rates = frame[["deployment", "transformation"]].notna().to_numpy().any()
+    has_nps = frame["nps"].notna().any()
+    has_metric = metric_name is not None and frame["metric"].notna().any()
+    suppressed = frame["suppressed"].any()
+    if not (has_rates or has_nps or has_metric or suppressed):
+        return Chart("trend", title, None, columns, rows, empty=_("No figures for these months."))
+
+    fig = go.Figure()
+    _rate_lines(fig, plain)
+    if has_nps:
+        _nps_line(fig, plain)
+    if has_metric:
+        _metric_line(fig, plain, name=metric_name, unit=metric_unit)
+        if any(t for t in plain["metric_teams"] if t):
+            metric_label = _("%(metric)s, mean per team") % {"metric": metric_label}
+    if plans:
+        _plan_markers(fig, plans)
+    layout = charts.layout(
+        title,
+        language=language,
+        height=400,
+        xaxis=charts.axis(
+            _("Month"), type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick="M1" if len(months) <= 12 else None
+        ),
+        yaxis=charts.axis(_("Rate (%)"), range=[0, 100], ticksuffix=" %"),
+        hovermode="x unified",
+        annotations=[_hidden_rates_note(hidden)] if suppressed else [],
+        shapes=[_plan_line(p) for p in plans],
+        margin={"l": 56, "r": 24, "t": 56, "b": 48},
+    )
+    if has_nps:
+        layout["yaxis2"] = charts.axis(
+            "NPS", overlaying="y", side="right", showgrid=False, zeroline=False, tickmode="auto", nticks=6
+        )
+    if has_metric:
+        layout["yaxis3"] = charts.axis(
+            metric_label,
+            overlaying="y",
+            side="right",
+            anchor="free",
+            autoshift=True,
+            showgrid=False,
+            rangemode="tozero",
+            tickmode="auto",
+            nticks=6,
+        )
+    fig.update_layout(layout)
+    return Chart("trend", title, charts.figure_json(fig), columns, rows)
+
+
+def _trend_frame(months: list, rates: list[dict], kpis: list[dict], metric_points: list) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "month": [str(m) for m in months],
             "x": charts.month_x(months),
@@ -75,9 +132,10 @@ def trend_chart(
             "metric_teams": [p.teams if p is not None else None for p in metric_points],
         }
     )
-    has_rates = frame[["deployment", "transformation"]].notna().to_numpy().any()
-    has_nps = frame["nps"].notna().any()
-    has_metric = metric_name is not None and frame["metric"].notna().any()
+
+
+def _trend_table(plain: dict, *, metric_label: str | None, hidden: str) -> tuple[list, list]:
+    """The trend's CSV: a row per month, the rates of a hidden month said hidden."""
     columns = [
         _("Month"),
         _("Active members"),
@@ -87,141 +145,111 @@ def trend_chart(
         _("NPS responses (n)"),
         _("Low sample"),
     ]
-    if metric_name is not None:
-        columns.append(f"{metric_name} ({metric_unit})" if metric_unit else metric_name)
+    if metric_label is not None:
+        columns.append(metric_label)
     rows = []
-    plain = {column: charts.plain(frame[column]) for column in frame.columns}
-    for i in range(len(frame)):
+    for i in range(len(plain["month"])):
         rec = {column: values[i] for column, values in plain.items()}
         rates_cells = [hidden, hidden] if rec["suppressed"] else [rec["deployment"], rec["transformation"]]
         row = [rec["month"], rec["active"], *rates_cells, rec["nps"], rec["nps_n"], _("yes") if rec["nps_low"] else ""]
-        if metric_name is not None:
+        if metric_label is not None:
             row.append(rec["metric"])
         rows.append(row)
-    if not (has_rates or has_nps or has_metric or frame["suppressed"].any()):
-        return Chart("trend", title, None, columns, rows, empty=_("No figures for these months."))
+    return columns, rows
 
-    fig = go.Figure()
-    x = plain["x"]
+
+def _rate_lines(fig: go.Figure, plain: dict) -> None:
     for key, name, color in (
         ("deployment", _("Deployment rate"), DEPLOYMENT_COLOR),
         ("transformation", _("Transformation rate"), TRANSFORMATION_COLOR),
     ):
         fig.add_scatter(
-            x=x,
+            x=plain["x"],
             y=plain[key],
             name=name,
             mode="lines+markers",
             line={"color": color, "width": 3},
             hovertemplate=f"{name}: %{{y:.1f}} %<extra></extra>",
         )
-    if has_nps:
-        low = plain["nps_low"]
-        fig.add_scatter(
-            x=x,
-            y=plain["nps"],
-            name="NPS",
-            yaxis="y2",
-            mode="lines+markers",
-            line={"color": NPS_COLOR, "width": 2, "dash": "dot"},
-            marker={
-                "size": 9,
-                "symbol": ["circle-open" if is_low else "circle" for is_low in low],
-                "color": [LOW_SAMPLE_COLOR if is_low else NPS_COLOR for is_low in low],
-                "line": {"width": 2},
-            },
-            customdata=[[n, _("low sample") if is_low else ""] for n, is_low in zip(plain["nps_n"], low, strict=True)],
-            hovertemplate="NPS: %{y:.1f} (n = %{customdata[0]}) %{customdata[1]}<extra></extra>",
-        )
-    if has_metric:
-        rolled = any(t for t in plain["metric_teams"] if t)
-        label = metric_name + (f" ({metric_unit})" if metric_unit else "")
-        if rolled:
-            label = _("%(metric)s, mean per team") % {"metric": label}
-        fig.add_scatter(
-            x=x,
-            y=plain["metric"],
-            name=metric_name,
-            yaxis="y3",
-            mode="lines",
-            line={"color": METRIC_COLOR, "width": 2},
-            hovertemplate=f"{metric_name}: %{{y:,.1f}} {metric_unit}<extra></extra>",
-        )
-    shapes = []
-    if plans:
-        fig.add_scatter(
-            x=[p["start"].isoformat() for p in plans],
-            y=[100] * len(plans),
-            name=_("Action plans"),
-            mode="markers",
-            marker={"symbol": "triangle-down", "size": 12, "color": "#455a64"},
-            customdata=[[p["title"], p["unit"], p["status"], p["end"].isoformat()] for p in plans],
-            hovertemplate=(
-                "%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}<br>"
-                + _("from %(start)s to %(end)s") % {"start": "%{x|%d %b %Y}", "end": "%{customdata[3]|%d %b %Y}"}
-                + "<extra></extra>"
-            ),
-        )
-        shapes = [
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": p["start"].isoformat(),
-                "x1": p["start"].isoformat(),
-                "y0": 0,
-                "y1": 1,
-                "layer": "below",
-                "line": {"color": "#90a4ae", "width": 1, "dash": "dot"},
-            }
-            for p in plans
-        ]
-    annotations = []
-    if frame["suppressed"].any():
-        annotations.append(
-            {
-                "text": _("Rates: %(hidden)s") % {"hidden": hidden},
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 1.02,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"color": "#616161"},
-            }
-        )
-    layout = charts.layout(
-        title,
-        language=language,
-        height=400,
-        xaxis=charts.axis(
-            _("Month"), type="date", tickformat="%b %Y", hoverformat="%B %Y", dtick="M1" if len(months) <= 12 else None
-        ),
-        yaxis=charts.axis(_("Rate (%)"), range=[0, 100], ticksuffix=" %"),
-        hovermode="x unified",
-        annotations=annotations,
-        shapes=shapes,
-        margin={"l": 56, "r": 24, "t": 56, "b": 48},
+
+
+def _nps_line(fig: go.Figure, plain: dict) -> None:
+    """NPS on the right axis, a low-sample month hollow and grey with n in its tooltip."""
+    low = plain["nps_low"]
+    fig.add_scatter(
+        x=plain["x"],
+        y=plain["nps"],
+        name="NPS",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": NPS_COLOR, "width": 2, "dash": "dot"},
+        marker={
+            "size": 9,
+            "symbol": ["circle-open" if is_low else "circle" for is_low in low],
+            "color": [LOW_SAMPLE_COLOR if is_low else NPS_COLOR for is_low in low],
+            "line": {"width": 2},
+        },
+        customdata=[[n, _("low sample") if is_low else ""] for n, is_low in zip(plain["nps_n"], low, strict=True)],
+        hovertemplate="NPS: %{y:.1f} (n = %{customdata[0]}) %{customdata[1]}<extra></extra>",
     )
-    if has_nps:
-        layout["yaxis2"] = charts.axis(
-            "NPS", overlaying="y", side="right", showgrid=False, zeroline=False, tickmode="auto", nticks=6
-        )
-    if has_metric:
-        layout["yaxis3"] = charts.axis(
-            label,
-            overlaying="y",
-            side="right",
-            anchor="free",
-            autoshift=True,
-            showgrid=False,
-            rangemode="tozero",
-            tickmode="auto",
-            nticks=6,
-        )
-    fig.update_layout(layout)
-    return Chart("trend", title, charts.figure_json(fig), columns, rows)
+
+
+def _metric_line(fig: go.Figure, plain: dict, *, name: str, unit: str) -> None:
+    fig.add_scatter(
+        x=plain["x"],
+        y=plain["metric"],
+        name=name,
+        yaxis="y3",
+        mode="lines",
+        line={"color": METRIC_COLOR, "width": 2},
+        hovertemplate=f"{name}: %{{y:,.1f}} {unit}<extra></extra>",
+    )
+
+
+def _plan_markers(fig: go.Figure, plans: list[dict]) -> None:
+    """A marker at the top of the chart at each plan's start; the plan in its tooltip."""
+    fig.add_scatter(
+        x=[p["start"].isoformat() for p in plans],
+        y=[100] * len(plans),
+        name=_("Action plans"),
+        mode="markers",
+        marker={"symbol": "triangle-down", "size": 12, "color": "#455a64"},
+        customdata=[[p["title"], p["unit"], p["status"], p["end"].isoformat()] for p in plans],
+        hovertemplate=(
+            "%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}<br>"
+            + _("from %(start)s to %(end)s") % {"start": "%{x|%d %b %Y}", "end": "%{customdata[3]|%d %b %Y}"}
+            + "<extra></extra>"
+        ),
+    )
+
+
+def _plan_line(plan: dict) -> dict:
+    """A dotted line down the chart at the plan's start, below the data."""
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": plan["start"].isoformat(),
+        "x1": plan["start"].isoformat(),
+        "y0": 0,
+        "y1": 1,
+        "layer": "below",
+        "line": {"color": "#90a4ae", "width": 1, "dash": "dot"},
+    }
+
+
+def _hidden_rates_note(hidden: str) -> dict:
+    return {
+        "text": _("Rates: %(hidden)s") % {"hidden": hidden},
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 1.02,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"color": "#616161"},
+    }
 
 
 # ---------------------------------------------------------------------------------------------

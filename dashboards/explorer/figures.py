@@ -2,7 +2,7 @@
 (``kpis.engine.formulas.survey_figures`` dicts): NPS, CSAT and CES over time, and each broken
 down by journey, segment, channel or trigger.
 
-The conventions of ``dashboards.figures`` (its ``Chart``, layout and axes): titles and axis titles
+The conventions of ``cxtracker.charts`` (its ``Chart``, layout and axes): titles and axis titles
 through gettext, French decimal commas through ``layout.separators`` and French month names through
 the page's Plotly locale, a CSV of each chart's data. Every figure carries its n and its 95 % margin
 (error bars); a figure below the organization's minimum sample is drawn hollow and grey with n and
