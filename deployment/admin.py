@@ -3,7 +3,7 @@ which check it as the app does and mark the months whose figures it changes."""
 
 from django.contrib import admin
 
-from cxtracker.tenancy.admin import ServiceModelAdmin
+from cxtracker.tenancy.admin import ReadOnlyAdmin, ServiceModelAdmin
 
 from . import services
 from .models import Animation, Observation, Rating
@@ -25,7 +25,7 @@ def _changed(form, names) -> dict:
     return {name: form.cleaned_data[name] for name in names if name in form.changed_data}
 
 
-class RatingInline(admin.TabularInline):
+class RatingInline(ReadOnlyAdmin, admin.TabularInline):
     """Read-only: ratings are written with their observation, in the app or through the API, where
     they are checked against the experience model."""
 
@@ -33,15 +33,6 @@ class RatingInline(admin.TabularInline):
     fields = ["behavior", "level"]
     readonly_fields = ["behavior", "level"]
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Observation)

@@ -226,6 +226,16 @@ def _observation_form_view(request, org, observation=None):
     return render(request, "deployment/observation_form.html", context, status=status)
 
 
+def _delete_page(request, delete, message: str, after: str, name: str, record):
+    """The confirmation page of a field record (``deployment/<name>_confirm_delete.html``), and its
+    deletion on POST, then ``after``."""
+    if request.method == "POST":
+        delete()
+        messages.success(request, message)
+        return redirect(after)
+    return render(request, f"deployment/{name}_confirm_delete.html", {name: record})
+
+
 @org_view(roles=FIELD_WRITE_ROLES, individuals=True)
 @in_org_timezone
 def observation_create(request, org):
@@ -243,12 +253,9 @@ def observation_update(request, org, pk):
 @in_org_timezone
 def observation_delete(request, org, pk):
     observation = access_observation(request.membership, pk, write=True)
-    member = observation.member
-    if request.method == "POST":
-        services.observation_delete(observation=observation)
-        messages.success(request, _("The observation was deleted."))
-        return redirect("deployment:member-detail", org=org.slug, code=member.code)
-    return render(request, "deployment/observation_confirm_delete.html", {"observation": observation})
+    after = reverse("deployment:member-detail", kwargs={"org": org.slug, "code": observation.member.code})
+    delete = partial(services.observation_delete, observation=observation)
+    return _delete_page(request, delete, _("The observation was deleted."), after, "observation", observation)
 
 
 @org_view(roles=FIELD_WRITE_ROLES, individuals=True)
@@ -334,9 +341,6 @@ def animation_update(request, org, pk):
 @in_org_timezone
 def animation_delete(request, org, pk):
     animation = access_animation(request.membership, pk, write=True)
-    team = animation.team
-    if request.method == "POST":
-        services.animation_delete(animation=animation)
-        messages.success(request, _("The animation was deleted."))
-        return redirect("dashboards:team-detail", org=org.slug, code=team.code)
-    return render(request, "deployment/animation_confirm_delete.html", {"animation": animation})
+    after = reverse("dashboards:team-detail", kwargs={"org": org.slug, "code": animation.team.code})
+    delete = partial(services.animation_delete, animation=animation)
+    return _delete_page(request, delete, _("The animation was deleted."), after, "animation", animation)

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cxtracker.tenancy.admin import ServiceModelAdmin
+from cxtracker.tenancy.admin import ReadOnlyAdmin, ServiceModelAdmin
 
 from .models import Behavior, Dimension, ExperienceModel, Journey, JourneyStage
 from .services import (
@@ -13,19 +13,8 @@ from .services import (
     experience_model_update,
 )
 
-
-class _ReadOnly:
-    """A version's structure is edited in the app, whose services keep a version in use locked
-    (only its wording may change) and mark the months whose rates change: here it is shown only."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# The admins of a version's structure are ReadOnlyAdmin: it is edited in the app, whose services keep
+# a version in use locked (only its wording may change) and mark the months whose rates change.
 
 
 class _TenantInlineAdmin(admin.ModelAdmin):
@@ -40,7 +29,7 @@ class _TenantInlineAdmin(admin.ModelAdmin):
         formset.save_m2m()
 
 
-class DimensionInline(_ReadOnly, admin.TabularInline):
+class DimensionInline(ReadOnlyAdmin, admin.TabularInline):
     model = Dimension
     fields = ["position", "code", "name"]
     extra = 0
@@ -93,7 +82,7 @@ class ExperienceModelAdmin(ServiceModelAdmin):
             self.message_user(request, _("%(model)s is now the active version.") % {"model": model})
 
 
-class BehaviorInline(_ReadOnly, admin.StackedInline):
+class BehaviorInline(ReadOnlyAdmin, admin.StackedInline):
     model = Behavior
     fields = [
         ("position", "code"),
@@ -105,7 +94,7 @@ class BehaviorInline(_ReadOnly, admin.StackedInline):
 
 
 @admin.register(Dimension)
-class DimensionAdmin(_ReadOnly, admin.ModelAdmin):
+class DimensionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "model", "position", "organization"]
     list_filter = ["organization"]
     search_fields = ["code", "name"]
@@ -116,7 +105,7 @@ class DimensionAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Behavior)
-class BehaviorAdmin(_ReadOnly, admin.ModelAdmin):
+class BehaviorAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "dimension", "model", "position", "organization"]
     list_filter = ["organization"]
     search_fields = ["code", "name"]

@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from cxtracker.tenancy.admin import ServiceModelAdmin
+from cxtracker.tenancy.admin import ReadOnlyAdmin, ServiceModelAdmin
 
 from .ingest import metric_values_ingest
 from .models import DirtyPeriod, Metric, MetricValue, SurveyResponse, UploadJob
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin):
+class SurveyResponseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: responses come in through the API and the uploads (``kpis.ingest``), which
     check them and mark their months; a response is what a customer said, not staff's to edit."""
 
@@ -17,15 +17,6 @@ class SurveyResponseAdmin(admin.ModelAdmin):
     search_fields = ["external_id", "unit__code", "comment"]
     list_select_related = ["organization", "unit"]
     date_hierarchy = "responded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Metric)

@@ -1,5 +1,7 @@
 """Organization settings for data coming in: API keys, metric definitions, file uploads (admins)."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -85,15 +87,8 @@ def metrics(request, org):
 @require_http_methods(["GET", "POST"])
 def metric_create(request, org):
     form = MetricForm(request.POST or None, org=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            metric = services.metric_create(org=org, **form.cleaned_data)
-        except services.ServiceError as exc:
-            form.add_error("code", str(exc))
-        else:
-            messages.success(request, _("Metric “%(name)s” created.") % {"name": metric.name})
-            return redirect("kpis:metrics", org=org.slug)
-    return render(request, "kpis/metric_form.html", {"form": form})
+    save = partial(services.metric_create, org=org)
+    return _metric_form_page(request, org, form, lambda data, _changed: save(**data), _("Metric “%(name)s” created."))
 
 
 @org_view(roles=ADMIN_ROLES)
@@ -101,13 +96,23 @@ def metric_create(request, org):
 def metric_edit(request, org, code):
     metric = access_or_404(Metric, org, code=code)
     form = MetricForm(request.POST or None, instance=metric, org=org)
+
+    def save(data, changed):
+        return services.metric_update(metric=metric, **{name: data[name] for name in changed})
+
+    return _metric_form_page(request, org, form, save, _("Metric “%(name)s” saved."), metric=metric)
+
+
+def _metric_form_page(request, org, form, save, success: str, metric=None):
+    """A metric's form: ``save(cleaned data, changed fields)`` through its service (a taken code is
+    the code field's error), then back to the list."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.metric_update(metric=metric, **{name: form.cleaned_data[name] for name in form.changed_data})
+            saved = save(form.cleaned_data, form.changed_data)
         except services.ServiceError as exc:
             form.add_error("code", str(exc))
         else:
-            messages.success(request, _("Metric “%(name)s” saved.") % {"name": metric.name})
+            messages.success(request, success % {"name": saved.name})
             return redirect("kpis:metrics", org=org.slug)
     return render(request, "kpis/metric_form.html", {"form": form, "metric": metric})
 

@@ -16,6 +16,20 @@ class _DryRun(Exception):
     """Rolls back a service call made only to learn whether the service accepts the form."""
 
 
+class ReadOnlyAdmin:
+    """An admin (or inline) that shows rows and changes none: what is written through the app's
+    services, which check it and mark what its figures change, or what is not staff's to edit."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ServiceModelAdmin(admin.ModelAdmin):
     """An admin whose writes go through the services.
 
