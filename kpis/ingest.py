@@ -298,21 +298,8 @@ def _survey_row(data: dict, org_pk: int, units, now) -> tuple | None:
         for code, score in aspects.items():
             if len(code) > 64 or not _CODE_RE.match(code) or type(score) is not int or not low <= score <= high:
                 return None
-    return (
-        org_pk,
-        external_id,
-        found[0],
-        responded_at,
-        nps,
-        ces,
-        csat,
-        channel,
-        journey,
-        trigger,
-        segment,
-        comment,
-        aspects,
-    )
+    # _SURVEY_TEXTS are in SURVEY_RESPONSE_COLUMNS order.
+    return (org_pk, external_id, found[0], responded_at, nps, ces, csat, *texts, aspects)
 
 
 def _survey_response(item: _Item, org, units, now) -> tuple | None:
@@ -348,21 +335,8 @@ def _survey_response(item: _Item, org, units, now) -> tuple | None:
     aspects = _aspects(item)
     if item.errors:
         return None
-    return (
-        org.pk,
-        external_id,
-        unit_id,
-        responded_at,
-        scores["nps"],
-        scores["ces"],
-        scores["csat"],
-        channel,
-        journey,
-        trigger,
-        segment,
-        comment,
-        aspects,
-    )
+    texts = (channel, journey, trigger, segment, comment)
+    return (org.pk, external_id, unit_id, responded_at, scores["nps"], scores["ces"], scores["csat"], *texts, aspects)
 
 
 def _aspects(item: _Item) -> dict:
