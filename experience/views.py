@@ -97,7 +97,13 @@ def _delete_page(request, obj, delete, problem, success, cancel_url, *, done_url
     page the deleted row was on). The service's refusal (the row was used since the page was shown)
     is an error message on ``cancel_url``, the object's page."""
     if request.method != "POST":
-        context = {"object": obj, "problem": problem, "cancel_url": cancel_url, "warning": warning}
+        context = {
+            "object": obj,
+            "problem": problem,
+            "refused": bool(problem),
+            "cancel_url": cancel_url,
+            "warning": warning,
+        }
         return render(request, "experience/confirm_delete.html", context)
     try:
         delete()

@@ -71,7 +71,7 @@ def api_key_revoke(request, org, pk):
         tenancy_services.api_key_revoke(key=key)
         messages.success(request, _("The key “%(name)s” is revoked: it no longer works.") % {"name": key.name})
         return redirect("kpis:api-keys", org=org.slug)
-    return render(request, "kpis/api_key_revoke.html", {"key": key})
+    return render(request, "kpis/api_key_revoke.html", {"key": key, "refused": key.revoked_at is not None})
 
 
 # Metric definitions
@@ -130,7 +130,8 @@ def metric_delete(request, org, code):
         else:
             messages.success(request, _("Metric “%(name)s” deleted.") % {"name": metric.name})
         return redirect("kpis:metrics", org=org.slug)
-    return render(request, "kpis/metric_delete.html", {"metric": metric, "value_count": value_count})
+    context = {"metric": metric, "value_count": value_count, "refused": bool(value_count)}
+    return render(request, "kpis/metric_delete.html", context)
 
 
 # Uploads

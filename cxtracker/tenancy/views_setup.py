@@ -117,7 +117,8 @@ def unit_delete(request, org, code):
         else:
             messages.success(request, _("Unit “%(name)s” deleted.") % {"name": unit.name})
             return redirect("tenancy:unit-list", org=org.slug)
-    return render(request, "tenancy/setup/unit_delete.html", {"unit": unit, "attached": attached})
+    context = {"unit": unit, "attached": attached, "refused": bool(attached)}
+    return render(request, "tenancy/setup/unit_delete.html", context)
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -254,7 +255,7 @@ def membership_delete(request, org, membership_id):
             if is_self:
                 return redirect("home")
             return redirect("tenancy:membership-list", org=org.slug)
-    context = {"target": membership, "last_admin": last_admin, "is_self": is_self}
+    context = {"target": membership, "refused": last_admin, "is_self": is_self}
     return render(request, "tenancy/setup/membership_delete.html", context, status=409 if last_admin else 200)
 
 
