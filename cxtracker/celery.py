@@ -13,8 +13,15 @@ app.autodiscover_tasks(["kpis.engine"])
 
 # The one beat schedule of the project; each entry says why it runs when it does.
 app.conf.beat_schedule = {
-    # Catch up on every organization whose data changed but whose debounced recomputation did
-    # not run (broker down, worker restarted): nightly, when nobody reads the dashboards.
+    # Recompute the organizations whose marks have fallen due (the debounce after a write is
+    # over): every minute, so that figures are at most the debounce plus a minute old, whatever
+    # happened to an earlier task (lost, its worker killed, the broker down meanwhile).
+    "recompute-due-every-minute": {
+        "task": "kpis.engine.tasks.recompute_due_task",
+        "schedule": 60.0,
+    },
+    # Every mark left behind, due or not, and the month that has just begun: nightly, when
+    # nobody reads the dashboards.
     "recompute-dirty-nightly": {
         "task": "kpis.engine.tasks.recompute_dirty_task",
         "schedule": crontab(hour=2, minute=30),

@@ -12,12 +12,17 @@ class BrokerUnavailable(Exception):
     """The broker could not be reached: the caller leaves the work to the nightly catch-up."""
 
 
-def enqueue(task_name: str, *args, countdown: float | None = None):
+def runs_eagerly() -> bool:
+    """Whether there is no broker: a task sent runs at once, in the sender's process."""
+    return bool(current_app.conf.task_always_eager)
+
+
+def enqueue(task_name: str, *args, expires: float | None = None):
     if task_name not in current_app.tasks:
         # Outside a worker the task modules are imported on first use (autodiscovery is lazy).
         importlib.import_module(task_name.rsplit(".", 1)[0])
     task = current_app.tasks[task_name]
     try:
-        return task.apply_async(args, countdown=countdown)
+        return task.apply_async(args, expires=expires)
     except (KombuOperationalError, RedisError, OSError) as exc:
         raise BrokerUnavailable(str(exc)) from exc

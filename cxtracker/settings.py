@@ -185,8 +185,14 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies (killed, out of memory) goes back to the queue: acks_late alone
+# would count it as done.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker goes away waits for it as long as it takes, rather than exiting after
+# 100 tries: the work it is owed is in the dirty marks, not in the broker.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_EXPIRES = 24 * 3600
 # A write must not fail because the broker is down: publish gives up quickly, the data stays
 # marked for recomputation and the nightly job catches up (SPEC §6).

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxtracker.tenancy.models import TenantModel, code_validator, unique_per_org, user_reference
@@ -106,13 +107,17 @@ class DirtyPeriod(TenantModel):
     """A month of an organization whose snapshots must be recomputed: of one team, or of every team
     when ``team`` is empty.
 
-    Writes mark it in their own transaction, so the mark survives a broker outage; the debounced
-    task and the nightly catch-up clear it once the month is recomputed (SPEC §6).
+    Writes mark it in their own transaction, so the mark survives a broker outage, a lost task or a
+    dead worker. ``due_at`` is when the first write since the last recomputation asked for one plus
+    the debounce: the sweep (every minute) recomputes the organizations with a mark due, and the
+    nightly catch-up whatever is left (SPEC §6). ``marked_at`` moves at every write, so that a
+    recomputation that read the mark before the write does not clear it.
     """
 
     period_start = models.DateField()
     team = models.ForeignKey("tenancy.OrgUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     marked_at = models.DateTimeField(auto_now=True)
+    due_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints = [

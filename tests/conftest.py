@@ -4,6 +4,7 @@ team T1 of it, charlie (``outsider``) administers ``other_org`` and must see not
 import pytest
 
 from cxtracker.tenancy.models import Role
+from kpis.engine import background
 from tests.factories import make_member, make_membership, make_org, make_tree, make_user
 
 
@@ -20,6 +21,14 @@ def _plain_static_storage(settings):
 def _fast_password_hasher(settings):
     """Real hashing costs ~0.3 s per user created or logged in: tests need no such strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_background_recomputation_left():
+    """A write without a broker starts a timer in the process (kpis.engine.background): none
+    outlives its test to run in another one."""
+    yield
+    background.cancel_pending()
 
 
 @pytest.fixture

@@ -1,16 +1,20 @@
-"""Dirty marks: which team-months must be recomputed (SPEC §6).
+"""Dirty marks: which team-months must be recomputed (SPEC §6), and when.
 
 A mark is a row written in the writer's transaction, so it exists exactly when the data does. A
-mark names a team (its snapshots only) or none (every team of the organization). The write services
-below the engine do not import it: they send ``cxtracker.tenancy.signals.figures_changed`` and the
-receiver here writes the marks, then asks for a recomputation once the writer commits
-(``kpis.engine.recompute.recompute_schedule``); if that fails (broker down) the write still stands
-and the nightly catch-up recomputes every mark left behind.
+mark names a team (its snapshots only) or none (every team of the organization), and holds when it
+falls due: the first write after a recomputation plus the debounce. Writes within the debounce ride
+on the same due time. The write services below the engine do not import it: they send
+``cxtracker.tenancy.signals.figures_changed`` and the receiver here writes the marks, then tells the
+recomputation once the writer commits (``kpis.engine.background.recompute_soon``). Nothing is held in
+memory or in the broker: the sweep recomputes every organization with a mark due, whatever
+happened to the process that wrote it (broker down, worker killed), and the nightly catch-up
+every mark left behind.
 """
 
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.dispatch import receiver
@@ -56,50 +60,56 @@ def periods_mark_dirty(
         current = Month.of(org.today())
         months |= set(Month.range(min(months), current))
     now = timezone.now()
+    due = now + datetime.timedelta(seconds=debounce_seconds())
     starts = sorted(m.first_day for m in months)
     if connection.vendor == "postgresql":
-        _upsert_marks_pg(org, starts, team_ids, now)
+        _upsert_marks_pg(org, starts, team_ids, now, due)
     else:
         team_slots = [None] if team_ids is None else team_ids
         DirtyPeriod.objects.bulk_create(
             [
-                DirtyPeriod(organization=org, period_start=start, team_id=team_id, marked_at=now)
+                DirtyPeriod(organization=org, period_start=start, team_id=team_id, marked_at=now, due_at=due)
                 for start in starts
                 for team_id in team_slots
             ],
             ignore_conflicts=True,
         )
         # The rows that existed already get the new time, so that a recomputation that read them
-        # before this write does not clear them (see marks_clear).
+        # before this write does not clear them (see marks_clear); they keep their due time.
         existing = DirtyPeriod.objects.for_org(org).filter(period_start__in=starts)
         existing = existing.filter(team__isnull=True) if team_ids is None else existing.filter(team_id__in=team_ids)
         existing.update(marked_at=now)
     organization_id = org.pk
-    from .recompute import recompute_schedule  # the recomputation reads these marks
+    from .background import recompute_soon  # the recomputation reads these marks
 
-    transaction.on_commit(lambda: recompute_schedule(organization_id=organization_id))
+    transaction.on_commit(lambda: recompute_soon(organization_id=organization_id, due=due))
 
 
-def _upsert_marks_pg(org, starts, team_ids, now) -> None:
-    """One INSERT … ON CONFLICT DO UPDATE: new marks are added, existing ones get the new time (the
-    conflict targets are the two partial unique indexes of DirtyPeriod)."""
+def debounce_seconds() -> int:
+    """How long after a write its recomputation falls due: a burst of writes is recomputed once."""
+    return settings.RECOMPUTE_DEBOUNCE_SECONDS
+
+
+def _upsert_marks_pg(org, starts, team_ids, now, due) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE: new marks are added, existing ones get the new time and
+    keep their due time (the conflict targets are the two partial unique indexes of DirtyPeriod)."""
     table = DirtyPeriod._meta.db_table  # the model's own table name, not input
     with connection.cursor() as cursor:
         if team_ids is None:
             cursor.execute(
-                f"INSERT INTO {table} (organization_id, period_start, team_id, marked_at) "  # noqa: S608
-                "SELECT %s, s, NULL, %s FROM unnest(%s::date[]) AS s "
+                f"INSERT INTO {table} (organization_id, period_start, team_id, marked_at, due_at) "  # noqa: S608
+                "SELECT %s, s, NULL, %s, %s FROM unnest(%s::date[]) AS s "
                 "ON CONFLICT (organization_id, period_start) WHERE team_id IS NULL "
                 "DO UPDATE SET marked_at = EXCLUDED.marked_at",
-                [org.pk, now, starts],
+                [org.pk, now, due, starts],
             )
         else:
             cursor.execute(
-                f"INSERT INTO {table} (organization_id, period_start, team_id, marked_at) "  # noqa: S608
-                "SELECT %s, s, t, %s FROM unnest(%s::date[]) AS s CROSS JOIN unnest(%s::bigint[]) AS t "
+                f"INSERT INTO {table} (organization_id, period_start, team_id, marked_at, due_at) "  # noqa: S608
+                "SELECT %s, s, t, %s, %s FROM unnest(%s::date[]) AS s CROSS JOIN unnest(%s::bigint[]) AS t "
                 "ON CONFLICT (organization_id, period_start, team_id) WHERE team_id IS NOT NULL "
                 "DO UPDATE SET marked_at = EXCLUDED.marked_at",
-                [org.pk, now, starts, team_ids],
+                [org.pk, now, due, starts, team_ids],
             )
 
 
@@ -139,6 +149,20 @@ def dirty_marks(*, org: Organization) -> list[tuple[int, datetime.date, int | No
         .order_by("period_start", "team_id")
         .values_list("pk", "period_start", "team_id", "marked_at")
     )
+
+
+def organizations_due(*, now: datetime.datetime | None = None) -> list[int]:
+    """The organizations with a mark due (its debounce over): the sweep's work."""
+    now = now or timezone.now()
+    due = DirtyPeriod.objects.filter(due_at__lte=now).values_list("organization_id", flat=True)
+    return sorted(set(due.distinct()))
+
+
+def oldest_due(*, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When the longest-waiting mark of any organization fell due (None: none is due): how stale
+    the figures are beyond the debounce, for the readiness check."""
+    now = now or timezone.now()
+    return DirtyPeriod.objects.filter(due_at__lte=now).aggregate(first=Min("due_at"))["first"]
 
 
 def marks_clear(*, org: Organization, marks) -> None:

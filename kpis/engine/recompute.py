@@ -1,22 +1,27 @@
-"""Recomputing the snapshots (SPEC §6): what the dirty marks name, in one transaction per run,
-scheduled once per organization after a burst of writes (debounced) and caught up nightly.
+"""Recomputing the snapshots (SPEC §6): what the dirty marks name, one organization at a time.
 
-Scheduling sends the task by its registered name (``cxtracker.queue.enqueue``): nothing here
-imports the tasks module, which calls ``recompute_org``.
+A recomputation holds the organization's lock (``recomputation_lock``: a PostgreSQL advisory
+lock, released by the server if the process dies), so that two never write the same snapshots at
+once: the debounced sweep, the nightly catch-up and ``compute_rates`` may overlap, the second
+waits or leaves the marks to the next sweep, and none fails. Each run replaces whole team-months
+in one transaction and clears only the marks it read: it may run twice, or die midway, and the
+snapshots end the same.
+
+When it runs: with a broker, the sweep (``kpis.engine.tasks.recompute_due_task``, every minute)
+sends one task per organization with a mark due; without one (the embedded default, or PostgreSQL
+without Redis) a thread of the writing process recomputes once the marks fall due
+(``kpis.engine.background``). Never inside the write's request.
 """
 
 import contextlib
 import logging
+import threading
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from cxtracker.months import Month
-from cxtracker.queue import BrokerUnavailable, enqueue
 from cxtracker.tenancy.models import Organization
 
 from ..models import ComputedPeriod, TeamDimensionSnapshot, TeamKpiSnapshot, TeamMonthSnapshot
@@ -26,48 +31,38 @@ from .marks import dirty_marks, marks_clear, periods_mark_missing
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DEBOUNCE_SECONDS = 60
-RECOMPUTE_TASK = "kpis.engine.tasks.recompute_org_task"
+# The advisory locks' first key: the recomputations' own space (the second is the organization).
+LOCK_SPACE = 0x6B706973  # "kpis"
+_local_locks: dict[int, threading.Lock] = {}
+_local_locks_guard = threading.Lock()
 
 
-def debounce_seconds() -> int:
-    return getattr(settings, "RECOMPUTE_DEBOUNCE_SECONDS", DEFAULT_DEBOUNCE_SECONDS)
-
-
-def debounce_key(organization_id: int) -> str:
-    return f"kpis:recompute-scheduled:{organization_id}"
-
-
-def recompute_schedule(*, organization_id: int) -> bool:
-    """Send one recomputation of the organization, unless one is already waiting.
-
-    Returns whether a task was sent. The debounce key lives as long as the countdown: writes
-    during that window ride on the task already sent, which reads the marks when it runs.
-    """
-    delay = debounce_seconds()
-    key = debounce_key(organization_id)
+@contextlib.contextmanager
+def recomputation_lock(organization_id: int, *, wait: bool = True):
+    """Hold the organization's recomputation lock; yields whether it is held (with ``wait=False``
+    it is not when another recomputation holds it). PostgreSQL's advisory lock is shared by every
+    process and dies with the session; elsewhere (SQLite, one process) a lock of the process."""
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s, %s)", [LOCK_SPACE, organization_id])
+            held = wait or cursor.fetchone()[0]
+        try:
+            yield held
+        finally:
+            if held:
+                # A connection lost midway took its lock with it.
+                with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, organization_id])
+        return
+    with _local_locks_guard:
+        lock = _local_locks.setdefault(organization_id, threading.Lock())
+    held = lock.acquire(blocking=wait)
     try:
-        if not cache.add(key, 1, timeout=delay + 30):
-            return False
-    except RedisError:
-        logger.warning("Cache unreachable: recomputation of organization %s left to the nightly job", organization_id)
-        return False
-    try:
-        enqueue(RECOMPUTE_TASK, organization_id, countdown=delay)
-    except BrokerUnavailable:
-        logger.warning("Broker unreachable: recomputation of organization %s left to the nightly job", organization_id)
-        with contextlib.suppress(RedisError):
-            cache.delete(key)
-        return False
-    except Exception:
-        # Without a broker the task runs eagerly, here: the write is committed already and must
-        # not turn into an error page because its recomputation failed. The marks stay for the
-        # nightly job.
-        logger.exception("Recomputation of organization %s failed", organization_id)
-        with contextlib.suppress(RedisError):
-            cache.delete(key)
-        return False
-    return True
+        yield held
+    finally:
+        if held:
+            lock.release()
 
 
 def _rows_write(model, columns: tuple[str, ...], rows) -> None:
@@ -171,16 +166,21 @@ def snapshots_recompute_marks(*, org: Organization, marks) -> None:
         marks_clear(org=org, marks=marks)
 
 
-def recompute_org(*, org: Organization) -> int:
-    """Recompute every dirty month of the organization (SPEC §6). Returns the months recomputed."""
-    marks = dirty_marks(org=org)
-    if marks:
-        snapshots_recompute_marks(org=org, marks=marks)
-    return len({start for _pk, start, _team, _at in marks})
+def recompute_org(*, org: Organization, wait: bool = True) -> int | None:
+    """Recompute every dirty month of the organization (SPEC §6), under its lock. Returns the
+    months recomputed, or None when ``wait`` is False and another recomputation holds the lock (it,
+    or the next sweep, will see the marks)."""
+    with recomputation_lock(org.pk, wait=wait) as held:
+        if not held:
+            return None
+        marks = dirty_marks(org=org)
+        if marks:
+            snapshots_recompute_marks(org=org, marks=marks)
+        return len({start for _pk, start, _team, _at in marks})
 
 
 def recompute_catch_up(*, org: Organization) -> int:
     """The nightly pass of one organization: months never computed (a new month has begun), then
-    every dirty mark left behind."""
+    every dirty mark left behind, due or not."""
     periods_mark_missing(org=org)
     return recompute_org(org=org)

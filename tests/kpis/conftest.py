@@ -1,10 +1,8 @@
 import os
 
 import pytest
-from django.core.cache import cache
 
 from cxtracker.celery import app as celery_app
-from kpis.engine.recompute import debounce_key
 
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis)")
 
@@ -44,10 +42,3 @@ def unreachable_broker():
     conf.broker_url, conf.task_always_eager = before
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def clear_debounce(org):
-    cache.delete(debounce_key(org.pk))
-    yield
-    cache.delete(debounce_key(org.pk))

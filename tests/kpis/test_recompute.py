@@ -1,5 +1,7 @@
-"""Writes mark months dirty in the organization's timezone; one debounced task per burst; a
-broker outage never fails a write; the task clears only the marks it processed."""
+"""Writes mark months dirty in the organization's timezone, due after the debounce (a burst
+shares the first write's due time); nothing is sent to the broker by a write; the sweep sends one
+task per organization with a mark due; a broker outage never fails a write; the task clears only
+the marks it processed."""
 
 import datetime
 import json
@@ -8,14 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-from django.core.cache import cache
+from django.utils import timezone
 
 from cxtracker.celery import app as celery_app
 from cxtracker.months import Month
-from kpis.engine import recompute
+from kpis.engine import background, recompute
 from kpis.engine.marks import periods_mark_dirty
-from kpis.engine.recompute import debounce_key
-from kpis.engine.tasks import recompute_catch_up_task, recompute_dirty_task, recompute_org_task
+from kpis.engine.tasks import recompute_catch_up_task, recompute_dirty_task, recompute_due_task, recompute_org_task
 from kpis.ingest import survey_responses_ingest
 from kpis.models import ComputedPeriod, DirtyPeriod, SurveyResponse
 from tests.factories import make_org
@@ -72,34 +73,59 @@ def test_marking_again_refreshes_the_mark(org):
     assert DirtyPeriod.objects.get(organization=org).marked_at > first
 
 
+def test_a_mark_falls_due_after_the_debounce_and_a_burst_keeps_the_first_due_time(org, settings):
+    settings.RECOMPUTE_DEBOUNCE_SECONDS = 90
+    before = timezone.now()
+    periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
+    first = DirtyPeriod.objects.get(organization=org)
+    assert before + datetime.timedelta(seconds=90) <= first.due_at <= timezone.now() + datetime.timedelta(seconds=90)
+    # Writes during the debounce ride on the first one's recomputation: continuous writes cannot
+    # put it off for ever.
+    periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 20)])
+    again = DirtyPeriod.objects.get(organization=org)
+    assert again.due_at == first.due_at and again.marked_at > first.marked_at
+
+
 @needs_redis
-def test_a_burst_of_writes_schedules_one_task(org, real_broker, clear_debounce, django_capture_on_commit_callbacks):
+def test_a_write_sends_nothing_and_the_sweep_sends_one_task_per_due_organization(
+    org, other_org, real_broker, django_capture_on_commit_callbacks
+):
     client, before = _queued_recomputations(org.pk)
     assert before == []
     try:
         with django_capture_on_commit_callbacks(execute=True):
             periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
-        with django_capture_on_commit_callbacks(execute=True):
-            periods_mark_dirty(org=org, days=[datetime.date(2026, 4, 1)])
-        _client, queued = _queued_recomputations(org.pk)
-        assert len(queued) == 1
-        assert json.loads(queued[0])["headers"]["eta"] is not None  # sent with a countdown
-        assert cache.get(debounce_key(org.pk)) == 1
+            periods_mark_dirty(org=other_org, days=[datetime.date(2026, 3, 1)])
+        # Nothing is held in the broker or in a worker: the marks are the only record of the work.
+        assert _queued_recomputations(org.pk)[1] == []
+        recompute_due_task.apply()
+        assert _queued_recomputations(org.pk)[1] == []  # not due yet
+
+        DirtyPeriod.objects.filter(organization=org).update(due_at=timezone.now())
+        recompute_due_task.apply()
+        recompute_due_task.apply()  # the next sweep: the first task has not run yet
+        queued = _queued_recomputations(org.pk)[1]
+        assert len(queued) == 2
+        # A sweep's task that waited past the next sweep is dropped by the worker, not run twice.
+        assert all(json.loads(raw)["headers"]["expires"] is not None for raw in queued)
+        assert _queued_recomputations(other_org.pk)[1] == []
     finally:
         for raw in _queued_recomputations(org.pk)[1]:
             client.lrem("celery", 0, raw)
 
 
-def test_nothing_is_scheduled_when_the_write_rolls_back(org, clear_debounce, django_capture_on_commit_callbacks):
+def test_nothing_is_scheduled_when_the_write_rolls_back(org, eager_tasks, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
-    # The schedule waits for the commit: a rolled-back write leaves no task and no debounce key.
+    # The recomputation waits for the commit: a rolled-back write leaves no timer behind.
     assert len(callbacks) == 1
-    assert cache.get(debounce_key(org.pk)) is None
+    assert background.pending() == []
+    callbacks[0]()
+    assert background.pending() == [org.pk]
 
 
 def test_a_write_succeeds_when_the_broker_is_down(
-    org, tree, unreachable_broker, clear_debounce, django_capture_on_commit_callbacks, caplog
+    org, tree, unreachable_broker, django_capture_on_commit_callbacks, caplog
 ):
     with django_capture_on_commit_callbacks(execute=True):
         result = survey_responses_ingest(
@@ -111,9 +137,10 @@ def test_a_write_succeeds_when_the_broker_is_down(
     assert result.created == 1
     assert SurveyResponse.objects.for_org(org).filter(external_id="q-1").exists()
     assert _months(org) == [datetime.date(2026, 4, 1)]
+    # The sweep cannot send its task either, and says so without failing.
+    DirtyPeriod.objects.filter(organization=org).update(due_at=timezone.now())
+    assert recompute_due_task.apply().successful()
     assert "Broker unreachable" in caplog.text
-    # The slot is freed so that the next write tries the broker again.
-    assert cache.get(debounce_key(org.pk)) is None
 
     # The nightly catch-up (one task per organization) recomputes what the debounced task could not.
     recompute_catch_up_task.apply(args=(org.pk,))
@@ -142,13 +169,11 @@ def test_recompute_task_clears_processed_marks_and_keeps_marks_made_during_the_r
         return real(org=org, months=months, teams=teams)
 
     monkeypatch.setattr(recompute, "snapshots_recompute", recompute_while_a_write_lands)
-    cache.set(debounce_key(org.pk), 1)
 
     recompute_org_task.apply(args=(org.pk,))
 
     assert _months(org) == [march]
     assert sorted(ComputedPeriod.objects.for_org(org).values_list("period_start", flat=True)) == [march, april]
-    assert cache.get(debounce_key(org.pk)) is None
 
 
 def test_recompute_task_leaves_other_organizations_alone(org, other_org):
@@ -173,16 +198,3 @@ def test_a_real_worker_runs_tasks_sent_through_redis(real_broker):
 
     with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
         assert ping.delay().get(timeout=30) == "pong"
-
-
-def test_a_failing_eager_recomputation_does_not_fail_the_write(
-    org, eager_tasks, clear_debounce, monkeypatch, django_capture_on_commit_callbacks, caplog
-):
-    def broken(**kwargs):
-        raise RuntimeError("engine bug")
-
-    monkeypatch.setattr(recompute, "snapshots_recompute", broken)
-    with django_capture_on_commit_callbacks(execute=True):
-        periods_mark_dirty(org=org, days=[datetime.date(2026, 3, 1)])
-    assert _months(org) == [datetime.date(2026, 3, 1)]
-    assert "engine bug" in caplog.text

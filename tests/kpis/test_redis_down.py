@@ -22,7 +22,7 @@ from cxtracker.queue import BrokerUnavailable, enqueue
 from deployment.models import Observation, Rating
 from experience.models import Behavior
 from experience.services import experience_model_create_from_json
-from kpis.engine.recompute import debounce_key, recompute_org
+from kpis.engine.recompute import recompute_org
 from kpis.engine.tasks import recompute_dirty_task
 from kpis.models import ComputedPeriod, DirtyPeriod, SurveyResponse, TeamKpiSnapshot, TeamMonthSnapshot
 from tests.api.conftest import MODEL_JSON, Api, make_api_key
@@ -94,7 +94,6 @@ def test_writes_succeed_with_redis_down_and_the_nightly_job_catches_up(org, tree
     # Before the outage every month is computed and nothing is marked: what follows is the writes'.
     recompute_org(org=org)
     assert _marked_months(org) == set()
-    cache.delete(debounce_key(org.pk))
 
     with redis_unreachable():
         # The premise, proved: Redis really is unreachable, for the cache and for the broker.
@@ -166,14 +165,14 @@ def test_writes_succeed_with_redis_down_and_the_nightly_job_catches_up(org, tree
         ("salue-30s", 3),
         ("sourit", 4),
     ]
-    # Their months are marked for the nightly job, which nobody could be asked to run.
+    # Their months are marked, for the sweep or the nightly job.
     assert _marked_months(org) == {three_ago.first_day, last.first_day, current.first_day}
-    # The throttle said it was degraded, once (rate-limited), and the writes said why no
-    # recomputation was scheduled.
+    # The throttle said it was degraded, once (rate-limited); the writes asked nothing of the
+    # broker (their marks are the work owed), so they had nothing to say.
     throttle_warnings = [r for r in caplog.records if r.name == "cxtracker.api.throttling"]
     assert len(throttle_warnings) == 1
     assert "API requests are not throttled" in throttle_warnings[0].getMessage()
-    assert "left to the nightly job" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("kpis")] == []
 
     # Redis is back: the nightly job goes through the broker to a real worker and catches up.
     assert cache.get("probe") is None
@@ -184,7 +183,6 @@ def test_writes_succeed_with_redis_down_and_the_nightly_job_catches_up(org, tree
             assert _wait_for(lambda: not DirtyPeriod.objects.for_org(org).exists()), _marked_months(org)
     finally:
         celery_app.control.purge()
-        cache.delete(debounce_key(org.pk))
 
     computed = set(ComputedPeriod.objects.for_org(org).values_list("period_start", flat=True))
     assert {three_ago.first_day, last.first_day, current.first_day} <= computed

@@ -7,7 +7,7 @@ from tqdm import tqdm
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Organization
 from kpis.engine.marks import dirty_marks, history_months, marks_clear
-from kpis.engine.recompute import snapshots_recompute
+from kpis.engine.recompute import recomputation_lock, snapshots_recompute
 
 
 def _month(value: str, option: str) -> Month:
@@ -46,11 +46,13 @@ class Command(BaseCommand):
         with tqdm(total=total, unit="month", disable=options["verbosity"] == 0, file=self.stderr) as bar:
             for organization, months in plan:
                 bar.set_description(organization.slug)
-                for month in months:
-                    team_months += snapshots_recompute(org=organization, months=[month])
-                    bar.update(1)
-                # What was computed here is no longer dirty.
-                starts = {m.first_day for m in months}
-                marks = [m for m in dirty_marks(org=organization) if m[1] in starts]
-                marks_clear(org=organization, marks=marks)
+                # One recomputation of the organization at a time: a sweep's waits for this one.
+                with recomputation_lock(organization.pk):
+                    # The marks read before computing: what is written meanwhile stays marked.
+                    starts = {m.first_day for m in months}
+                    marks = [m for m in dirty_marks(org=organization) if m[1] in starts]
+                    for month in months:
+                        team_months += snapshots_recompute(org=organization, months=[month])
+                        bar.update(1)
+                    marks_clear(org=organization, marks=marks)
         self.stdout.write(f"{team_months} team-months recomputed over {total} months.")
