@@ -178,6 +178,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Writes mark their months dirty; one recomputation per organization runs this long after the
 # first write of a burst.
 RECOMPUTE_DEBOUNCE_SECONDS = env.int("RECOMPUTE_DEBOUNCE_SECONDS", default=60)
+# /health/ready/ answers 503 when no worker has run the minute's sweep for this long, or when a
+# dirty mark has waited this long past its debounce.
+HEALTH_HEARTBEAT_MAX_SECONDS = env.int("HEALTH_HEARTBEAT_MAX_SECONDS", default=180)
+HEALTH_STALE_MAX_SECONDS = env.int("HEALTH_STALE_MAX_SECONDS", default=300)
 # Survey-response and metric-value files uploaded in the browser.
 KPIS_UPLOAD_MAX_BYTES = env.int("KPIS_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 CELERY_TASK_SERIALIZER = "json"

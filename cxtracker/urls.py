@@ -47,6 +47,7 @@ urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("health/", health.health, name="health"),
+    path("health/ready/", health.ready, name="health-ready"),
     path("accounts/", include(auth_patterns)),
     path("language/", tenancy_views.language_set, name="language-set"),
     path("o/<slug:org>/", include(org_patterns)),

@@ -9,7 +9,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from cxtracker.queue import BrokerUnavailable, enqueue
+from cxtracker.queue import BrokerUnavailable, enqueue, heartbeat
 from cxtracker.tenancy.models import Organization
 
 from .marks import organizations_due
@@ -34,7 +34,9 @@ def recompute_org_task(organization_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def recompute_due_task() -> None:
-    """The sweep, every minute: one recomputation per organization with a mark due."""
+    """The sweep, every minute: one recomputation per organization with a mark due. It also tells
+    the readiness check that beat and a worker are alive."""
+    heartbeat()
     for organization_id in organizations_due():
         try:
             enqueue(RECOMPUTE_TASK, organization_id, expires=SWEEP_SECONDS)
