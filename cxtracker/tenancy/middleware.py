@@ -34,14 +34,9 @@ class LanguageMiddleware:
             chosen = UserProfile.objects.filter(user=user).values_list("language", flat=True).first()
             if chosen in _SUPPORTED:
                 return chosen
-        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if cookie in _SUPPORTED:
-            return cookie
-        if request.headers.get("Accept-Language"):
-            from_browser = translation.get_language_from_request(request)
-            # Django falls back on LANGUAGE_CODE when nothing matches: only a real match counts.
-            if from_browser in _SUPPORTED and _browser_asks_for(request, from_browser):
-                return from_browser
+        requested = requested_language(request)
+        if requested:
+            return requested
         # The organization of the page, else (password change, picker...) the one the user is
         # working in, so that the interface does not change language from one page to the next.
         # Only among the user's own organizations: the language of a 404 must not tell an outsider
@@ -58,6 +53,20 @@ class LanguageMiddleware:
                 if org_language in _SUPPORTED:
                     return org_language
         return settings.LANGUAGE_CODE
+
+
+def requested_language(request) -> str | None:
+    """The language the request itself names, without the database: the cookie's, else the
+    browser's; None when neither is one of ours."""
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie in _SUPPORTED:
+        return cookie
+    if request.headers.get("Accept-Language"):
+        from_browser = translation.get_language_from_request(request)
+        # Django falls back on LANGUAGE_CODE when nothing matches: only a real match counts.
+        if from_browser in _SUPPORTED and _browser_asks_for(request, from_browser):
+            return from_browser
+    return None
 
 
 def _browser_asks_for(request, language: str) -> bool:
