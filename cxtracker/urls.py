@@ -54,3 +54,6 @@ urlpatterns = [
     path("api/v1/", include("cxtracker.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage answers 503 (JSON under /api/), any other error Django's 500 page.
+handler500 = "cxtracker.outage.server_error"

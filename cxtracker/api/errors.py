@@ -1,11 +1,13 @@
 """Bad input is a JSON 4xx, never a 500 (SPEC §5): the exception handler of every endpoint, the
-413 of an oversized body, and the ``{"field": ["message"]}`` shape of validation errors."""
+413 of an oversized body, the ``{"field": ["message"]}`` shape of validation errors, and the 503
+of a database outage."""
 
 import io
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
@@ -23,6 +25,19 @@ def _too_large() -> str:
     return _("The request body is larger than %(limit)d bytes: send fewer items per request.") % {
         "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     }
+
+
+# A PostgreSQL restart takes a few seconds: when a client may try again after a 503.
+RETRY_AFTER_SECONDS = 10
+
+
+def unavailable_response() -> JsonResponse:
+    """The 503 of an API request while the database is unavailable (``cxtracker.outage``): the
+    ``{"detail": "message"}`` of DRF's other refusals, and a ``Retry-After`` as the 429 has."""
+    detail = _("The database is unavailable for the moment: retry in %(seconds)d seconds.") % {
+        "seconds": RETRY_AFTER_SECONDS
+    }
+    return JsonResponse({"detail": detail}, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _django_errors(exc: DjangoValidationError) -> dict:
