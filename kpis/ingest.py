@@ -117,9 +117,10 @@ class _Item:
             except ValueError:
                 self.error(field, _("Must be a whole number."))
                 return None
-        # bool is an int in Python; in JSON it is not a score.
+        # bool is an int in Python; in JSON it is not a score. A JSON score is an integer, as an
+        # aspect's and a rating's level are (9.0 is refused); a spreadsheet stores 9 as 9.0.
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
+            if self.from_text and isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
                 self.error(field, _("Must be a whole number."))
