@@ -3,7 +3,7 @@ computed from, so that a key is never stale: a change gives a new key, and old k
 
 Every key holds the code's version (``code_version``: a release does not read its predecessor's
 answers). What else goes into a key is the caller's (``cached(namespace, parts, compute)``); ``snapshots_version``
-is the part every engine read shares. It is the newest snapshot row of the organization: every
+is the part every engine read shares. It is the newest snapshot row of the page's subtree: every
 recomputation, of whole months or of some teams, deletes the team-months it recomputes and
 inserts them again (one ``TeamMonthSnapshot`` per team and month, whatever the team holds, with
 its dimension and survey rows in the same transaction), and ids only grow. The latest
@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 from redis.exceptions import RedisError
 
+from cxtracker.tenancy.models import OrgUnit
 from kpis.models import MetricValue, TeamMonthSnapshot
 
 logger = logging.getLogger(__name__)
@@ -71,9 +72,14 @@ class _Outage:
 outage = _Outage()
 
 
-def snapshots_version(org) -> int:
-    """A number that grows whenever any of the organization's snapshots change (0: none yet)."""
-    return TeamMonthSnapshot.objects.for_org(org).aggregate(last=Max("pk"))["last"] or 0
+def snapshots_version(org, unit=None) -> int:
+    """A number that grows whenever a snapshot of the unit's subtree changes (``unit`` None: of
+    the organization; 0: none yet): a recomputation of some teams leaves the keys of the other
+    subtrees alone."""
+    rows = TeamMonthSnapshot.objects.for_org(org)
+    if unit is not None:
+        rows = rows.filter(OrgUnit.in_subtrees([unit], prefix="team__"))
+    return rows.aggregate(last=Max("pk"))["last"] or 0
 
 
 def metric_version(org, metric) -> tuple:

@@ -1,9 +1,6 @@
 """The organization's home and the executive transformation dashboard."""
 
-from functools import partial
-
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from cxtracker.months import Month
@@ -11,13 +8,11 @@ from cxtracker.tenancy.access import org_view, scoped_members, scoped_teams, sco
 from cxtracker.tenancy.models import Role, UnitKind
 from deployment.selectors import month_current
 from kpis.engine.readers import Reader
-from kpis.models import Metric
 
+from . import warming
 from .downloads import chart_csv
-from .selectors import deployment_overview, unit_choices
-from .transformation.board import Filters, TransformationDashboard
-from .transformation.forms import TransformationFilterForm
-from .transformation.page import board_page, filter_params, page_context, unit_url
+from .selectors import deployment_overview
+from .transformation.page import board_setup
 
 
 @org_view()
@@ -70,26 +65,17 @@ def transformation(request, org):
     ``&csv=<chart>`` answers that chart's data as CSV."""
     if request.membership.role == Role.MANAGER:
         return _manager_redirect(request, org)
-    units = unit_choices(org=org)
-    metrics = list(Metric.objects.for_org(org).order_by("category", "name"))
-    form = TransformationFilterForm(request.GET, org=org, current=month_current(org=org), units=units, metrics=metrics)
-    base = reverse("dashboards:transformation", kwargs={"org": org.slug})
-    if not form.is_valid():
-        return render(request, "dashboards/transformation.html", {"form": form, "base_url": base}, status=400)
-    data = form.cleaned_data
-    params = filter_params(data)
-    filters = Filters.of(data)
-    url_for = partial(unit_url, base, params)
-    board = TransformationDashboard(org=org, membership=request.membership, filters=filters, url_for=url_for)
-    # The board's figures change only with what board.inputs names: cached on it (Redis).
-    inputs = board.inputs(
-        tree=tuple(units),
-        metrics=tuple((m.pk, m.code, m.name, m.unit_of_measure, m.higher_is_better) for m in metrics),
-    )
+    setup = board_setup(org=org, membership=request.membership, query=request.GET)
+    if not setup.form.is_valid():
+        return render(
+            request, "dashboards/transformation.html", {"form": setup.form, "base_url": setup.base}, status=400
+        )
+    data = setup.form.cleaned_data
     if data["csv"]:
         # A cached page gives its chart; otherwise only that chart is computed.
-        board.load(inputs, compute=False)
-        return chart_csv(board.chart(data["csv"]), org=org, unit=data["unit"], span=data["span"])
-    context = page_context(org=org, form=form, board=board, base=base, params=params, units=units, metrics=metrics)
-    context.update(board_page(board, inputs, context))
+        setup.board.load(setup.inputs, compute=False)
+        return chart_csv(setup.board.chart(data["csv"]), org=org, unit=data["unit"], span=data["span"])
+    context = setup.context()
+    # Read again after the next recomputation: warmed ahead of the readers (dashboards.warming).
+    warming.remember(org=org, membership=request.membership, query=request.GET)
     return render(request, "dashboards/transformation.html", context)

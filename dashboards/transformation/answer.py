@@ -20,7 +20,8 @@ def answer_key(board, *, tree, metrics) -> tuple:
     are the view's (it reads every unit and metric anyway): plain values naming each unit (id,
     parent, path, code, name, kind) and each metric.
 
-    The snapshots' version covers the engine's reads (rates, survey sums, the lag panel); the tree
+    The version of the snapshots of the unit's subtree covers the engine's reads (rates, survey
+    sums, the lag panel: they read nothing outside it); the tree
     covers roll-ups, names and drill-down links (a move needs no recomputation); then the action
     plans and business-metric values (written without one), the organization's settings (read at
     read time: the minimum group size hides groups at once), who reads (suppression) in which
@@ -47,7 +48,7 @@ def answer_key(board, *, tree, metrics) -> tuple:
         f.sort,
         f.mastery,
         f.lag,
-        caching.snapshots_version(org),
+        caching.snapshots_version(org, f.unit),
         tree,
         metrics,
         (plans["count"], plans["latest"].isoformat() if plans["latest"] else None, plans["last"]),

@@ -44,7 +44,7 @@ def board_lag(
         org.min_sample_size,
         unit.pk if unit else None,
         tuple(sorted(t.pk for t in teams)),
-        caching.snapshots_version(org),
+        caching.snapshots_version(org, unit),
         caching.metric_version(org, metric) if metric is not None else None,
     )
     fit = caching.cached(

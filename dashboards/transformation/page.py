@@ -4,21 +4,77 @@ back up the tree, and the board below the filters, rendered once and cached as H
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from cxtracker.charts import fewer_than
-from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
+from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
 from dashboards import caching
 from dashboards.links import page_url
-from dashboards.selectors import UnitChoice
+from dashboards.selectors import UnitChoice, unit_choices
+from deployment.selectors import month_current
+from kpis.models import Metric
 
-from .board import TransformationDashboard
-from .forms import CHARTS, SORT_KEYS
+from .board import Filters, TransformationDashboard
+from .forms import CHARTS, SORT_KEYS, TransformationFilterForm
 
 BOARD_TEMPLATE = "dashboards/_transformation_board.html"
+
+
+@dataclass
+class Board:
+    """A transformation page's board, set up from its query string for one membership: the form
+    (check ``form.is_valid()``: the rest is there only then), the board and its cache key."""
+
+    form: TransformationFilterForm
+    base: str
+    units: list[UnitChoice]
+    metrics: list[Metric]
+    params: dict | None = None
+    board: TransformationDashboard | None = None
+    inputs: tuple | None = None
+
+    def context(self) -> dict:
+        """The page's context, its board rendered (cached as HTML: ``board_page``)."""
+        context = page_context(
+            org=self.board.org,
+            form=self.form,
+            board=self.board,
+            base=self.base,
+            params=self.params,
+            units=self.units,
+            metrics=self.metrics,
+        )
+        context.update(board_page(self.board, self.inputs, context))
+        return context
+
+
+def board_setup(*, org: Organization, membership: Membership, query) -> Board:
+    """The board the query string (``request.GET``, a QueryDict) asks for, as ``membership``
+    reads it: what the view shows and what the warming after a recomputation renders ahead."""
+    units = unit_choices(org=org)
+    metrics = list(Metric.objects.for_org(org).order_by("category", "name"))
+    form = TransformationFilterForm(query, org=org, current=month_current(org=org), units=units, metrics=metrics)
+    setup = Board(
+        form=form, base=reverse("dashboards:transformation", kwargs={"org": org.slug}), units=units, metrics=metrics
+    )
+    if not form.is_valid():
+        return setup
+    data = form.cleaned_data
+    setup.params = filter_params(data)
+    url_for = partial(unit_url, setup.base, setup.params)
+    setup.board = TransformationDashboard(org=org, membership=membership, filters=Filters.of(data), url_for=url_for)
+    # The board's figures change only with what board.inputs names: cached on it (Redis).
+    setup.inputs = setup.board.inputs(
+        tree=tuple(units),
+        metrics=tuple((m.pk, m.code, m.name, m.unit_of_measure, m.higher_is_better) for m in metrics),
+    )
+    return setup
 
 
 def filter_params(data: dict) -> dict:

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterable
 
 from django.db import DatabaseError, connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from cxtracker.months import Month
@@ -33,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 # The advisory locks' first key: the recomputations' own space (the second is the organization).
 LOCK_SPACE = 0x6B706973  # "kpis"
+# Sent inside a recomputation's transaction, once its snapshots are written and before it commits:
+# org, team_ids (None: every team). A receiver may read the new snapshots to prepare what shows
+# them (the dashboards warm their pages); what it does must not fail the recomputation.
+snapshots_written = Signal()
+
 _local_locks: dict[int, threading.Lock] = {}
 _local_locks_guard = threading.Lock()
 
@@ -157,13 +163,14 @@ def snapshots_recompute_marks(*, org: Organization, marks) -> None:
     for _pk, start, team, _at in marks:
         if team is not None and start not in whole:
             by_month.setdefault(start, set()).add(team)
+    teams = set().union(*by_month.values()) if by_month else set()
     with transaction.atomic():
         if whole:
             snapshots_recompute(org=org, months=[Month.of(d) for d in whole])
         if by_month:
-            teams = set().union(*by_month.values())
             snapshots_recompute(org=org, months=[Month.of(d) for d in by_month], teams=teams)
         marks_clear(org=org, marks=marks)
+        snapshots_written.send(sender=Organization, org=org, team_ids=None if whole else sorted(teams))
 
 
 def recompute_org(*, org: Organization, wait: bool = True) -> int | None:
