@@ -239,7 +239,8 @@ SPECTACULAR_SETTINGS = {
     "rejected). `external_id` makes a write idempotent; units, members, metrics and metric values "
     "are upserts. Objects are named by their codes, datetimes carry their offset, months are `YYYY-MM`.\n\n"
     "**Errors** are JSON 4xx; 413 above the body size limit, 429 (with `Retry-After`) above the rate "
-    "limit of the key.",
+    "limit of the key; 503 (with `Retry-After`) while the database is unreachable: retry the same "
+    "request, `external_id` keeps it from being stored twice.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
