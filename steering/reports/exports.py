@@ -3,18 +3,24 @@ XLSX (openpyxl: a summary sheet, one sheet per section, the action plans; number
 CSV. Each renders a ``steering.reports.contents.Report`` in the active language; nothing is cached (a
 report reads the snapshots as they are now).
 
-A PDF costs a few seconds: kaleido starts one headless Chromium (Debian's /usr/bin/chromium, ~5 s
-on a busy machine) and draws every chart of the report in that one session (~0.3 s each).
+The PDF's charts come from one headless Chromium per process (Debian's /usr/bin/chromium, driven by
+kaleido; ``renderer`` below), started by the process's first PDF (2–5 s) and kept for the next
+ones, which then draw a chart in ~0.05 s: a warm PDF of the demo's monthly report takes under 1 s
+(``bench/pdf.py``), half of it the charts, half WeasyPrint. The web workers and the Celery workers
+(the report e-mails) each start their own on their first PDF.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import logging
+import os
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
+import kaleido
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +34,11 @@ logger = logging.getLogger(__name__)
 
 # The PNG of a chart: its size beside the figures in the PDF, twice as many pixels for print.
 CHART_WIDTH, CHART_HEIGHT, CHART_SCALE = 460, 210, 2
+# Seconds: Chromium's start, one report's charts (also kaleido's limit for one chart), its close.
 KALEIDO_TIMEOUT = 60
+CLOSE_TIMEOUT = 10
+# A browser no PDF has used for this long is closed (its ~230 MiB back); the next PDF starts one.
+IDLE_CLOSE = 600
 
 
 def filename(report: Report, extension: str) -> str:
@@ -38,23 +48,181 @@ def filename(report: Report, extension: str) -> str:
 # --- PDF -----------------------------------------------------------------------------------------
 
 
-def _png_renders(figures: list[dict]) -> list[bytes]:
-    """Every figure as PNG, in one kaleido (Chromium) session."""
-    import kaleido
+class _Kaleido(kaleido.Kaleido):
+    """kaleido's browser without its page reload after every figure. Plotly.toImage draws each
+    figure in a detached element that it purges, so the page stays as it was: the same PNG bytes,
+    no growth over hundreds of figures, and no ~0.15 s of parsing plotly.js again per chart (three
+    quarters of a chart's time)."""
 
-    async def run():
-        # No MathJax: kaleido would fetch it from a CDN, and no chart has formulas.
-        async with kaleido.Kaleido(n=1, timeout=KALEIDO_TIMEOUT, mathjax=False) as k:
-            opts = {"format": "png", "width": CHART_WIDTH, "height": CHART_HEIGHT, "scale": CHART_SCALE}
-            return [await k.calc_fig(fig, opts=opts) for fig in figures]
+    async def _return_kaleido_tab(self, tab) -> None:
+        tab.js_logger.reset()  # what the reload did besides: the page's console log starts afresh
+        await self.tabs_ready.put(tab)
 
+
+class ChartRenderer:
+    """The process's Chromium for the PDFs' charts: kaleido in an event loop on a thread of its
+    own, started by the first ``draw`` and kept for the next ones.
+
+    One report draws at a time (the lock; the browser has one tab). A browser that died since the
+    last PDF is replaced before drawing; one that fails or overruns ``KALEIDO_TIMEOUT`` is closed,
+    and a kept one is then replaced and the charts drawn again, once. The browser is closed after
+    ``IDLE_CLOSE`` seconds without a PDF and at exit; a forked child (a web or Celery worker)
+    starts its own. ``starts`` counts the browsers started; ``browser_pid`` is the running one's
+    process (choreographer's wrapper, Chromium's parent)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._browser: _Kaleido | None = None
+        self._idle: threading.Timer | None = None
+        self._used_at = 0.0
+        self._inherited: list[tuple] = []
+        self.starts = 0
+        atexit.register(self.close)
+        os.register_at_fork(after_in_child=self._forget)
+
+    @property
+    def browser_pid(self) -> int | None:
+        process = getattr(self._browser, "subprocess", None)
+        return process.pid if process is not None and process.poll() is None else None
+
+    def draw(self, figures: list[dict], opts: dict) -> list[bytes]:
+        """Every figure as kaleido renders it with ``opts`` (format, width, height, scale)."""
+        with self._lock:
+            fresh = self._start()
+            try:
+                images = self._draw(figures, opts)
+            except Exception:
+                if fresh:
+                    raise
+                logger.warning("kaleido's Chromium failed; drawing again in a new one", exc_info=True)
+                self._start()
+                images = self._draw(figures, opts)
+            self._used_at = time.monotonic()
+            self._close_when_idle()
+            return images
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    # --- with the lock held ---
+
+    def _start(self) -> bool:
+        """Start a browser unless one runs; whether it started one."""
+        if self._browser is not None and self.browser_pid is None:
+            logger.warning("kaleido's Chromium has exited; starting a new one")
+            self._stop()
+        if self._browser is not None:
+            return False
+        started = time.monotonic()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=_serve, args=(self._loop,), name="kaleido", daemon=True)
+        self._thread.start()
+        self.starts += 1
+        try:
+            # No MathJax: kaleido would fetch it from a CDN, and no chart has formulas.
+            self._browser = _run(self._loop, _new_browser(), timeout=CLOSE_TIMEOUT)
+            _run(self._loop, self._browser.open(), timeout=KALEIDO_TIMEOUT)
+        except BaseException:
+            self._stop()
+            raise
+        logger.info("kaleido's Chromium started in %.1f s", time.monotonic() - started)
+        return True
+
+    def _draw(self, figures: list[dict], opts: dict) -> list[bytes]:
+        try:
+            return _run(self._loop, _calc_figs(self._browser, figures, opts), timeout=KALEIDO_TIMEOUT)
+        except BaseException:
+            self._stop()  # whatever state the page or the browser is in: the next PDF starts anew
+            raise
+
+    def _stop(self) -> None:
+        """Close the browser (kill it if it will not close) and end its loop's thread."""
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        loop, thread, browser = self._loop, self._thread, self._browser
+        self._loop = self._thread = self._browser = None
+        if loop is None:
+            return
+        try:
+            if browser is not None:
+                _run(loop, browser.close(), timeout=CLOSE_TIMEOUT)
+        except Exception:
+            logger.warning("kaleido's Chromium did not close; killing it", exc_info=True)
+            process = getattr(browser, "subprocess", None)
+            if process is not None and process.poll() is None:
+                process.kill()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(CLOSE_TIMEOUT)
+
+    def _close_when_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = threading.Timer(IDLE_CLOSE, self._close_if_idle)
+        self._idle.daemon = True
+        self._idle.start()
+
+    # --- without it ---
+
+    def _close_if_idle(self) -> None:
+        with self._lock:
+            if self._browser is not None and time.monotonic() - self._used_at >= IDLE_CLOSE:
+                logger.info("kaleido's Chromium idle for %d s: closed", IDLE_CLOSE)
+                self._stop()
+
+    def _forget(self) -> None:
+        """In a forked child: the browser and its thread are the parent's (the thread does not run
+        here); this process starts its own. Their objects stay referenced: collected here, they
+        would delete the parent's browser profile."""
+        self._inherited.append((self._loop, self._thread, self._browser))
+        self._lock = threading.Lock()
+        self._loop = self._thread = self._browser = self._idle = None
+
+
+def _run(loop: asyncio.AbstractEventLoop, coroutine, *, timeout: float):
+    """Run ``coroutine`` on the renderer's loop (another thread's) for at most ``timeout`` seconds
+    (cancelled there after that), and wait for it; a little longer should that loop be stuck."""
+    future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coroutine, timeout), loop)
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(run())
-    # Called from async code (a test's event loop): run the session in a thread of its own.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, run()).result()
+        return future.result(timeout + CLOSE_TIMEOUT)
+    except TimeoutError:
+        future.cancel()
+        raise
+
+
+async def _new_browser() -> _Kaleido:
+    return _Kaleido(n=1, timeout=KALEIDO_TIMEOUT, mathjax=False)
+
+
+async def _calc_figs(browser: _Kaleido, figures: list[dict], opts: dict) -> list[bytes]:
+    return [await browser.calc_fig(figure, opts=opts) for figure in figures]
+
+
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """The renderer's thread: its loop until stopped, then what is left on it (kaleido's and
+    choreographer's tasks) cancelled, and the loop closed."""
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+        left = asyncio.all_tasks(loop)
+        for task in left:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
+
+
+# The one renderer of the process.
+renderer = ChartRenderer()
+
+
+def _png_renders(figures: list[dict]) -> list[bytes]:
+    """Every figure as PNG, by the process's browser."""
+    return renderer.draw(figures, {"format": "png", "width": CHART_WIDTH, "height": CHART_HEIGHT, "scale": CHART_SCALE})
 
 
 def _pdf_figure(figure: dict) -> dict:

@@ -1,10 +1,16 @@
 """The report's files: the PDF read back with pypdf (flagship, then every KPI for action before
-every KPI for information, with the engine's figures), the XLSX (a sheet per section, numbers as
-numbers) and the CSV."""
+every KPI for information, with the engine's figures; its charts drawn by the process's kept
+Chromium as kaleido draws them), the XLSX (a sheet per section, numbers as numbers) and the CSV."""
 
+import asyncio
 import csv
 import io
+import os
+import signal
+import time
+from pathlib import Path
 
+import kaleido
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -15,6 +21,9 @@ from kpis.engine.readers import Reader
 from kpis.engine.surveys import kpis_read
 from kpis.engine.targets import Target
 from steering.models import ActionPlan
+from steering.reports import exports
+from steering.reports.build import report_build
+from steering.reports.figures import report_charts
 from tests.steering import report_data
 from tests.steering.report_data import M
 
@@ -77,6 +86,53 @@ def test_the_pdf_speaks_the_readers_language(client, w):
     )
     assert "nps · mars 2026" in text
     assert "25,0" in text
+
+
+def _pdf_images(response) -> list[bytes]:
+    return [image.data for page in PdfReader(io.BytesIO(response.content)).pages for image in page.images]
+
+
+def test_two_pdfs_in_a_row_share_one_browser(client, w):
+    """The second PDF starts no Chromium: its charts come from the browser process the first one
+    used (or started), and they are the same images."""
+    first = _get(client, w, "report-pdf", who="admin")
+    pid, starts = exports.renderer.browser_pid, exports.renderer.starts
+    second = _get(client, w, "report-pdf", who="admin")
+    assert first.status_code == second.status_code == 200
+    assert pid is not None
+    assert (exports.renderer.browser_pid, exports.renderer.starts) == (pid, starts)
+    images = _pdf_images(first)
+    assert images and _pdf_images(second) == images
+
+
+def test_a_browser_that_died_is_replaced(client, w):
+    _get(client, w, "report-pdf")
+    pid, starts = exports.renderer.browser_pid, exports.renderer.starts
+    # The Chromium this test process started, under choreographer's wrapper (which then exits).
+    chromium = int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])
+    os.kill(chromium, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while exports.renderer.browser_pid is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    response = _get(client, w, "report-pdf")
+    assert response.status_code == 200 and _pdf_images(response)
+    assert exports.renderer.browser_pid not in (None, pid)
+    assert exports.renderer.starts == starts + 1
+
+
+def test_the_kept_browser_draws_what_kaleido_draws(w):
+    """The kept browser skips kaleido's page reload between charts: the PNGs are byte for byte those
+    of a stock kaleido session, which reloads its page after each chart."""
+    report = report_build(org=w["org"], stakeholder=w["b"], period=M, reader=Reader.unrestricted())
+    figures = [exports._pdf_figure(c.figure) for c in report_charts(report, language="en").values() if c.figure]
+    opts = {"format": "png", "width": exports.CHART_WIDTH, "height": exports.CHART_HEIGHT, "scale": exports.CHART_SCALE}
+
+    async def stock():
+        async with kaleido.Kaleido(n=1, mathjax=False) as k:
+            return [await k.calc_fig(figure, opts=opts) for figure in figures]
+
+    assert len(figures) >= 5
+    assert exports.renderer.draw(figures, opts) == asyncio.run(stock())
 
 
 def test_the_xlsx_has_a_sheet_per_section_and_numbers_as_numbers(client, w):
