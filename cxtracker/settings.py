@@ -87,6 +87,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL ≥ 14 notices a client gone mid-statement (a worker killed while it waits on a lock)
+    # within this many ms and ends its session, freeing its locks (the recomputation's advisory
+    # lock among them); 0 leaves it to the statement's end. Older servers: set 0.
+    check_ms = env.int("PG_CONNECTION_CHECK_MS", default=1000)
+    if check_ms:
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c client_connection_check_interval={check_ms}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
