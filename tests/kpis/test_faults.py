@@ -58,7 +58,7 @@ pytestmark = [
 DEBOUNCE = 2  # seconds, in this process (the writer sets the due time) and in the workers
 SURVEYS = "/api/v1/survey-responses/"
 SNAPSHOTS = (TeamMonthSnapshot, TeamDimensionSnapshot, TeamKpiSnapshot)
-OUTAGE_SECONDS = 30  # issue 13: Redis stopped for 30 s while writes keep flowing
+OUTAGE_SECONDS = 30  # Redis stopped for 30 s while writes keep flowing: an outage operators meet
 
 
 @pytest.fixture(autouse=True)
