@@ -1,8 +1,10 @@
-"""Rate engine benchmark: the SPEC §7 target tenant, its 12-month recompute against one SQL query.
+"""Rate engine benchmark: the SPEC §7 target tenant, the engine's full recompute against a
+hand-written SQL reference that does the same work.
 
     DATABASE_URL=postgres://... python bench/rates.py              # build, measure, drop (minutes)
     DATABASE_URL=postgres://... python bench/rates.py --keep       # keep the tenant; reuse it next time
     DATABASE_URL=postgres://... python bench/rates.py --scale 0.1  # a tenth of everything, quick
+    DATABASE_URL=postgres://... python bench/rates.py --scales 0.25,0.5,1,2  # cost against size
 
 Builds, with ``COPY`` into the Django models' tables (rows streamed from generators, so memory stays
 flat), an organization of SPEC §7's size: 10 regions, 50 business units, 1,000 teams, 10,000 members
@@ -11,26 +13,27 @@ dimensions, a year of 240,000 observations with 25 ratings each (6 million ratin
 over the year; ties on ``observed_at``, observations at 23:30 UTC on a month's last day), about 4
 animations per team and month, and 2 million survey responses. Then it times:
 
-(a) the full 12-month recompute through the project's own code, ``kpis.engine.recompute.snapshots_recompute``,
-    in a fresh process, with its peak memory (RSS growth; a second run under tracemalloc for the
-    Python allocations);
-(b) one hand-written SQL query computing the same team transformation rates for the 12 months,
-    timed before and after (a) (the machine's load comes and goes; (a) is compared with the mean),
-    and checks that the snapshots of (a) hold exactly the same figures;
-(c) the incremental recompute (``recompute_org``, the debounced task's work) after one new
+(a) the full 12-month recompute through the project's own code, ``kpis.engine.recompute.snapshots_recompute``;
+(b) the reference: hand-written SQL computing **every column the engine writes** (the team-month
+    sums, the dimension sums, the KPI sums by breakdown) for the same months and teams, deleting and
+    writing them into scratch tables shaped like the snapshot tables, the same work as (a). Its rows
+    are checked equal to the engine's, after the full recompute and again after (c);
+(a) and (b) take turns over ``--runs`` rounds (the machine's load comes and goes): medians compared;
+(c) the incremental recompute (``recompute_org``, the sweep's task's work) after one new
     observation made through ``deployment.services.observation_create``: one on the last day of
-    the year's first month (its ratings move that month and the next for one team, and every
-    later month is marked: the worst case) and one in the last month; the figures are checked
-    against the SQL again.
+    the year's first month (every later month is marked: the worst case) and one in the last month;
+(d) the peak memory of a full recompute in a fresh process.
 
-It prints, last, ``ratio full/sql``, ``incremental`` (the worst case) and ``peak memory``. Targets:
-ratio ≤ 1.5, incremental < 2 s, peak memory < 1 GiB. The organization is removed at the end (with
-SQL, table by table: the ORM cascade over 6 million rows takes far too long) unless ``--keep``.
+It prints, last, ``ratio full/sql`` (target ≤ 1.25), ``incremental`` (< 2 s), ``peak memory``
+(< 1 GiB) and the load. ``--scales`` builds a tenant at each scale and prints the full recompute's
+seconds and seconds per million rows at each: the cost must grow no faster than the data. The
+organization is removed at the end (with SQL, table by table) unless ``--keep``.
 """
 
 import argparse
 import contextlib
 import datetime
+import itertools
 import json
 import math
 import os
@@ -38,6 +41,7 @@ import random
 import resource
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -525,96 +529,404 @@ def _drop_org(org_id: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# (b) the hand-written query
+# (b) the hand-written reference: the same rows as the engine's, into scratch tables
 
-RATES_SQL = """
-WITH validity AS (
-    -- Each rating holds its pair's level from its observed_at until the next rating (ties: by id),
-    -- so it is the latest one at the month ends k = bucket(observed_at) + 1 … bucket(next_at).
-    SELECT member_id, level, observed_at,
-           LEAD(observed_at) OVER (PARTITION BY member_id, behavior_id ORDER BY observed_at, id) AS next_at
-    FROM deployment_rating
-    WHERE organization_id = %(org)s AND behavior_id = ANY(%(behaviors)s) AND observed_at < %(last_end)s
+# The months of the run, their first days and their bounds in the organization's timezone (the
+# bounds come as parameters, as the engine's: the planner sees the ranges). The months are
+# consecutive (Plan's year): an instant between the first start and the last end falls in month
+# width_bucket(instant, starts).
+_MONTHS_CTE = """
+months AS MATERIALIZED (
+    SELECT k::int, s AS period_start, (s + interval '1 month')::date AS next_start, start_at, end_at,
+           o.expected_animations_per_month AS expected
+    FROM unnest(%(starts)s::date[], %(start_ats)s::timestamptz[], %(end_ats)s::timestamptz[])
+         WITH ORDINALITY AS t(s, start_at, end_at, k)
+    JOIN tenancy_organization o ON o.id = %(org)s
+)"""
+
+# TeamDimensionSnapshot's rows, then TeamMonthSnapshot's (their pairs summed from the former), in
+# one statement.
+REF_PAIRS_SQL = (
+    "WITH"
+    + _MONTHS_CTE
+    + """,
+month_model AS MATERIALIZED (
+    -- The version of a month: that of the last activation before its end; before the first
+    -- activation, the first activated; without any activation, the active version.
+    SELECT mo.k, COALESCE(
+        (SELECT a.model_id FROM experience_experiencemodelactivation a
+          WHERE a.organization_id = %(org)s AND a.activated_at < mo.end_at
+          ORDER BY a.activated_at DESC, a.id DESC LIMIT 1),
+        (SELECT a.model_id FROM experience_experiencemodelactivation a
+          WHERE a.organization_id = %(org)s ORDER BY a.activated_at, a.id LIMIT 1),
+        (SELECT m.id FROM experience_experiencemodel m
+          WHERE m.organization_id = %(org)s AND m.is_active ORDER BY m.id LIMIT 1)
+    ) AS model_id
+    FROM months mo
 ),
-points AS (
-    SELECT v.member_id, k, sum(v.level - 1) AS points
-    FROM validity v,
-         generate_series(width_bucket(v.observed_at, %(ends)s::timestamptz[]) + 1,
-                         COALESCE(width_bucket(v.next_at, %(ends)s::timestamptz[]), %(n)s)) AS k
+codes AS MATERIALIZED (
+    -- The behavior codes numbered 1 … n: a rating carries across versions by code.
+    SELECT id, dense_rank() OVER (ORDER BY code) AS code_no
+    FROM experience_behavior WHERE organization_id = %(org)s
+),
+month_behavior AS MATERIALIZED (
+    -- The behaviors each month counts, by code, with their dimension.
+    SELECT mm.k, c.code_no, d.code AS dim_code, d.name AS dim_name, d.position AS dim_position
+    FROM month_model mm
+    JOIN experience_behavior b ON b.model_id = mm.model_id
+    JOIN codes c ON c.id = b.id
+    JOIN experience_dimension d ON d.id = b.dimension_id
+),
+dimension_size AS MATERIALIZED (
+    SELECT k, dim_code, dim_name, dim_position, count(*) AS behaviors,
+           row_number() OVER (ORDER BY k, dim_code) AS dim_no
+    FROM month_behavior GROUP BY 1, 2, 3, 4
+),
+lookup AS MATERIALIZED (
+    -- (month, code) → the month's dimension of the code (none: not counted that month), as one
+    -- array indexed by (k − 1) × codes + code_no; and the members' months of activity.
+    SELECT (SELECT max(code_no) FROM codes) AS codes,
+           (SELECT array_agg(ds.dim_no ORDER BY mo.k, c.code_no)
+              FROM months mo CROSS JOIN (SELECT DISTINCT code_no FROM codes) c
+              LEFT JOIN month_behavior mb ON mb.k = mo.k AND mb.code_no = c.code_no
+              LEFT JOIN dimension_size ds ON ds.k = mb.k AND ds.dim_code = mb.dim_code) AS dim_of,
+           (SELECT array_agg(period_start ORDER BY k) FROM months) AS period_starts,
+           (SELECT array_agg(next_start ORDER BY k) FROM months) AS next_starts
+),
+teams AS MATERIALIZED (
+    SELECT id AS team_id FROM tenancy_orgunit WHERE organization_id = %(org)s AND kind = %(team_kind)s
+),
+active AS MATERIALIZED (
+    SELECT mo.k, m.id AS member_id, m.team_id
+    FROM months mo
+    JOIN tenancy_member m
+      ON m.organization_id = %(org)s AND m.active_from < mo.next_start
+     AND (m.active_to IS NULL OR m.active_to >= mo.period_start)
+    JOIN teams t ON t.team_id = m.team_id
+),
+team_active AS MATERIALIZED (
+    SELECT t.team_id, mo.k, mo.period_start, mo.expected, count(a.member_id) AS active_members
+    FROM teams t CROSS JOIN months mo
+    LEFT JOIN active a ON a.team_id = t.team_id AND a.k = mo.k
+    GROUP BY 1, 2, 3, 4
+),
+validity AS (
+    -- A rating is its pair's (member, behavior code) latest at the month ends after it, up to
+    -- the last end before the pair's next rating (ties on observed_at: the larger id is later);
+    -- ratings after the last end spread over no month end, and end their predecessor's spread.
+    SELECT r.member_id, c.code_no, r.level,
+           width_bucket(r.observed_at, %(end_ats)s::timestamptz[]) AS ends_before,
+           width_bucket(LEAD(r.observed_at) OVER (PARTITION BY r.member_id, c.code_no ORDER BY r.observed_at, r.id),
+                        %(end_ats)s::timestamptz[]) AS ends_before_next
+    FROM deployment_rating r
+    JOIN codes c ON c.id = r.behavior_id
+    WHERE r.organization_id = %(org)s
+    OFFSET 0  -- the window first: the joins below take its rows, not the ratings
+),
+rated AS (
+    -- Spread over those month ends; counted where the member is active in the month (and in a
+    -- team) and the month counts the behavior.
+    SELECT m.team_id, e.k, (SELECT dim_of FROM lookup)[(e.k - 1) * (SELECT codes FROM lookup) + v.code_no] AS dim_no,
+           count(*) AS assessed, sum(v.level - 1) AS score_points,
+           count(*) FILTER (WHERE v.level >= 2) AS known, count(*) FILTER (WHERE v.level = 4) AS mastered
+    FROM validity v
+    JOIN tenancy_member m ON m.id = v.member_id
+    CROSS JOIN generate_series(v.ends_before + 1, COALESCE(v.ends_before_next, %(n)s)) AS e(k)
+    WHERE v.ends_before < COALESCE(v.ends_before_next, %(n)s)  -- superseded within its month: no month end
+      AND m.active_from < (SELECT next_starts FROM lookup)[e.k]
+      AND (m.active_to IS NULL OR m.active_to >= (SELECT period_starts FROM lookup)[e.k])
+      AND m.team_id IN (SELECT team_id FROM teams)
+    GROUP BY 1, 2, 3
+),
+dimension_rows AS (
+    INSERT INTO {dimension_table} (organization_id, team_id, period_start, dimension_code, dimension_name,
+                                   dimension_position, pairs, score_points, assessed, known, mastered)
+    SELECT %(org)s, ta.team_id, ta.period_start, ds.dim_code, ds.dim_name, ds.dim_position,
+           ta.active_members * ds.behaviors, COALESCE(r.score_points, 0), COALESCE(r.assessed, 0),
+           COALESCE(r.known, 0), COALESCE(r.mastered, 0)
+    FROM team_active ta
+    JOIN dimension_size ds ON ds.k = ta.k
+    LEFT JOIN rated r ON r.team_id = ta.team_id AND r.k = ta.k AND r.dim_no = ds.dim_no
+    RETURNING team_id, period_start, pairs, score_points, assessed, known, mastered
+),
+team_pairs AS (
+    SELECT team_id, period_start, sum(pairs) AS pairs, sum(score_points) AS score_points,
+           sum(assessed) AS assessed, sum(known) AS known, sum(mastered) AS mastered
+    FROM dimension_rows GROUP BY 1, 2
+),
+coached AS (
+    SELECT a.team_id, a.k, count(*) AS coached_members
+    FROM active a
+    JOIN (
+        SELECT DISTINCT member_id, width_bucket(observed_at, %(start_ats)s::timestamptz[]) AS k
+        FROM deployment_observation
+        WHERE organization_id = %(org)s
+          AND observed_at >= %(first_at)s AND observed_at < %(last_at)s
+    ) ob ON ob.member_id = a.member_id AND ob.k = a.k
     GROUP BY 1, 2
 ),
-months AS (
-    SELECT month_start, k FROM unnest(%(starts)s::date[]) WITH ORDINALITY AS t(month_start, k)
+animations AS (
+    SELECT an.team_id, width_bucket(an.held_at, %(start_ats)s::timestamptz[]) AS k, count(*) AS animations
+    FROM deployment_animation an
+    WHERE an.organization_id = %(org)s
+      AND an.held_at >= %(first_at)s AND an.held_at < %(last_at)s
+    GROUP BY 1, 2
 )
-SELECT m.team_id, mo.month_start, count(*) AS members, COALESCE(sum(p.points), 0) AS points
-FROM months mo
-JOIN tenancy_member m
-  ON m.organization_id = %(org)s
- AND m.active_from < mo.month_start + interval '1 month' AND (m.active_to IS NULL OR m.active_to >= mo.month_start)
-LEFT JOIN points p ON p.member_id = m.id AND p.k = mo.k
-GROUP BY 1, 2
+INSERT INTO {month_table} (organization_id, team_id, period_start, active_members, coached_members, animations,
+                           cadence_weight, pairs, score_points, assessed, known, mastered)
+SELECT %(org)s, ta.team_id, ta.period_start, ta.active_members, COALESCE(c.coached_members, 0),
+       COALESCE(an.animations, 0),
+       ta.active_members * least(1.0::float8, COALESCE(an.animations, 0)::float8 / ta.expected),
+       COALESCE(tp.pairs, 0), COALESCE(tp.score_points, 0), COALESCE(tp.assessed, 0),
+       COALESCE(tp.known, 0), COALESCE(tp.mastered, 0)
+FROM team_active ta
+LEFT JOIN team_pairs tp ON tp.team_id = ta.team_id AND tp.period_start = ta.period_start
+LEFT JOIN coached c ON c.team_id = ta.team_id AND c.k = ta.k
+LEFT JOIN animations an ON an.team_id = ta.team_id AND an.k = ta.k
 """
+)
+
+# TeamKpiSnapshot's rows: one pass over the responses into per-cell sums (team, month and the four
+# keys), then every breakdown summed from the cells with GROUPING SETS.
+REF_KPI_SQL = (
+    "WITH"
+    + _MONTHS_CTE
+    + """,
+cells AS (
+    SELECT unit_id, width_bucket(responded_at, %(start_ats)s::timestamptz[]) AS k,
+           journey, segment, channel, trigger,
+           count(*) FILTER (WHERE nps >= 9) AS promoters, count(*) FILTER (WHERE nps <= 6) AS detractors,
+           count(nps) AS nps_n, count(csat) AS csat_n, count(*) FILTER (WHERE csat >= 4) AS csat_top2,
+           COALESCE(sum(csat), 0) AS csat_sum, COALESCE(sum(csat * csat), 0) AS csat_sq_sum,
+           count(ces) AS ces_n, COALESCE(sum(ces), 0) AS ces_sum, COALESCE(sum(ces * ces), 0) AS ces_sq_sum,
+           count(*) FILTER (WHERE ces >= 5) AS ces_easy
+    FROM kpis_surveyresponse
+    WHERE organization_id = %(org)s
+      AND responded_at >= %(first_at)s AND responded_at < %(last_at)s
+    GROUP BY 1, 2, 3, 4, 5, 6
+)
+INSERT INTO {kpi_table} (organization_id, team_id, period_start, breakdown, value, promoters, detractors, nps_n,
+                         csat_n, csat_top2, csat_sum, csat_sq_sum, ces_n, ces_sum, ces_sq_sum, ces_easy)
+SELECT %(org)s, c.unit_id, mo.period_start,
+       CASE WHEN GROUPING(c.journey) = 0 THEN 'journey' WHEN GROUPING(c.segment) = 0 THEN 'segment'
+            WHEN GROUPING(c.channel) = 0 THEN 'channel' WHEN GROUPING(c.trigger) = 0 THEN 'trigger' ELSE '' END,
+       COALESCE(c.journey, c.segment, c.channel, c.trigger, ''),
+       sum(promoters), sum(detractors), sum(nps_n), sum(csat_n), sum(csat_top2), sum(csat_sum), sum(csat_sq_sum),
+       sum(ces_n), sum(ces_sum), sum(ces_sq_sum), sum(ces_easy)
+FROM cells c JOIN months mo ON mo.k = c.k
+GROUP BY GROUPING SETS ((c.unit_id, mo.period_start), (c.unit_id, mo.period_start, c.journey),
+                        (c.unit_id, mo.period_start, c.segment), (c.unit_id, mo.period_start, c.channel),
+                        (c.unit_id, mo.period_start, c.trigger))
+"""
+)
+
+SCRATCH_PREFIX = "bench_rates_ref_"
 
 
-def _sql_params(org, plan: Plan) -> dict:
-    from experience.models import Behavior
+def _snapshot_models():
+    from kpis.models import TeamDimensionSnapshot, TeamKpiSnapshot, TeamMonthSnapshot
 
-    behaviors = Behavior.objects.for_org(org).filter(model__is_active=True).values_list("pk", flat=True)
-    ends = [month.bounds(org.tzinfo)[1] for month in plan.months]
+    return {"month_table": TeamMonthSnapshot, "dimension_table": TeamDimensionSnapshot, "kpi_table": TeamKpiSnapshot}
+
+
+def _scratch_tables() -> dict[str, str]:
+    """{placeholder: scratch table name}, one per snapshot table."""
+    return {key: SCRATCH_PREFIX + model._meta.db_table for key, model in _snapshot_models().items()}
+
+
+def _scratch_create() -> None:
+    """The reference's tables, shaped like the snapshot tables: same columns, identity, defaults,
+    checks and indexes (``LIKE … INCLUDING ALL``), ordinary (logged) tables, and the same
+    deferred foreign keys: writing into them is the work of writing the snapshots."""
+    from django.db import connection, transaction
+
+    scratch = _scratch_tables()
+    with transaction.atomic(), connection.cursor() as cur:
+        for key, model in _snapshot_models().items():
+            table, copy = model._meta.db_table, scratch[key]
+            cur.execute(f"DROP TABLE IF EXISTS {copy}")
+            cur.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
+            cur.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            for (definition,) in cur.fetchall():
+                cur.execute(f"ALTER TABLE {copy} ADD {definition}")
+
+
+def _scratch_drop() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for copy in _scratch_tables().values():
+            cur.execute(f"DROP TABLE IF EXISTS {copy}")
+
+
+def _reference_params(org, plan: Plan) -> dict:
+    from cxtracker.tenancy.models import UnitKind
+
+    bounds = [m.bounds(org.tzinfo) for m in plan.months]
+    assert all(a.next() == b for a, b in itertools.pairwise(plan.months)), "consecutive months"
     return {
         "org": org.pk,
-        "behaviors": sorted(behaviors),
-        "ends": ends,
-        "last_end": ends[-1],
-        "n": len(ends),
-        "starts": [month.first_day for month in plan.months],
+        "team_kind": UnitKind.TEAM.value,
+        "starts": [m.first_day for m in plan.months],
+        "start_ats": [start for start, _end in bounds],
+        "end_ats": [end for _start, end in bounds],
+        "first_at": bounds[0][0],
+        "last_at": bounds[-1][1],
+        "n": len(bounds),
     }
 
 
-def _sql_rates(org, plan: Plan) -> tuple[float, dict]:
-    """(seconds, {(team_id, month_start): (pairs, points)}) by the one query above."""
+def _reference(org, plan: Plan) -> float:
+    """The reference recompute: delete the months' rows of the scratch tables and write them again
+    with the two statements above, in one transaction, as ``snapshots_recompute`` does with the
+    snapshots. Seconds, commit included."""
+    from django.db import connection, transaction
+
+    scratch = _scratch_tables()
+    params = _reference_params(org, plan)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        # The planner overestimates the spread (generate_series: 1,000 rows a call) and would JIT-
+        # compile the statements: 1 – 2 s of compilation that the run does not win back.
+        cur.execute("SET LOCAL jit = off")
+        for copy in scratch.values():
+            cur.execute(
+                f"DELETE FROM {copy} WHERE organization_id = %(org)s AND period_start = ANY(%(starts)s)", params
+            )
+        cur.execute(REF_PAIRS_SQL.format(**scratch), params)
+        # As the engine's survey query: its sort in memory, for this transaction only.
+        cur.execute("SET LOCAL work_mem = '128MB'")
+        cur.execute(REF_KPI_SQL.format(**scratch), params)
+    return time.perf_counter() - started
+
+
+def _full_recompute(org, months) -> None:
+    """The engine's full recompute of ``months``, as the task does it when every month is marked
+    (``recompute_org`` → ``snapshots_recompute``: compute, delete, write, in one transaction),
+    under the organization's recomputation lock."""
+    from kpis.engine.recompute import recomputation_lock, snapshots_recompute
+
+    with recomputation_lock(org.pk):
+        snapshots_recompute(org=org, months=months)
+
+
+def _engine(org, plan: Plan) -> float:
+    """Seconds of the engine's full recompute of the year."""
+    started = time.perf_counter()
+    _full_recompute(org, plan.months)
+    return time.perf_counter() - started
+
+
+# The columns that name a snapshot row (no two rows share them).
+ROW_KEYS = {
+    "month_table": ("team_id", "period_start"),
+    "dimension_table": ("team_id", "period_start", "dimension_code"),
+    "kpi_table": ("team_id", "period_start", "breakdown", "value"),
+}
+
+
+def _rows(table: str, model, org, plan: Plan) -> tuple[list[str], list[tuple]]:
+    """(columns, the rows of the organization's months, sorted) of a snapshot-shaped table."""
     from django.db import connection
 
-    params = _sql_params(org, plan)
-    started = time.perf_counter()
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
     with connection.cursor() as cur:
-        cur.execute(RATES_SQL, params)
-        rows = cur.fetchall()
-    seconds = time.perf_counter() - started
-    n_behaviors = len(params["behaviors"])
-    return seconds, {(team, month): (members * n_behaviors, int(points)) for team, month, members, points in rows}
+        cur.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE organization_id = %s AND period_start = ANY(%s)"
+            f" ORDER BY {', '.join(str(i) for i in range(1, len(columns) + 1))}",
+            [org.pk, [m.first_day for m in plan.months]],
+        )
+        return columns, cur.fetchall()
 
 
-def _engine_rates(org, plan: Plan) -> dict:
-    from kpis.models import TeamMonthSnapshot
+def _check(org, plan: Plan, what: str) -> None:
+    """Fail loudly unless the reference's rows equal the engine's, table by table: the same rows
+    (sorted, each named by its key), every integer and string equal, floats (cadence_weight) to
+    1e-9."""
+    from django.db import models
 
-    rows = (
-        TeamMonthSnapshot.objects.for_org(org)
-        .filter(period_start__gte=plan.first.first_day, period_start__lte=plan.last.first_day, pairs__gt=0)
-        .values_list("team_id", "period_start", "pairs", "score_points")
-    )
-    return {(team, month): (pairs, points) for team, month, pairs, points in rows}
-
-
-def _compare(engine: dict, sql: dict, what: str) -> None:
-    """Fail loudly unless both give every team-month the same pairs and transformation rate."""
-    problems = []
-    for key in sorted(set(engine) | set(sql)):
-        if key not in engine or key not in sql:
-            problems.append(f"team {key[0]} {key[1]:%Y-%m}: only in {'the engine' if key in engine else 'the SQL'}")
-            continue
-        (e_pairs, e_points), (s_pairs, s_points) = engine[key], sql[key]
-        e_rate, s_rate = float(e_points) / 3 / e_pairs, s_points / 3 / s_pairs
-        if e_pairs != s_pairs or abs(e_rate - s_rate) > 1e-9:
-            problems.append(
-                f"team {key[0]} {key[1]:%Y-%m}: engine {e_rate:.6f} ({e_pairs} pairs), SQL {s_rate:.6f} ({s_pairs})"
-            )
+    problems, counts = [], []
+    scratch = _scratch_tables()
+    for key, model in _snapshot_models().items():
+        name = model.__name__
+        columns, engine = _rows(model._meta.db_table, model, org, plan)
+        _same, reference = _rows(scratch[key], model, org, plan)
+        floats = {f.column for f in model._meta.concrete_fields if isinstance(f, models.FloatField)}
+        at = [columns.index(c) for c in ROW_KEYS[key]]
+        by = []
+        for rows in (engine, reference):
+            named = {tuple(row[i] for i in at): row for row in rows}
+            if len(named) != len(rows):
+                problems.append(f"{name}: {len(rows) - len(named)} rows share their key")
+            by.append(named)
+        engine_by, reference_by = by
+        counts.append(f"{len(engine):,} {name}")
+        for k in sorted(set(engine_by) ^ set(reference_by)):
+            side = "engine" if k in engine_by else "reference"
+            problems.append(f"{name} {k}: only in the {side}'s rows")
+        for k in sorted(set(engine_by) & set(reference_by)):
+            e_row, r_row = engine_by[k], reference_by[k]
+            for c, e, r in zip(columns, e_row, r_row, strict=True):
+                same = math.isclose(e, r, rel_tol=1e-12, abs_tol=1e-9) if c in floats else e == r
+                if not same:
+                    problems.append(f"{name} {k}: {c} {e!r} in the engine's, {r!r} in the reference's")
     if problems:
-        print(f"MISMATCH {what}: {len(problems)} team-months differ, e.g.:", file=sys.stderr)
-        for line in problems[:10]:
+        print(
+            f"MISMATCH {what}: {len(problems)} differences between the engine's rows and the reference's, e.g.:",
+            file=sys.stderr,
+        )
+        for line in problems[:20]:
             print("  " + line, file=sys.stderr)
         raise SystemExit(1)
-    print(f"  {what}: the engine's {len(engine):,} team-month rates equal the SQL's")
+    print(f"  {what}: the reference's rows equal the engine's ({', '.join(counts)})", flush=True)
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def _measure(org, plan: Plan, runs: int) -> dict:
+    """``runs`` rounds of one engine recompute and one reference recompute, their order alternating
+    from round to round; the medians, with the 1-minute load seen before and after each run."""
+    engine, reference, loads = [], [], []
+    for r in range(runs):
+        order = (("engine", _engine), ("reference", _reference))
+        for what, run in order if r % 2 == 0 else order[::-1]:
+            loads.append(_load())
+            seconds = run(org, plan)
+            loads.append(_load())
+            (engine if what == "engine" else reference).append(seconds)
+            print(f"    round {r + 1}: {what} {seconds:.2f} s (load {loads[-2]:.1f} → {loads[-1]:.1f})", flush=True)
+    return {
+        "engine": _median(engine),
+        "reference": _median(reference),
+        "engine_runs": engine,
+        "reference_runs": reference,
+        "load": (min(loads), max(loads)),
+    }
+
+
+def _input_rows(org) -> dict[str, int]:
+    """The tenant's rows the recompute reads, table by table."""
+    from django.db import connection
+
+    from cxtracker.tenancy.models import Member
+    from deployment.models import Animation, Observation, Rating
+    from kpis.models import SurveyResponse
+
+    counts = {}
+    with connection.cursor() as cur:
+        for model in (Rating, SurveyResponse, Observation, Animation, Member):
+            cur.execute(f"SELECT count(*) FROM {model._meta.db_table} WHERE organization_id = %s", [org.pk])
+            counts[model._meta.verbose_name_plural] = cur.fetchone()[0]
+    return counts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,7 +941,6 @@ def _recompute_child(org_id: int, first: str, last: str, traced: bool) -> None:
 
     from cxtracker.months import Month
     from cxtracker.tenancy.models import Organization
-    from kpis.engine.recompute import snapshots_recompute
 
     org = Organization.objects.get(pk=org_id)
     months = Month.range(Month.parse(first), Month.parse(last))
@@ -638,7 +949,7 @@ def _recompute_child(org_id: int, first: str, last: str, traced: bool) -> None:
         tracemalloc.start()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    snapshots_recompute(org=org, months=months)
+    _full_recompute(org, months)
     result = {
         "seconds": time.perf_counter() - started,
         "rss_before_kib": rss_before,
@@ -664,15 +975,13 @@ def _incremental(org, plan: Plan, month) -> tuple[float, int, int]:
 
     The member observed has no observation the month after: the new ratings are still the latest
     at the next month's end, so a recompute that did not carry them forward would be caught by the
-    comparison with the SQL that follows.
+    comparison with the reference that follows.
     """
-    from django.core.cache import cache
-
     from cxtracker.tenancy.models import Member
     from deployment.models import Observation
     from deployment.services import observation_create
     from experience.models import Behavior
-    from kpis.engine import recompute
+    from kpis.engine import background
     from kpis.models import DirtyPeriod
 
     tz = org.tzinfo
@@ -686,22 +995,18 @@ def _incremental(org, plan: Plan, month) -> tuple[float, int, int]:
         .first()
     )
     codes = Behavior.objects.for_org(org).filter(model__is_active=True).values_list("code", flat=True)
-    # As if a recompute were already waiting for the organization: the write sends none (without
-    # REDIS_URL it would run eagerly inside the write); the recompute below is the task's work.
-    key = recompute.debounce_key(org.pk)
-    cache.set(key, 1, timeout=600)
-    try:
-        observation = observation_create(
-            org=org,
-            member=member,
-            observer=None,
-            observed_at=datetime.datetime.combine(month.last_day, datetime.time(20, 0), tzinfo=tz),
-            kind="coaching",
-            ratings=dict.fromkeys(codes, 4),
-            external_id=f"bench-rates-{secrets.token_hex(4)}",
-        )
-    finally:
-        cache.delete(key)
+    observation = observation_create(
+        org=org,
+        member=member,
+        observer=None,
+        observed_at=datetime.datetime.combine(month.last_day, datetime.time(20, 0), tzinfo=tz),
+        kind="coaching",
+        ratings=dict.fromkeys(codes, 4),
+        external_id=f"bench-rates-{secrets.token_hex(4)}",
+    )
+    # Without a broker the write left a timer of this process to recompute once its marks fall
+    # due: stopped, the recompute below being that timer's work.
+    background.cancel_pending()
     marks = DirtyPeriod.objects.for_org(org).count()
     started = time.perf_counter()
     _recompute_org()(org=org)
@@ -712,7 +1017,7 @@ def _incremental(org, plan: Plan, month) -> tuple[float, int, int]:
 
 
 def _recompute_org():
-    """The debounced task's work: recompute what the dirty marks name."""
+    """The sweep's task's work: recompute what the dirty marks name."""
     from kpis.engine.recompute import recompute_org
 
     return recompute_org
@@ -746,9 +1051,124 @@ def _first_month(org):
     return Month.of(first, org.tzinfo)
 
 
+def _tenant(scale: float, keep: bool, seed: int):
+    """(organization, plan): the kept tenant of that scale, or a new one (renamed for reuse when
+    ``keep``)."""
+    from cxtracker.months import Month
+    from cxtracker.tenancy.models import Organization
+
+    slug = _slug(scale)
+    org = _kept_org(slug) if keep else None
+    if org is not None:
+        plan = Plan(scale, _first_month(org))
+        print(f"Reusing {org.slug} ({plan.first} … {plan.last})")
+        return org, plan
+    tz = zoneinfo.ZoneInfo(TZ_NAME)
+    plan = Plan(scale, Month.of(datetime.datetime.now(tz)).shift(-MONTHS))
+    building = f"bench-rates-tmp-{secrets.token_hex(4)}"
+    print(
+        f"Building {building} at scale {scale:g} ({plan.first} … {plan.last}): {plan.teams:,} teams, "
+        f"{plan.members:,} members, {plan.observations:,} observations, {plan.survey_responses:,} responses",
+        flush=True,
+    )
+    try:
+        org = _build(plan, building, seed)
+    except BaseException:
+        stale = Organization.objects.filter(slug=building).values_list("pk", flat=True).first()
+        if stale:
+            _drop_org(stale)
+        raise
+    if keep:
+        org.slug = slug
+        org.save(update_fields=["slug"])
+    return org, plan
+
+
+def _loads(low_high: tuple[float, float]) -> str:
+    low, high = low_high
+    return f"{low:.1f}–{high:.1f}"
+
+
+def _full(org, plan: Plan, runs: int, added: list[int]) -> None:
+    """(a) – (d) on one tenant: the ratio, the incremental recompute, the peak memory."""
+    print("(d) a full recompute in a fresh process, for its memory (and to warm the cache):", flush=True)
+    fresh = _run_full_recompute(org, plan)
+    print(f"    {fresh['seconds']:.2f} s")
+    print("(b) the reference, once to warm up, then checked:", flush=True)
+    print(f"    {_reference(org, plan):.2f} s")
+    _check(org, plan, "full recompute")
+    print(f"(a) and (b), {runs} rounds:", flush=True)
+    measured = _measure(org, plan, runs)
+    _check(org, plan, "full recompute, last round")
+
+    _recompute_org()(org=org)  # leftovers of earlier runs: the incremental runs measure only their own marks
+    worst, marks, obs_id = _incremental(org, plan, plan.first)
+    added.append(obs_id)
+    print(f"(c) one observation in {plan.first}, {marks} dirty marks (every later month): {worst:.2f} s")
+    recent, marks, obs_id = _incremental(org, plan, plan.last)
+    added.append(obs_id)
+    print(f"    one observation in {plan.last}, {marks} dirty marks: {recent:.2f} s", flush=True)
+    _reference(org, plan)
+    _check(org, plan, "after the incremental recomputes")
+
+    traced = _run_full_recompute(org, plan, traced=True)
+    rss_delta = _mib(fresh["rss_peak_kib"] - fresh["rss_before_kib"])
+    python_peak = traced["traced_peak_bytes"] / 2**20
+    print(
+        f"(d) peak memory of a full recompute: RSS +{rss_delta:.0f} MiB over the {_mib(fresh['rss_before_kib']):.0f} "
+        f"MiB of the process at start (ru_maxrss); Python allocations at most {python_peak:.0f} MiB (tracemalloc, "
+        f"another run: {traced['seconds']:.0f} s under tracing); the figure below is the larger"
+    )
+    engine, reference = measured["engine"], measured["reference"]
+    print(
+        f"full recompute {engine:.2f} s (runs {', '.join(f'{s:.2f}' for s in measured['engine_runs'])}), "
+        f"reference {reference:.2f} s (runs {', '.join(f'{s:.2f}' for s in measured['reference_runs'])}): "
+        f"medians of {runs}"
+    )
+    print(f"ratio full/sql: {engine / reference:.2f}")
+    print(f"incremental: {worst:.2f} s")
+    print(f"peak memory: {max(rss_delta, python_peak):.0f} MiB")
+    print(f"load: {_loads(measured['load'])} (1-minute average over the rounds; {os.cpu_count()} cores)")
+
+
+def _scales(scales: list[float], runs: int, keep: bool, seed: int) -> None:
+    """The full recompute and the reference at each scale, on a tenant built at that scale."""
+    lines = []
+    for scale in scales:
+        org, plan = _tenant(scale, keep, seed)
+        try:
+            _scratch_create()
+            counts = _input_rows(org)
+            rows = sum(counts.values())
+            print(f"  {rows:,} rows: " + ", ".join(f"{n:,} {what}" for what, n in counts.items()), flush=True)
+            print(f"  warming up: full recompute {_engine(org, plan):.2f} s, reference {_reference(org, plan):.2f} s")
+            _check(org, plan, f"scale {scale:g}")
+            measured = _measure(org, plan, runs)
+            _check(org, plan, f"scale {scale:g}, last round")
+            lines.append((scale, rows, measured))
+        finally:
+            _scratch_drop()
+            if not keep:
+                print("Dropping the organization …", flush=True)
+                _drop_org(org.pk)
+    print(
+        f"scale  rows (M)  full recompute (s)  s per M rows  reference (s)  ratio full/sql  load  (medians of {runs})"
+    )
+    for scale, rows, m in lines:
+        engine, reference = m["engine"], m["reference"]
+        print(
+            f"{scale:>5g}  {rows / 1e6:>8.2f}  {engine:>18.2f}  {engine / (rows / 1e6):>12.2f}  {reference:>13.2f}"
+            f"  {engine / reference:>14.2f}  {_loads(m['load'])}"
+        )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="share of SPEC §7's tenant (default 1)")
+    parser.add_argument(
+        "--scales", help="comma-separated scales (0.25,0.5,1,2): the full recompute's cost at each, and nothing else"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="rounds of engine and reference timed (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the tenant, and reuse a kept one")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--build-only", action="store_true", help="build (and keep with --keep), measure nothing")
@@ -767,73 +1187,19 @@ def main(argv=None):
 
     from django.core.management import call_command
 
-    from cxtracker.months import Month
-
     call_command("migrate", verbosity=0, interactive=False)
-    slug = _slug(args.scale)
-    org = _kept_org(slug) if args.keep else None
-    if org is not None:
-        plan = Plan(args.scale, _first_month(org))
-        print(f"Reusing {org.slug} ({plan.first} … {plan.last})")
-    else:
-        tz = zoneinfo.ZoneInfo(TZ_NAME)
-        plan = Plan(args.scale, Month.of(datetime.datetime.now(tz)).shift(-MONTHS))
-        building = f"bench-rates-tmp-{secrets.token_hex(4)}"
-        print(
-            f"Building {building} at scale {args.scale:g} ({plan.first} … {plan.last}): {plan.teams:,} teams, "
-            f"{plan.members:,} members, {plan.observations:,} observations, {plan.survey_responses:,} responses",
-            flush=True,
-        )
-        try:
-            org = _build(plan, building, args.seed)
-        except BaseException:
-            from cxtracker.tenancy.models import Organization
-
-            stale = Organization.objects.filter(slug=building).values_list("pk", flat=True).first()
-            if stale:
-                _drop_org(stale)
-            raise
-        if args.keep:
-            org.slug = slug
-            org.save(update_fields=["slug"])
+    if args.scales:
+        _scales([float(s) for s in args.scales.split(",")], args.runs, args.keep, args.seed)
+        return
+    org, plan = _tenant(args.scale, args.keep, args.seed)
     added = []
     try:
         if args.build_only:
             return
-        _sql_rates(org, plan)  # warms the cache for both
-        # The load of a shared machine comes and goes: the SQL is timed before and after (a), and
-        # (a) is compared with the mean of the two.
-        before, sql = _sql_rates(org, plan)
-        full = _run_full_recompute(org, plan)
-        after, _rows = _sql_rates(org, plan)
-        sql_seconds = (before + after) / 2
-        print(
-            f"(b) one SQL query, 12 months of team rates ({len(sql):,} team-months): {before:.2f} s, then {after:.2f} s"
-        )
-        print(f"(a) snapshots_recompute, 12 months, in a fresh process: {full['seconds']:.2f} s")
-        _compare(_engine_rates(org, plan), sql, "full recompute")
-
-        _recompute_org()(org=org)  # leftovers of earlier runs: the incremental runs measure only their own marks
-        worst, marks, obs_id = _incremental(org, plan, plan.first)
-        added.append(obs_id)
-        print(f"(c) one observation in {plan.first}, {marks} dirty marks (every later month): {worst:.2f} s")
-        recent, marks, obs_id = _incremental(org, plan, plan.last)
-        added.append(obs_id)
-        print(f"    one observation in {plan.last}, {marks} dirty marks: {recent:.2f} s")
-        _compare(_engine_rates(org, plan), _sql_rates(org, plan)[1], "after the incremental recomputes")
-
-        traced = _run_full_recompute(org, plan, traced=True)
-        rss_delta = _mib(full["rss_peak_kib"] - full["rss_before_kib"])
-        python_peak = traced["traced_peak_bytes"] / 2**20
-        print(
-            f"(d) peak memory of (a): RSS +{rss_delta:.0f} MiB over the {_mib(full['rss_before_kib']):.0f} MiB of the "
-            f"process at start (ru_maxrss); Python allocations at most {python_peak:.0f} MiB (tracemalloc, "
-            f"another run: {traced['seconds']:.0f} s under tracing); the figure below is the larger"
-        )
-        print(f"ratio full/sql: {full['seconds'] / sql_seconds:.2f}")
-        print(f"incremental: {worst:.2f} s")
-        print(f"peak memory: {max(rss_delta, python_peak):.0f} MiB")
+        _scratch_create()
+        _full(org, plan, args.runs, added)
     finally:
+        _scratch_drop()
         if args.keep:
             if added:
                 _delete_observations(added)
