@@ -1,13 +1,18 @@
 """The locust users of ``bench/dashboard.py`` (run by it: ``locust -f bench/locust_dashboard.py --headless``).
 
 Each user logs in through the login form (CSRF token, django-axes and all), then makes
-``BENCH_ROUNDS`` rounds; a round requests every page of ``BENCH_REQUESTS`` once, in an order of its
-own (so that the two gunicorn workers meet every mix). When the last user is done, locust stops.
+``BENCH_ROUNDS`` rounds (0: no limit); a round requests every page of ``BENCH_REQUESTS`` once, in an
+order of its own (so that the two gunicorn workers meet every mix). A user also stops, after its
+round, once the file ``BENCH_STOP_FILE`` exists (the script's ``--writes`` run stops the readers
+so, when its writes are measured). The rounds begin once every user has logged in: a log-in (a
+password hash) is not a page, and the pages do not wait behind one. When the last user is done,
+locust stops.
 Every request's time is written to ``BENCH_OUT`` (JSON: name → list of [milliseconds, status, end time]):
 the script computes exact percentiles from them, not locust's rounded ones.
 
 Configuration, from the environment (the script sets it): ``BENCH_EMAIL``, ``BENCH_PASSWORD``,
-``BENCH_REQUESTS`` (JSON list of [name, path, headers]), ``BENCH_ROUNDS``, ``BENCH_OUT``.
+``BENCH_REQUESTS`` (JSON list of [name, path, headers]), ``BENCH_ROUNDS``, ``BENCH_OUT``, and
+optionally ``BENCH_STOP_FILE``.
 """
 
 import json
@@ -17,14 +22,17 @@ import threading
 import time
 from collections import defaultdict
 
+import gevent
 from locust import HttpUser, events, task
 from locust.exception import StopUser
 
 REQUESTS = json.loads(os.environ.get("BENCH_REQUESTS", "[]"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
+STOP_FILE = os.environ.get("BENCH_STOP_FILE")
 TIMES: dict = defaultdict(list)
 _lock = threading.Lock()
 _remaining = {"users": None}
+_logged_in = {"users": 0}
 
 
 @events.request.add_listener
@@ -70,10 +78,15 @@ class Executive(HttpUser):
         )
         if answer.status_code != 302 or "sessionid" not in self.client.cookies:
             raise RuntimeError(f"log-in failed: {answer.status_code}")
+        with _lock:
+            _logged_in["users"] += 1
+        # The first round waits for the other users' log-ins.
+        while _remaining["users"] is not None and _logged_in["users"] < self.environment.parsed_options.num_users:
+            gevent.sleep(0.05)
 
     @task
     def round(self):
-        if self.rounds >= ROUNDS:
+        if (ROUNDS and self.rounds >= ROUNDS) or (STOP_FILE and os.path.exists(STOP_FILE)):
             self._done()
         order = list(REQUESTS)
         self.rng.shuffle(order)
