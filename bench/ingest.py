@@ -252,6 +252,7 @@ def _copy_surveys(org_id: int, ctx: dict, rows: list[dict]) -> float:
             r["segment"],
             r["comment"],
             json.dumps(r.get("aspects", {})),
+            "",  # respondent_hash
             now,
         )
         for r in rows

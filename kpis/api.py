@@ -34,6 +34,7 @@ from cxtracker.tenancy.models import code_validator
 from .ingest import (
     COMMENT_MAX_LENGTH,
     METRIC_VALUE_FIELDS,
+    SURVEY_RESPONSE_FIELDS,
     metric_values_ingest,
     survey_responses_ingest,
 )
@@ -56,9 +57,23 @@ class SurveyResponseWriteSerializer(serializers.Serializer):
     journey = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
     trigger = serializers.ChoiceField(choices=SurveyTrigger.choices, required=False, allow_blank=True, allow_null=True)
     segment = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
-    comment = serializers.CharField(max_length=COMMENT_MAX_LENGTH, required=False, allow_blank=True, allow_null=True)
+    comment = serializers.CharField(
+        max_length=COMMENT_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The verbatim. E-mail addresses, phone numbers, IBANs and card numbers in it are stored as markers "
+        "([e-mail], [téléphone], [IBAN], [carte] in a French organization).",
+    )
     aspects = serializers.DictField(
         child=serializers.IntegerField(min_value=1, max_value=5), required=False, allow_null=True
+    )
+    respondent = serializers.CharField(
+        max_length=256,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The respondent's id in your survey tool: stored only as a hash salted per organization.",
     )
 
 
@@ -69,8 +84,8 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SurveyResponse
-        # What a client sends, and when it was received.
-        fields = [*SurveyResponseWriteSerializer().fields, "created_at"]
+        # What a client sends (the respondent pseudonymized), and when it was received.
+        fields = [*SURVEY_RESPONSE_FIELDS, "respondent_hash", "created_at"]
 
 
 SURVEY_EXAMPLE = {

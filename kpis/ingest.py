@@ -9,16 +9,19 @@ row twice.
 """
 
 import datetime
+import hashlib
+import hmac
 import json
 import math
 import re
+import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cxtracker.api import BulkResult, parse_moment
@@ -26,12 +29,14 @@ from cxtracker.months import Month
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 from cxtracker.tenancy.signals import figures_change
 
-from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger
+from .models import Metric, MetricValue, RespondentSalt, SurveyResponse, SurveyTrigger
+from .verbatims import Markers, mask_personal_data
 
 __all__ = [
     "METRIC_VALUE_FIELDS",
     "SURVEY_RESPONSE_COLUMNS",
     "SURVEY_RESPONSE_FIELDS",
+    "SURVEY_RESPONSE_INPUT_FIELDS",
     "BulkResult",
     "metric_values_ingest",
     "survey_responses_ingest",
@@ -53,16 +58,24 @@ SURVEY_RESPONSE_FIELDS = (
     "comment",
     "aspects",
 )
+# What a client may send: the stored fields and the respondent's id in the survey tool, which is
+# stored only pseudonymized (``respondent_hash``).
+SURVEY_RESPONSE_INPUT_FIELDS = (*SURVEY_RESPONSE_FIELDS, "respondent")
 METRIC_VALUE_FIELDS = ("metric", "unit", "period", "value")
 # A survey response's row as the ingestion writes it (the table's columns, created_at aside).
-SURVEY_RESPONSE_COLUMNS = ("organization_id", *("unit_id" if f == "unit" else f for f in SURVEY_RESPONSE_FIELDS))
-_SURVEY_FIELD_SET = frozenset(SURVEY_RESPONSE_FIELDS)
+SURVEY_RESPONSE_COLUMNS = (
+    "organization_id",
+    *("unit_id" if f == "unit" else f for f in SURVEY_RESPONSE_FIELDS),
+    "respondent_hash",
+)
+_SURVEY_FIELD_SET = frozenset(SURVEY_RESPONSE_INPUT_FIELDS)
 _METRIC_VALUE_FIELD_SET = frozenset(METRIC_VALUE_FIELDS)
 TRIGGERS = tuple(SurveyTrigger.values)
 SCORE_RANGES = {"nps": (0, 10), "ces": (1, 7), "csat": (1, 5)}
 ASPECT_RANGE = (1, 5)
 # A comment is a customer's sentence or a paragraph, not a document (2 MB used to be stored).
 COMMENT_MAX_LENGTH = 5000
+RESPONDENT_MAX_LENGTH = 256
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # What PostgreSQL cannot store in text (JSON can carry both: "\u0000", "\ud800").
 _UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -199,8 +212,8 @@ _SURVEY_COLUMN_TYPES = {
     "csat": "smallint",
     "aspects": "jsonb",
 }
-_EXTERNAL_ID, _UNIT_ID, _RESPONDED_AT, _ASPECTS = (
-    SURVEY_RESPONSE_COLUMNS.index(name) for name in ("external_id", "unit_id", "responded_at", "aspects")
+_EXTERNAL_ID, _UNIT_ID, _RESPONDED_AT, _COMMENT, _ASPECTS = (
+    SURVEY_RESPONSE_COLUMNS.index(name) for name in ("external_id", "unit_id", "responded_at", "comment", "aspects")
 )
 _STAGING_TABLE = "kpis_ingest_survey_response"
 _SURVEY_TEXTS = ("channel", "journey", "trigger", "segment", "comment")
@@ -231,7 +244,7 @@ def _survey_responses_insert(rows: list[tuple], now: datetime.datetime) -> set[s
         with cursor.copy(f"COPY {_STAGING_TABLE} ({columns}) FROM STDIN") as copy:
             write = copy.write_row
             for row in rows:
-                write((*row[:_ASPECTS], dumps(row[_ASPECTS]) if row[_ASPECTS] else "{}"))
+                write((*row[:_ASPECTS], dumps(row[_ASPECTS]) if row[_ASPECTS] else "{}", *row[_ASPECTS + 1 :]))
         # Only identifiers are formatted in; the one value is a parameter.
         cursor.execute(
             f"INSERT INTO {table} ({columns}, {qn('created_at')}) SELECT {columns}, %s FROM {_STAGING_TABLE} "  # noqa: S608
@@ -299,8 +312,13 @@ def _survey_row(data: dict, org_pk: int, units, now) -> tuple | None:
         for code, score in aspects.items():
             if len(code) > 64 or not _CODE_RE.match(code) or type(score) is not int or not low <= score <= high:
                 return None
-    # _SURVEY_TEXTS are in SURVEY_RESPONSE_COLUMNS order.
-    return (org_pk, external_id, found[0], responded_at, nps, ces, csat, *texts, aspects)
+    respondent = get("respondent")
+    if respondent is None:
+        respondent = ""
+    elif type(respondent) is not str or _UNSAFE_TEXT.search(respondent) or len(respondent) > RESPONDENT_MAX_LENGTH:
+        return None
+    # _SURVEY_TEXTS are in SURVEY_RESPONSE_COLUMNS order; the respondent is hashed by the caller.
+    return (org_pk, external_id, found[0], responded_at, nps, ces, csat, *texts, aspects, respondent.strip())
 
 
 def _survey_response(item: _Item, org, units, now) -> tuple | None:
@@ -334,10 +352,45 @@ def _survey_response(item: _Item, org, units, now) -> tuple | None:
         item.error("trigger", _("Must be one of: %(choices)s.") % {"choices": ", ".join(TRIGGERS)})
     comment = item.text("comment", max_length=COMMENT_MAX_LENGTH)
     aspects = _aspects(item)
+    respondent = item.text("respondent", max_length=RESPONDENT_MAX_LENGTH)
     if item.errors:
         return None
     texts = (channel, journey, trigger, segment, comment)
-    return (org.pk, external_id, unit_id, responded_at, scores["nps"], scores["ces"], scores["csat"], *texts, aspects)
+    scores = (scores["nps"], scores["ces"], scores["csat"])
+    return (org.pk, external_id, unit_id, responded_at, *scores, *texts, aspects, respondent)
+
+
+def verbatim_markers(org: Organization) -> Markers:
+    """The markers that replace personal data in comments, in the organization's language: a
+    comment is stored once, in one language, for whoever reads it later, whatever the language
+    of the client or the browser that sent it."""
+    with translation.override(org.language):
+        return Markers(email=_("[e-mail]"), phone=_("[phone]"), iban=_("[IBAN]"), card=_("[card]"))
+
+
+def respondent_salt(org: Organization) -> bytes:
+    """The organization's salt for respondent ids, made on first use."""
+    salt, _created = RespondentSalt.objects.get_or_create(organization=org, defaults={"salt": secrets.token_hex(32)})
+    return salt.salt.encode()
+
+
+def respondent_hash(respondent: str, salt: bytes) -> str:
+    """A respondent id pseudonymized: HMAC-SHA256 under the organization's salt, so that nobody
+    without the salt can test a guessed id (an e-mail address, a customer number) against it."""
+    return hmac.new(salt, respondent.encode(), hashlib.sha256).hexdigest() if respondent else ""
+
+
+def _protect(rows: list[tuple], org: Organization) -> list[int]:
+    """Mask the personal data of the rows' comments and hash their respondent ids, in place; the
+    number of pieces masked in each row."""
+    markers = verbatim_markers(org)
+    salt = respondent_salt(org) if any(row[-1] for row in rows) else b""
+    counts = []
+    for i, row in enumerate(rows):
+        comment, count = mask_personal_data(row[_COMMENT], markers)
+        rows[i] = (*row[:_COMMENT], comment, *row[_COMMENT + 1 : -1], respondent_hash(row[-1], salt))
+        counts.append(count)
+    return counts
 
 
 def _aspects(item: _Item) -> dict:
@@ -369,10 +422,12 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
     for their teams).
 
     One validation pass: a well-formed JSON item is read by ``_survey_row``; the others (and every
-    item of a file) by ``_survey_response``, which words their errors.
+    item of a file) by ``_survey_response``, which words their errors. Before anything is stored,
+    personal data in the comments is replaced by markers (counted in ``result.masked`` and in each
+    item's ``masked``) and a ``respondent`` id is kept only as its salted hash.
     """
     now = timezone.now()
-    result = BulkResult(len(items))
+    result = BulkResult(len(items), masked=0)
     units = _units_by_code(org, (i.get("unit") for i in items if isinstance(i, dict)))
     pending: dict[str, list[int]] = {}  # external_id -> indexes of the valid items carrying it
     rows = []
@@ -395,6 +450,7 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
         else:
             pending[external_id].append(index)
     if rows:
+        masked = _protect(rows, org)
         with transaction.atomic():
             created = _survey_responses_insert(rows, now)
             new = [r for r in rows if r[_EXTERNAL_ID] in created]
@@ -405,9 +461,15 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
                     days={r[_RESPONDED_AT].astimezone(tz).date() for r in new},
                     teams={r[_UNIT_ID] for r in new},
                 )
-        for row in rows:
+        for row, count in zip(rows, masked, strict=True):
             first, *repeats = pending[row[_EXTERNAL_ID]]
-            result.set(first, "created" if row[_EXTERNAL_ID] in created else "duplicate")
+            if row[_EXTERNAL_ID] in created:
+                result.set(first, "created")
+                if count:
+                    result.results[first]["masked"] = count
+                    result.masked += count
+            else:
+                result.set(first, "duplicate")
             for index in repeats:
                 result.set(index, "duplicate")
     return result

@@ -37,6 +37,10 @@ class SurveyResponse(TenantModel):
     comment = models.TextField(_("comment"), blank=True)
     aspects = models.JSONField(_("aspect scores"), default=dict, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    # The respondent's id in the survey tool, as an HMAC keyed by the organization's salt: responses
+    # of one respondent can be told apart, the respondent cannot be named (see RespondentSalt).
+    # A database default: bulk loaders that name no such column store "".
+    respondent_hash = models.CharField(_("respondent (pseudonymized)"), max_length=64, blank=True, db_default="")
 
     class Meta:
         ordering = ["-responded_at", "-id"]
@@ -60,6 +64,17 @@ class SurveyResponse(TenantModel):
 
     def __str__(self):
         return self.external_id
+
+
+class RespondentSalt(TenantModel):
+    """The organization's secret salt for pseudonymizing respondent ids: one per organization,
+    made when first needed, never shown. The same respondent gets the same hash within an
+    organization and unrelated ones across organizations."""
+
+    salt = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="respondentsalt_one_per_org")]
 
 
 class MetricCategory(models.TextChoices):
@@ -251,6 +266,8 @@ class UploadJob(TenantModel):
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # Personal data (e-mail addresses, phone numbers…) replaced by markers in the stored comments.
+    masked = models.PositiveIntegerField(_("personal data masked"), default=0)
     errors = models.JSONField(_("rejected rows"), default=list, blank=True)
     failure = models.TextField(_("failure"), blank=True)
     # The uploader's interface language: the report's messages are written in it.

@@ -18,7 +18,12 @@ from django.utils.translation import ngettext
 from cxtracker.queue import BrokerUnavailable, enqueue
 from cxtracker.tabular import TableError, table_read
 
-from .ingest import METRIC_VALUE_FIELDS, SURVEY_RESPONSE_FIELDS, metric_values_ingest, survey_responses_ingest
+from .ingest import (
+    METRIC_VALUE_FIELDS,
+    SURVEY_RESPONSE_INPUT_FIELDS,
+    metric_values_ingest,
+    survey_responses_ingest,
+)
 from .models import UploadJob, UploadKind, UploadStatus
 
 logger = logging.getLogger(__name__)
@@ -29,7 +34,7 @@ ASPECT_PREFIX = "aspect:"
 
 # The API's fields; a file gives the aspects as one ``aspect:<code>`` column each.
 COLUMNS = {
-    UploadKind.SURVEY_RESPONSES: tuple(name for name in SURVEY_RESPONSE_FIELDS if name != "aspects"),
+    UploadKind.SURVEY_RESPONSES: tuple(name for name in SURVEY_RESPONSE_INPUT_FIELDS if name != "aspects"),
     UploadKind.METRIC_VALUES: METRIC_VALUE_FIELDS,
 }
 REQUIRED = {
@@ -149,7 +154,7 @@ def upload_process(*, upload_id: int) -> None:
 def _process(job: UploadJob) -> None:
     org = job.organization
     job.status, job.started_at, job.failure = UploadStatus.RUNNING, timezone.now(), ""
-    job.total = job.processed = job.created = job.duplicates = job.updated = job.rejected = 0
+    job.total = job.processed = job.created = job.duplicates = job.updated = job.rejected = job.masked = 0
     job.errors = []
     job.save()
     try:
@@ -186,7 +191,8 @@ def _process_chunk(job: UploadJob, ingest, chunk: list[tuple[int, dict]]) -> Non
     job.processed += len(chunk)
     for key in ("created", "duplicates", "updated", "rejected"):
         setattr(job, key, getattr(job, key) + getattr(result, key))
-    job.save(update_fields=["processed", "created", "duplicates", "updated", "rejected", "errors"])
+    job.masked += result.masked or 0
+    job.save(update_fields=["processed", "created", "duplicates", "updated", "rejected", "masked", "errors"])
 
 
 def _fail(job: UploadJob, message: str) -> None:

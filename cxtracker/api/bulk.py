@@ -24,6 +24,9 @@ class BulkResult:
     size: int
     upsert: bool = False
     results: list[dict] = field(init=False)
+    # Survey responses: how many pieces of personal data the stored comments had replaced by markers
+    # (None for the writes that mask nothing).
+    masked: int | None = None
 
     def __post_init__(self):
         self.results = [{"index": i, "status": None} for i in range(self.size)]
@@ -58,6 +61,8 @@ class BulkResult:
         if self.upsert:
             body["updated"] = self.updated
         body["rejected"] = self.rejected
+        if self.masked is not None:
+            body["masked"] = self.masked
         body["results"] = self.results
         return body
 

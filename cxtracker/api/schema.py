@@ -21,12 +21,20 @@ class BulkItemSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=STATUSES)
     # {field: [messages]}; a nested field's errors nest the same way ({"ratings": {"0": {...}}}).
     errors = serializers.DictField(child=serializers.JSONField(), required=False)
+    masked = serializers.IntegerField(
+        required=False, help_text="Survey responses: personal data replaced by markers in this item's comment."
+    )
 
 
 class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     rejected = serializers.IntegerField()
+    masked = serializers.IntegerField(
+        required=False,
+        help_text="Survey responses: e-mail addresses, phone numbers, IBANs and card numbers replaced by markers "
+        "in the comments stored.",
+    )
     results = BulkItemSerializer(many=True)
 
 

@@ -58,6 +58,10 @@ VARIANTS = [
     {"aspects": {"x" * 65: 3}},
     {"aspects": [1]},
     {"mood": "good"},
+    {"respondent": " cust-42 "},
+    {"respondent": 42},
+    {"respondent": "x" * 257},
+    {"respondent": "a\x00b"},
 ]
 
 
@@ -92,6 +96,7 @@ def test_the_fast_pass_reads_the_usual_item():
         "loyalty-gold",
         "Très bon accueil",
         {"accueil": 5},
+        "",
     )
 
 

@@ -61,6 +61,7 @@ def test_bulk_reports_each_item_and_keeps_the_valid_ones(api, tree):
         "created": 2,
         "duplicates": 1,
         "rejected": 1,
+        "masked": 0,
         "results": [
             {"index": 0, "status": "created"},
             {"index": 1, "status": "duplicate"},
