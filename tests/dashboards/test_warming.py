@@ -38,21 +38,20 @@ def reads(world, org):  # noqa: F811 - the fixture
     cache.delete(warming.reads_key(org.pk))
 
 
+def _observe_mastery(org, team) -> None:
+    """One coaching observation in October 2026 rating the last member of ``team`` 4 on salue-30s."""
+    behavior = Behavior.objects.for_org(org).get(code="salue-30s")
+    member = team.members.order_by("code").last()
+    at = _at(Month(2026, 10))
+    observation_create(org=org, member=member, observer=None, observed_at=at, kind="coaching", ratings=[(behavior, 4)])
+
+
 def test_a_recomputation_warms_the_pages_read_that_it_changes(client, world, org, executive, reads, fits):  # noqa: F811
     membership = executive.memberships.get(organization=org)
     for unit in (None, "R", "R2"):
         _get(client, executive, org, **({"unit": unit} if unit else {}))
     fits.clear()
-    behavior = Behavior.objects.for_org(org).get(code="salue-30s")
-    member = world["T3"].members.order_by("code").last()
-    observation_create(
-        org=org,
-        member=member,
-        observer=None,
-        observed_at=_at(Month(2026, 10)),
-        kind="coaching",
-        ratings=[(behavior, 4)],
-    )
+    _observe_mastery(org, world["T3"])
     recompute_org(org=org)
 
     # The organization and region R are warm under their new keys; region R2's key did not move.
@@ -71,16 +70,7 @@ def test_warming_leaves_a_page_read_by_a_member_now_a_manager(client, world, org
     membership = executive.memberships.get(organization=org)
     membership.role = "manager"
     membership.save(update_fields=["role"])
-    behavior = Behavior.objects.for_org(org).get(code="salue-30s")
-    member = world["T4"].members.order_by("code").last()
-    observation_create(
-        org=org,
-        member=member,
-        observer=None,
-        observed_at=_at(Month(2026, 10)),
-        kind="coaching",
-        ratings=[(behavior, 4)],
-    )
+    _observe_mastery(org, world["T4"])
     fits.clear()
     recompute_org(org=org)
     assert fits == []

@@ -5,7 +5,6 @@ the organization's lock: neither fails, the snapshots are those of one clean rec
 
 import datetime
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -15,19 +14,11 @@ from kpis.engine.marks import periods_mark_all
 from kpis.engine.recompute import recomputation_lock, recompute_org
 from kpis.models import DirtyPeriod, TeamKpiSnapshot, TeamMonthSnapshot
 from tests.api.conftest import Api, make_api_key
+from tests.kpis.processes import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SURVEYS = "/api/v1/survey-responses/"
-
-
-def _wait_for(condition, timeout=30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def _bulk(org, n, prefix="r"):
@@ -59,7 +50,7 @@ def test_a_write_without_a_broker_answers_first_and_is_recomputed_in_the_backgro
     assert not TeamKpiSnapshot.objects.for_org(org).exists()
     assert background.pending() == [org.pk]
 
-    assert _wait_for(lambda: not DirtyPeriod.objects.for_org(org).exists())
+    assert wait_for(lambda: not DirtyPeriod.objects.for_org(org).exists(), timeout=30.0, interval=0.1)
     assert background.pending() == []
     nps_n = TeamKpiSnapshot.objects.for_org(org).filter(team=tree["T1"], breakdown="").values_list("nps_n", flat=True)
     assert sum(nps_n) == 50

@@ -6,7 +6,6 @@ unreachable, and the test proves it before writing."""
 import contextlib
 import datetime
 import logging
-import time
 
 import pytest
 import redis
@@ -27,6 +26,7 @@ from kpis.engine.tasks import recompute_dirty_task
 from kpis.models import ComputedPeriod, DirtyPeriod, SurveyResponse, TeamKpiSnapshot, TeamMonthSnapshot
 from tests.api.conftest import MODEL_JSON, Api, make_api_key
 from tests.kpis.conftest import needs_redis
+from tests.kpis.processes import wait_for
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 SURVEYS = "/api/v1/survey-responses/"
@@ -70,15 +70,6 @@ def _kpis(org, team, month: Month) -> tuple[int, int, int] | None:
     """(nps_n, promoters, detractors) of the team's month over all its responses, None without any."""
     rows = TeamKpiSnapshot.objects.for_org(org).filter(team=team, period_start=month.first_day, breakdown="")
     return rows.values_list("nps_n", "promoters", "detractors").first()
-
-
-def _wait_for(condition, timeout=60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return condition()
 
 
 def test_writes_succeed_with_redis_down_and_the_nightly_job_catches_up(org, tree, members, manager, caplog):
@@ -180,7 +171,9 @@ def test_writes_succeed_with_redis_down_and_the_nightly_job_catches_up(org, tree
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
             recompute_dirty_task.delay()
-            assert _wait_for(lambda: not DirtyPeriod.objects.for_org(org).exists()), _marked_months(org)
+            assert wait_for(lambda: not DirtyPeriod.objects.for_org(org).exists(), timeout=60.0, interval=0.25), (
+                _marked_months(org)
+            )
     finally:
         celery_app.control.purge()
 
