@@ -5,6 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from connectors import api as connectors_api
 from cxtracker.tenancy import api as tenancy_api
 from deployment import api as deployment_api
 from experience import api as experience_api
@@ -53,4 +54,7 @@ urlpatterns = [
     *_resource("action-plans", kpis_api_steering.ActionPlanListApi, kpis_api_steering.ActionPlanDetailApi, EXTERNAL_ID),
     *_resource("stakeholders", kpis_api_steering.StakeholderListApi),
     path("reports/<str:code>/<str:period>/", dashboards_api_reports.ReportApi.as_view(), name="api-report"),
+    *_resource("connectors", connectors_api.ConnectorListApi, connectors_api.ConnectorDetailApi, "<int:pk>"),
+    # Where survey tools post: the connector's signature is the credential (not an OrgApiView).
+    path("connectors/<int:pk>/inbound/", connectors_api.ConnectorInboundApi.as_view(), name="api-connector-inbound"),
 ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "deployment",
     "kpis",
     "steering",
+    "connectors",
     "dashboards",
 ]
 

@@ -19,6 +19,7 @@ org_patterns = [
     path("kpis/", include("kpis.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("steering/", include("steering.urls")),
+    path("connectors/", include("connectors.urls")),
 ]
 
 auth_patterns = [

@@ -28,8 +28,9 @@ CODE_FILTERS = {
 }
 
 API_PREFIX = "api/v1/"
-# Public, and free of tenant data: the OpenAPI schema and its docs.
-PUBLIC = {"api-schema", "api-docs"}
+# Public, and free of tenant data: the OpenAPI schema and its docs. The connectors' inbound URL
+# takes no API key: the connector's signature decides (tests/connectors/test_inbound.py).
+PUBLIC = {"api-schema", "api-docs", "api-connector-inbound"}
 
 API_URL_KWARGS = {
     "api-unit": {"code": lambda w: w["unit"].code},
@@ -41,6 +42,7 @@ API_URL_KWARGS = {
     "api-metric": {"code": lambda w: w["metric"].code},
     "api-action-plan": {"external_id": lambda w: w["action_plan"].external_id},
     "api-report": {"code": lambda w: w["stakeholder"].code, "period": lambda w: w["report_period"]},
+    "api-connector": {"pk": lambda w: w["connector"].pk},
 }
 
 
@@ -93,6 +95,8 @@ def _secrets(world):
         world["behavior"].name,
         world["metric"].name,
         world["survey_response"].comment,
+        world["connector"].name,
+        world["connector"].secret,
         "W-SR1",
         "W-OBS1",
         "W-AN1",

@@ -65,6 +65,9 @@ def _secrets(w) -> list[str]:
         w["upload_job"].filename,
         w["stakeholder"].name,
         w["action_plan"].title,
+        w["connector"].name,
+        w["connector"].secret,
+        w["connector_delivery"].reason,
     ]
 
 

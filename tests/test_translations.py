@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_CATALOGUES = ["cxtracker/tenancy", "experience", "deployment", "kpis", "steering", "dashboards"]
+APP_CATALOGUES = ["cxtracker/tenancy", "experience", "deployment", "kpis", "steering", "connectors", "dashboards"]
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.mo", "migrations")
 
 

@@ -169,9 +169,28 @@ def _reports(org, w, p, label):
     )
 
 
+def _connectors(org, w, p, label):
+    """A Typeform connector with a refused delivery (replayable: its payload kept)."""
+    from connectors.models import Delivery, DeliveryStatus
+    from connectors.services import connector_create
+
+    w["connector"] = connector_create(
+        org=org, name=f"{label} connector", tool="typeform", mapping={"nps": "nps_ref", "unit": "hidden.store"}
+    )
+    w["connector_delivery"] = Delivery.objects.create(
+        organization=org,
+        connector=w["connector"],
+        status=DeliveryStatus.REFUSED,
+        http_status=422,
+        external_id=f"{p}-TF1",
+        reason=f"unit: {label} unknown unit",
+        payload={"event_type": "form_response", "form_response": {"token": f"{p}-TF1", "hidden": {"store": "X"}}},
+    )
+
+
 def build_world(org, prefix="W", label="World") -> dict:
     w = {"org": org, "prefix": prefix, "label": label}
-    for section in (_tenancy, _experience, _deployment, _kpis, _steering, _reports):
+    for section in (_tenancy, _experience, _deployment, _kpis, _steering, _reports, _connectors):
         section(org, w, prefix, label)
     return w
 
@@ -226,6 +245,11 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     },
     **{f"steering:{name}": {"code": lambda w: w["stakeholder"].code} for name in ("stakeholder", "deliveries")},
     "steering:delivery-resend": {"code": lambda w: w["stakeholder"].code, "pk": lambda w: w["delivery"].pk},
+    **{f"connectors:{name}": {"pk": lambda w: w["connector"].pk} for name in ("detail", "preview", "import", "delete")},
+    "connectors:delivery-replay": {
+        "pk": lambda w: w["connector"].pk,
+        "delivery_pk": lambda w: w["connector_delivery"].pk,
+    },
     **{
         f"steering:{name}": {"code": lambda w: w["stakeholder"].code, "period": lambda w: w["report_period"]}
         for name in ("report", "report-pdf", "report-xlsx", "report-csv")

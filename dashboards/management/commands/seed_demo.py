@@ -19,7 +19,8 @@ from kpis.models import MetricValue, SurveyResponse
 DEMO_APPS = ["experience", "deployment", "kpis"]
 # Then, once the figures are computed, the apps whose demo is chosen from them: the action plans
 # go where the plan's page finds the effect the story tells.
-DEMO_APPS_ON_FIGURES = ["steering"]
+# The connectors log deliveries of responses the demo has: they change no figure.
+DEMO_APPS_ON_FIGURES = ["steering", "connectors"]
 
 
 class Command(BaseCommand):
