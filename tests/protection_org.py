@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from connectors.models import Delivery as ConnectorDelivery
+from connectors.services import connector_create
 from cxtracker.months import Month, MonthSpan, Quarter
 from cxtracker.tenancy.models import Member, Role, UnitKind
 from cxtracker.tenancy.services import api_key_create
@@ -299,7 +301,7 @@ def _steering(org, w, months: list[Month]) -> None:
 
 def _the_rest(org, w) -> None:
     """What the URLs of tests/world.py name besides: a journey and its stage, a metric of the
-    organization's own, an API key, an upload, a failed report e-mail."""
+    organization's own, an API key, an upload, a failed report e-mail, a connector."""
     w["journey"] = journey_create(org=org, code="achat", name="Achat")
     w["stage"] = journey_stage_create(org=org, journey=w["journey"], name="Caisse", is_moment_of_truth=True)
     w["metric"] = metric_create(
@@ -317,6 +319,12 @@ def _the_rest(org, w) -> None:
         email=w["admin"].email,
         status=DeliveryStatus.FAILED,
         error="SMTP",
+    )
+    w["connector"] = connector_create(
+        org=org, name="Typeform", tool="typeform", mapping={"nps": "nps_ref", "unit": "hidden.store"}
+    )
+    w["connector_delivery"] = ConnectorDelivery.objects.create(
+        organization=org, connector=w["connector"], status="refused", http_status=401, reason="Signature invalide."
     )
 
 
