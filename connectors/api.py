@@ -114,7 +114,17 @@ class ConnectorDetailApi(mixins.RetrieveModelMixin, _ConnectorApi):
     def get(self, request, pk):
         return self.retrieve(request, pk=pk)
 
-    @extend_schema(request=ConnectorChangeSerializer, responses={200: ConnectorSerializer, 400: ERROR_RESPONSE})
+    @extend_schema(
+        request=ConnectorChangeSerializer,
+        responses={200: ConnectorSerializer, 400: ERROR_RESPONSE},
+        examples=[
+            OpenApiExample(
+                "Fix the mapping",
+                value={"mapping": {**CONNECTOR_EXAMPLE["mapping"], "unit": "hidden.magasin"}},
+                request_only=True,
+            )
+        ],
+    )
     def patch(self, request, pk):
         serializer = ConnectorChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
