@@ -29,6 +29,7 @@ from cxtracker.api import (
     detail_update_schema,
     write_schema,
 )
+from cxtracker.months import Month
 
 from .models import KIND_RANK, Member, Organization, OrgUnit, UnitKind, code_validator
 from .services import member_create, member_update, unit_create, unit_update
@@ -80,6 +81,17 @@ class UnitWriteSerializer(StrictSerializer):
     name = StrictCharField(max_length=200)
     kind = serializers.ChoiceField(choices=UnitKind.choices)
     parent = StrictCharField(allow_null=True, required=False, default=None, help_text="The parent unit's code.")
+    effective_month = StrictCharField(
+        required=False,
+        help_text="YYYY-MM: the month a move (or a new unit) takes effect in the tree of each month. A move "
+        "defaults to the current month, a new unit to the beginning.",
+    )
+
+    def validate_effective_month(self, value: str) -> datetime.date:
+        month = Month.parse_or_none(value.strip())
+        if month is None or not MIN_YEAR <= month.year <= MAX_YEAR:
+            raise serializers.ValidationError(_("Give a month as YYYY-MM (for example 2026-03)."))
+        return month.first_day
 
 
 def _check_kind_change(unit: OrgUnit, kind: str) -> None:
@@ -105,9 +117,11 @@ def unit_write(*, org: Organization, data: dict, instance: OrgUnit | None = None
                 raise ValidationError({"parent": _("Unknown unit code: %(code)s.") % {"code": values["parent"]}})
         values["parent"] = parent
 
+    effective_month = values.pop("effective_month", None)
+
     def create(**fields):
         OrgUnit(organization=org, **fields).clean()
-        return unit_create(org=org, **fields)
+        return unit_create(org=org, effective_month=effective_month, **fields)
 
     def update(unit):
         if "kind" in values:
@@ -115,13 +129,13 @@ def unit_write(*, org: Organization, data: dict, instance: OrgUnit | None = None
         for name, value in values.items():
             setattr(unit, name, value)
         unit.clean()
-        return unit_update(unit=unit, **values)
+        return unit_update(unit=unit, effective_month=effective_month, **values)
 
     taken = _("Another unit already has this code.")
     return _upsert(units, instance, values, create=create, update=update, taken=taken)
 
 
-UNIT_CHANGE = {"name": "Lille Centre", "kind": "team", "parent": "BU-LILLE"}
+UNIT_CHANGE = {"name": "Lille Centre", "kind": "team", "parent": "BU-LILLE", "effective_month": "2026-06"}
 UNIT_EXAMPLES = bulk_examples(
     {"code": "R-NORD", "name": "Nord", "kind": "region", "parent": None},
     {"code": "BU-LILLE", "name": "Lille", "kind": "business_unit", "parent": "R-NORD"},

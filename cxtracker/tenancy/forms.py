@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from cxtracker.months import Month
 from cxtracker.tabular import EXTENSIONS
 
 from . import selectors
@@ -18,6 +19,7 @@ from .models import (
     Role,
     UnitKind,
     member_start_error,
+    placement_error,
 )
 
 
@@ -47,6 +49,16 @@ class _CodeUniqueInOrg:
 
 class OrgUnitForm(_CodeUniqueInOrg, forms.ModelForm):
     parent = UnitChoiceField(queryset=OrgUnit.objects.none(), required=False, label=_("Parent"))
+    effective_month = forms.CharField(
+        label=_("Effective month"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"}),
+        help_text=_(
+            "The month a move takes effect (default: the current month): figures read “as it was each month” "
+            "count the unit under its former parent until then. For a new unit, the month it exists from "
+            "(default: always)."
+        ),
+    )
 
     class Meta:
         model = OrgUnit
@@ -57,14 +69,32 @@ class OrgUnitForm(_CodeUniqueInOrg, forms.ModelForm):
         self.org = org
         self.instance.organization = org
         self._original_kind = self.instance.kind if self.instance.pk else None
+        self._original_parent = self.instance.parent_id if self.instance.pk else None
         parents = selectors.unit_choices(org=org, kinds=[UnitKind.REGION, UnitKind.BUSINESS_UNIT])
         if self.instance.pk:
             parents = parents.exclude(path__startswith=self.instance.path)
         self.fields["parent"].queryset = parents
         self.fields["parent"].help_text = _("Empty for a region. Changing it moves the unit with everything under it.")
 
+    def clean_effective_month(self):
+        value = self.cleaned_data["effective_month"].strip()
+        if not value:
+            return None
+        month = Month.parse_or_none(value)
+        if month is None:
+            raise forms.ValidationError(_("Give a month as YYYY-MM (for example 2026-03)."))
+        return month.first_day
+
     def clean(self):
         cleaned = super().clean()
+        since = cleaned.get("effective_month")
+        parent = cleaned.get("parent")
+        moved = self.instance.pk and "parent" in cleaned and (parent.pk if parent else None) != self._original_parent
+        if since is not None or moved:
+            unit = OrgUnit.objects.get(pk=self.instance.pk) if self.instance.pk else None
+            error = placement_error(self.org, unit, parent, since or self.org.today())
+            if error:
+                self.add_error("effective_month", error)
         kind = cleaned.get("kind")
         if self.instance.pk and kind and kind != self._original_kind:
             unit = self.instance

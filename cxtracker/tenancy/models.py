@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import secrets
 import zoneinfo
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -155,6 +156,19 @@ class UnitKind(models.TextChoices):
 KIND_RANK = {UnitKind.REGION: 0, UnitKind.BUSINESS_UNIT: 1, UnitKind.TEAM: 2}
 
 
+class Tree(models.TextChoices):
+    """Which tree a roll-up reads: the current one for every month (as-is), or each month's own
+    (as-was: a unit moved in June counts under its old parent until May)."""
+
+    AS_IS = "as-is", _("As it is now")
+    AS_WAS = "as-was", _("As it was each month")
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    """The first day of the month holding ``day`` (a placement's month)."""
+    return day.replace(day=1)
+
+
 class OrgUnitQuerySet(TenantQuerySet):
     def subtrees(self, units):
         """The units of the subtrees of ``units`` (each unit and everything under it)."""
@@ -207,18 +221,32 @@ class OrgUnit(TenantModel):
             # Without a kind (an empty form) the kind's own "required" error says it all.
             raise ValidationError({"parent": _("Only a region can be at the top of the tree.")})
 
-    def save(self, *args, **kwargs):
-        """Save, then keep the materialized ``path`` (and the subtree's, on a move) right.
+    def save(self, *args, since: datetime.date | None = None, **kwargs):
+        """Save, then keep the materialized ``path`` (and the subtree's, on a move) right, and the
+        dated placements of the unit (``UnitPlacement``): a new unit sits under its parent since
+        ``since`` (None: since the beginning), a moved one from the first day of the month of
+        ``since`` (None: the current month). A ``since`` without a move re-dates the unit's last
+        move.
 
         Done at save time rather than in a service because the admin, the API, the imports and the
         setup screens all write units: a stale path would silently hide data from a subtree.
         """
         old_path, old_depth = self.path, self.depth
+        creating = self._state.adding
         super().save(*args, **kwargs)
         parent_path = (
             OrgUnit.objects.filter(pk=self.parent_id).values_list("path", flat=True).get() if self.parent_id else "/"
         )
         new_path = f"{parent_path}{self.pk}/"
+        if creating:
+            UnitPlacement.objects.create(
+                organization_id=self.organization_id,
+                unit=self,
+                parent_id=self.parent_id,
+                since=month_start(since) if since else None,
+            )
+        elif since is not None or new_path != old_path:
+            self.place(since=month_start(since or self.organization.today()))
         if new_path == old_path:
             return
         depth = new_path.count("/") - 2
@@ -231,6 +259,36 @@ class OrgUnit(TenantModel):
                 depth=models.F("depth") + (depth - old_depth),
             )
         self.path, self.depth = new_path, depth
+
+    def place(self, *, since: datetime.date) -> None:
+        """From the month starting ``since`` on, the unit sits under its (current) parent: its
+        later placements give way, and an earlier one under the same parent simply runs on."""
+        placements = UnitPlacement.objects.filter(organization_id=self.organization_id, unit_id=self.pk)
+        placements.filter(since__gte=since).delete()
+        in_force = (
+            placements.filter(Q(since__lt=since) | Q(since__isnull=True))
+            .order_by(models.F("since").desc(nulls_last=True))
+            .first()
+        )
+        if in_force is not None and in_force.parent_id == self.parent_id:
+            return
+        UnitPlacement.objects.create(
+            organization_id=self.organization_id, unit_id=self.pk, parent_id=self.parent_id, since=since
+        )
+
+    def existed_since(self) -> datetime.date | None:
+        """The first day of the month the unit was created from (None: since the beginning)."""
+        return (
+            UnitPlacement.objects.filter(organization_id=self.organization_id, unit_id=self.pk)
+            .order_by(models.F("since").asc(nulls_first=True))
+            .values_list("since", flat=True)
+            .first()
+        )
+
+    @staticmethod
+    def tree(org: "Organization", view: str = Tree.AS_IS) -> "UnitTree":
+        """The organization's tree of each month, as ``view`` reads it (``Tree``)."""
+        return UnitTree(org, as_was=view == Tree.AS_WAS)
 
     def subtree(self):
         """This unit and every unit under it."""
@@ -260,6 +318,131 @@ class OrgUnit(TenantModel):
         for unit in units:
             q |= Q(**{f"{prefix}path__startswith": unit.path})
         return q
+
+
+class UnitPlacement(TenantModel):
+    """Where a unit sat in the tree from a month on: under ``parent`` from ``since`` (the first day
+    of a month; None: since the beginning) until its next placement. ``OrgUnit.parent`` is the last
+    one; the earlier ones are the trees of past months (``UnitTree``, the as-was roll-ups)."""
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="placements")
+    # A parent deleted since leaves its months to the unit's next placement.
+    parent = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    since = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit placement")
+        verbose_name_plural = _("unit placements")
+        constraints = [
+            unique_per_org("unit", "since", name="unitplacement_unique_month_per_unit"),
+            unique_per_org("unit", name="unitplacement_one_beginning_per_unit", condition=Q(since__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} → {self.parent_id} ({self.since or '…'})"
+
+
+@dataclass(frozen=True)
+class MonthTree:
+    """One tree of the organization: unit id → its materialized path in that tree, and the team
+    ids; the months read with it share it."""
+
+    paths: dict
+    teams: frozenset
+
+    def team_paths(self) -> dict[int, str]:
+        return {pk: self.paths[pk] for pk in self.teams if pk in self.paths}
+
+    def teams_under(self, unit_ids) -> set[int]:
+        """The teams under any of ``unit_ids`` (the units themselves when they are teams)."""
+        wanted = set(unit_ids)
+        return {pk for pk, path in self.team_paths().items() if wanted.intersection(OrgUnit.path_ids(path))}
+
+    def parents(self) -> dict:
+        """unit id → its parent's id in this tree (None for the roots)."""
+        return {
+            pk: (ids[-2] if len(ids) > 1 else None)
+            for pk, ids in ((k, OrgUnit.path_ids(p)) for k, p in self.paths.items())
+        }
+
+
+class UnitTree:
+    """The organization's tree of each month, read once (its units and their placements). As-is:
+    today's tree for every month. As-was: for each month, each unit under the parent of its last
+    placement from that month or before (its first one for the months before it was created, for
+    history recorded later). ``epoch(start)``: months with the same epoch share one tree."""
+
+    def __init__(self, org: "Organization", *, as_was: bool):
+        self.as_was = as_was
+        units = list(OrgUnit.objects.for_org(org).values_list("pk", "parent_id", "path", "kind"))
+        self.current = MonthTree(
+            {pk: path for pk, _parent, path, _kind in units},
+            frozenset(pk for pk, _parent, _path, kind in units if kind == UnitKind.TEAM),
+        )
+        self.history: dict = {}  # unit id → [(since, parent id)], oldest first
+        self.changes: list = []
+        if as_was:
+            current_parents = {pk: parent for pk, parent, _path, _kind in units}
+            rows = UnitPlacement.objects.for_org(org).order_by(models.F("since").asc(nulls_first=True), "pk")
+            for unit_id, since, parent_id in rows.values_list("unit_id", "since", "parent_id"):
+                if unit_id in current_parents:
+                    self.history.setdefault(unit_id, []).append((since, parent_id))
+            self.changes = sorted({s for h in self.history.values() for s, _p in h[1:] if s is not None})
+        self._trees: dict = {}
+
+    def epoch(self, start: datetime.date) -> int:
+        """The months sharing a tree share an epoch: the number of dated moves up to ``start``."""
+        return sum(1 for change in self.changes if change <= start)
+
+    def at(self, start: datetime.date) -> MonthTree:
+        """The tree of the month beginning ``start``."""
+        if not self.as_was or not self.changes:
+            return self.current
+        epoch = self.epoch(start)
+        if epoch not in self._trees:
+            self._trees[epoch] = self._build(start)
+        return self._trees[epoch]
+
+    def _build(self, start: datetime.date) -> MonthTree:
+        parents = {}
+        for pk, current in self.current.parents().items():
+            placements = self.history.get(pk)
+            if not placements:
+                parents[pk] = current
+                continue
+            parent = placements[0][1]
+            for since, parent_id in placements:
+                if since is None or since <= start:
+                    parent = parent_id
+            parents[pk] = parent if parent in self.current.paths else None
+        paths: dict = {}
+
+        def path(pk, seen=()):
+            if pk not in paths:
+                parent = parents.get(pk)
+                paths[pk] = f"{path(parent, (*seen, pk)) if parent is not None and parent not in seen else '/'}{pk}/"
+            return paths[pk]
+
+        for pk in parents:
+            path(pk)
+        return MonthTree(paths, self.current.teams)
+
+
+def placement_error(
+    org: "Organization", unit: OrgUnit | None, parent: OrgUnit | None, since: datetime.date
+) -> str | None:
+    """Why ``unit`` (None: a new one) cannot sit under ``parent`` from the month starting
+    ``since``, or None: not after the current month, nor before the unit or its parent existed."""
+    if since > month_start(org.today()):
+        return str(_("A move takes effect in the current month at the latest."))
+    for who in (unit, parent):
+        existed = who.existed_since() if who is not None and who.pk else None
+        if existed is not None and since < existed:
+            return str(
+                _("%(unit)s exists from %(month)s: choose that month or a later one.")
+                % {"unit": who.code, "month": existed.strftime("%Y-%m")}
+            )
+    return None
 
 
 class MemberQuerySet(TenantQuerySet):

@@ -24,7 +24,9 @@ from .models import (
     OrgUnit,
     Role,
     UnitKind,
+    UnitPlacement,
     member_start_error,
+    placement_error,
 )
 from .signals import figures_change, figures_change_all, organization_created
 
@@ -114,24 +116,50 @@ def organization_update(*, org: Organization, **fields) -> Organization:
 # --- units -----------------------------------------------------------------------------------
 
 
-def unit_create(*, org: Organization, code: str, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
+def _check_placement(org: Organization, unit: OrgUnit | None, parent: OrgUnit | None, since) -> None:
+    error = placement_error(org, unit, parent, since)
+    if error:
+        raise ValidationError({"effective_month": [error]})
+
+
+def unit_create(
+    *,
+    org: Organization,
+    code: str,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None,
+    effective_month: datetime.date | None = None,
+) -> OrgUnit:
+    """A new unit under ``parent``, there since the beginning, or from ``effective_month`` (the
+    first day of a month) when given: the as-was tree of earlier months does not hold it."""
+    if effective_month is not None:
+        _check_placement(org, None, parent, effective_month)
     with transaction.atomic():
-        return OrgUnit.objects.create(organization=org, code=code, name=name, kind=kind, parent=parent)
+        unit = OrgUnit(organization=org, code=code, name=name, kind=kind, parent=parent)
+        unit.save(force_insert=True, since=effective_month)
+        return unit
 
 
-def unit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
-    """Rename, recode, change kind or move; OrgUnit.save() re-paths the subtree on a move.
+def unit_update(*, unit: OrgUnit, effective_month: datetime.date | None = None, **fields) -> OrgUnit:
+    """Rename, recode, change kind or move; OrgUnit.save() re-paths the subtree on a move and
+    records the move from ``effective_month`` (the first day of a month; None: the current month):
+    the tree of each month is kept for the as-was roll-ups. A month after the current one, or
+    before the unit or its new parent existed, is refused (``effective_month``).
 
     A move needs no recomputation: snapshots are per team and month, and a business unit or a
-    region sums its subtree's snapshots when it is read, so the team's history moves with it.
-    A unit that starts or stops being a team does change which snapshots exist: every month is
-    marked then (rare, and only possible once its members are gone).
+    region sums its subtree's snapshots when it is read (in today's tree, or as-was in each
+    month's), so the team's history moves with it. A unit that starts or stops being a team does
+    change which snapshots exist: every month is marked then (rare, and only possible once its
+    members are gone).
     """
     with transaction.atomic():
-        old_kind = OrgUnit.objects.filter(pk=unit.pk).values_list("kind", flat=True).get()
+        old_kind, old_parent = OrgUnit.objects.filter(pk=unit.pk).values_list("kind", "parent_id").get()
         for name, value in fields.items():
             setattr(unit, name, value)
-        unit.save()
+        if effective_month is not None or unit.parent_id != old_parent:
+            _check_placement(unit.organization, unit, unit.parent, effective_month or unit.organization.today())
+        unit.save(since=effective_month)
         if UnitKind.TEAM in {old_kind, unit.kind} and old_kind != unit.kind:
             figures_change_all(org=unit.organization)
     return unit
@@ -139,11 +167,12 @@ def unit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
 
 def unit_attachments(*, unit: OrgUnit) -> list[tuple[str, int]]:
     """What hangs on the unit, as (what, how many): every reverse relation, so that data of any
-    app (survey responses, metric values, animations…) is never deleted with a unit by cascade."""
+    app (survey responses, metric values, animations…) is never deleted with a unit by cascade.
+    Its placements are its own history: they go with it."""
     attached = []
     for relation in OrgUnit._meta.related_objects:
         accessor = relation.get_accessor_name()
-        if not accessor:
+        if not accessor or relation.related_model is UnitPlacement:
             continue
         count = getattr(unit, accessor).count()
         if count:
