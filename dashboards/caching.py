@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 from redis.exceptions import RedisError
 
-from cxtracker.tenancy.models import OrgUnit
+from cxtracker.tenancy.models import OrgUnit, Tree, UnitPlacement
 from kpis.models import MetricValue, TeamMonthSnapshot
 
 logger = logging.getLogger(__name__)
@@ -72,14 +72,20 @@ class _Outage:
 outage = _Outage()
 
 
-def snapshots_version(org, unit=None) -> int:
+def snapshots_version(org, unit=None, tree: str = Tree.AS_IS) -> int | tuple:
     """A number that grows whenever a snapshot of the unit's subtree changes (``unit`` None: of
     the organization; 0: none yet): a recomputation of some teams leaves the keys of the other
-    subtrees alone."""
+    subtrees alone. As-was (``tree``), a unit's past months sum the teams it held then, which
+    today's subtree does not name: the organization's number, with the placements' (a dated
+    move changes no snapshot, only the trees of past months)."""
     rows = TeamMonthSnapshot.objects.for_org(org)
-    if unit is not None:
+    if unit is not None and tree == Tree.AS_IS:
         rows = rows.filter(OrgUnit.in_subtrees([unit], prefix="team__"))
-    return rows.aggregate(last=Max("pk"))["last"] or 0
+    last = rows.aggregate(last=Max("pk"))["last"] or 0
+    if tree == Tree.AS_IS:
+        return last
+    placements = UnitPlacement.objects.for_org(org).aggregate(count=Count("pk"), last=Max("pk"))
+    return (last, placements["count"], placements["last"])
 
 
 def metric_version(org, metric) -> tuple:

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxtracker.months import Month, MonthSpan
-from cxtracker.tenancy.models import Organization, UnitKind
+from cxtracker.tenancy.models import Organization, Tree, UnitKind
 
 # The default span, and the longest one a page draws (five years of months).
 DEFAULT_MONTHS = 12
@@ -27,6 +27,16 @@ class MonthField(forms.CharField):
         if month is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return month
+
+
+def tree_field() -> forms.ChoiceField:
+    """``?tree=as-was``: roll-ups read each month in the tree of that month (default: today's)."""
+    return forms.ChoiceField(label=_("Org tree"), required=False, choices=Tree.choices)
+
+
+def tree_param(data: dict) -> str | None:
+    """The cleaned tree as the query string writes it (the default left out)."""
+    return data["tree"] if data.get("tree") != Tree.AS_IS else None
 
 
 class UnitSpanForm(forms.Form):
@@ -53,6 +63,8 @@ class UnitSpanForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "tree" in self.fields:
+            data["tree"] = data.get("tree") or Tree.AS_IS
         last = data.get("to") or self.current
         if "to" in data and last > self.current:
             self.add_error("to", _("Choose a month no later than the current one."))

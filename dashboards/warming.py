@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from django.http import QueryDict
 from django.utils import translation
 
-from cxtracker.tenancy.models import Membership, OrgUnit, Role
+from cxtracker.tenancy.models import Membership, OrgUnit, Role, Tree
 from kpis.engine.recompute import snapshots_written
 
 from .caching import CACHE_ERRORS, outage
@@ -97,7 +97,9 @@ def _warm(sender, *, org, team_ids, **kwargs) -> None:
                 if not setup.form.is_valid() or setup.form.cleaned_data["csv"]:
                     continue
                 unit = setup.board.unit
-                if changed is not None and unit is not None and unit.pk not in changed:
+                # As-was, a unit's past months hold teams outside its subtree today: always warmed.
+                as_is = setup.board.filters.tree == Tree.AS_IS
+                if as_is and changed is not None and unit is not None and unit.pk not in changed:
                     continue  # its subtree's snapshots did not change: its key neither
                 setup.context()
         except Exception:

@@ -13,7 +13,7 @@ from rest_framework import exceptions, serializers
 from cxtracker.api import ERROR_RESPONSE, FROM_PARAM, TO_PARAM, OrgApiView
 from cxtracker.months import Month, periods_between
 from cxtracker.tenancy.access import can_read_all
-from cxtracker.tenancy.models import KIND_RANK, OrgUnit, UnitKind
+from cxtracker.tenancy.models import KIND_RANK, OrgUnit, Tree, UnitKind
 from kpis.models import SurveyTrigger
 
 from .engine.rates import rates_read
@@ -33,6 +33,13 @@ LEVEL_PARAM = OpenApiParameter(
     OpenApiTypes.STR,
     enum=list(LEVELS),
     description="Every unit of that kind (within `unit` when given); `organization` for the whole organization.",
+)
+TREE_PARAM = OpenApiParameter(
+    "tree",
+    OpenApiTypes.STR,
+    enum=list(Tree.values),
+    description="`as-is` (default): every month rolled up in today's tree. `as-was`: each month in the tree "
+    "of that month (a unit moved in June counts under its old parent until May).",
 )
 
 
@@ -88,6 +95,14 @@ class _FiguresApi(OrgApiView):
         units = list(units.order_by("path"))
         paths = [u.path for u in units]
         return [u for u in units if not any(p != u.path and u.path.startswith(p) for p in paths)]
+
+    def _tree(self) -> str:
+        tree = self.request.query_params.get("tree") or Tree.AS_IS
+        if tree not in Tree.values:
+            raise exceptions.ValidationError(
+                {"tree": [_("Choose one of: %(trees)s.") % {"trees": ", ".join(Tree.values)}]}
+            )
+        return tree
 
     def _periods(self) -> list:
         kind = self.request.query_params.get("period") or "month"
@@ -251,16 +266,19 @@ class RatesApi(_FiguresApi):
     serializer_class = RateSerializer
 
     @extend_schema(
-        parameters=[UNIT_PARAM, LEVEL_PARAM, FROM_PARAM, TO_PARAM, _period_param(("month", "quarter"))],
+        parameters=[UNIT_PARAM, LEVEL_PARAM, FROM_PARAM, TO_PARAM, _period_param(("month", "quarter")), TREE_PARAM],
         responses={200: RateSerializer(many=True), 400: ERROR_RESPONSE},
         examples=[OpenApiExample("A team's month", value=RATE_EXAMPLE, response_only=True)],
     )
     def get(self, request):
         reader = Reader.of(self.membership)  # an API key (no membership) is an admin's integration
+        tree = self._tree()
         return self._respond(
             self._targets(),
             self._periods(),
-            lambda targets, periods: rates_read(org=self.org, reader=reader, targets=targets, periods=periods),
+            lambda targets, periods: rates_read(
+                org=self.org, reader=reader, targets=targets, periods=periods, tree=tree
+            ),
         )
 
 
@@ -281,6 +299,7 @@ class KpisApi(_FiguresApi):
             FROM_PARAM,
             TO_PARAM,
             _period_param(("week", "month", "quarter")),
+            TREE_PARAM,
             *(OpenApiParameter(f, OpenApiTypes.STR) for f in KPI_FILTERS),
         ],
         responses={200: KpiSerializer(many=True), 400: ERROR_RESPONSE},
@@ -298,8 +317,11 @@ class KpisApi(_FiguresApi):
                         {name: [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(SurveyTrigger.values)}]}
                     )
                 filters[name] = value
+        tree = self._tree()
         return self._respond(
             self._targets(),
             self._periods(),
-            lambda targets, periods: kpis_read(org=self.org, targets=targets, periods=periods, filters=filters),
+            lambda targets, periods: kpis_read(
+                org=self.org, targets=targets, periods=periods, filters=filters, tree=tree
+            ),
         )

@@ -29,6 +29,7 @@ class ExplorerBoard:
         self.kpi = data["kpi"]
         self.by = data["by"]
         self.filters = data["filters"]
+        self.tree = data["tree"]
         self.journey_names = journey_names
         self.language = language
         self.min_sample = org.min_sample_size
@@ -55,7 +56,12 @@ class ExplorerBoard:
         sums = {}
         if self.target is not None:
             read = survey_sums(
-                org=self.org, targets=[self.target], periods=self.periods, filters=self.filters, by=self.by
+                org=self.org,
+                targets=[self.target],
+                periods=self.periods,
+                filters=self.filters,
+                by=self.by,
+                tree=self.tree,
             )
             sums = {(period, value): s for (_key, period, value), s in read.items()}
         if not self.by:
@@ -88,7 +94,12 @@ class ExplorerBoard:
         if self.target is None:
             return {b: {} for b in breakdowns}
         return survey_breakdowns(
-            org=self.org, target=self.target, span=self.span, filters=self.filters, breakdowns=breakdowns
+            org=self.org,
+            target=self.target,
+            span=self.span,
+            filters=self.filters,
+            breakdowns=breakdowns,
+            tree=self.tree,
         )
 
     def chart(self, name: str, *, series=None, rows=None):

@@ -1,6 +1,6 @@
 """The KPI explorer's and the verbatims' filters, all in the query string (a link reproduces the view):
 ``?unit=CODE&from=YYYY-MM&to=YYYY-MM&journey=…&segment=…&channel=…&trigger=event`` and, for the
-explorer, ``&period=week|month|quarter&kpi=nps|csat|ces&by=journey&csv=trend``; for the verbatims
+explorer, ``&period=week|month|quarter&kpi=nps|csat|ces&by=journey&csv=trend&tree=as-was``; for the verbatims
 ``&band=promoters&q=accueil&page=2``.
 
 A missing value takes its default (the organization or the manager's teams, the last 12 months, by
@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cxtracker.tenancy.models import Organization, OrgUnit
-from dashboards.forms import UnitSpanForm
+from dashboards.forms import UnitSpanForm, tree_field
 from kpis.engine.surveys import BREAKDOWNS
 from kpis.models import SurveyTrigger
 
@@ -93,6 +93,7 @@ class KpiExplorerForm(SurveyScopeForm):
     kpi = forms.ChoiceField(label=_("Figure"), required=False, choices=[(k, k.upper()) for k in KPIS])
     by = forms.ChoiceField(label=_("Lines"), required=False, choices=[("", _("All responses")), *BY_LABELS.items()])
     csv = forms.ChoiceField(required=False, choices=[(c, c) for c in CHARTS])
+    tree = tree_field()
 
     def clean(self):
         data = super().clean()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from cxtracker.tenancy.access import can_read_all, org_view
 from dashboards.downloads import chart_csv
+from dashboards.forms import tree_param
 from dashboards.links import page_url, query
 from dashboards.selectors import scope_target, scope_units, survey_comments
 from deployment.selectors import month_current
@@ -33,7 +34,7 @@ from .page import figures_context
 COMMENTS_PER_PAGE = 25
 # The query-string keys of each page, in the order links write them.
 SCOPE_KEYS = ("unit", "from", "to", *BREAKDOWNS)
-EXPLORER_KEYS = (*SCOPE_KEYS, "period", "kpi", "by")
+EXPLORER_KEYS = (*SCOPE_KEYS, "period", "kpi", "by", "tree")
 VERBATIM_KEYS = (*SCOPE_KEYS, "band", "q")
 # The two pages, by the tab that shows each: URL name and template.
 PAGES = {
@@ -146,6 +147,7 @@ def _params(data: dict, keys) -> dict:
         "by": data.get("by"),
         "band": data.get("band") or None,
         "q": data.get("q") or None,
+        "tree": tree_param(data),
     }
     return {k: params[k] for k in keys}
 

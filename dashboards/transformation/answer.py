@@ -21,7 +21,8 @@ def answer_key(board, *, tree, metrics) -> tuple:
     parent, path, code, name, kind) and each metric.
 
     The version of the snapshots of the unit's subtree covers the engine's reads (rates, survey
-    sums, the lag panel: they read nothing outside it); the tree
+    sums, the lag panel: they read nothing outside it; as-was, the organization's and the
+    placements'); the tree
     covers roll-ups, names and drill-down links (a move needs no recomputation); then the action
     plans and business-metric values (written without one), the organization's settings (read at
     read time: the minimum group size hides groups at once), who reads (suppression) in which
@@ -48,7 +49,8 @@ def answer_key(board, *, tree, metrics) -> tuple:
         f.sort,
         f.mastery,
         f.lag,
-        caching.snapshots_version(org, f.unit),
+        f.tree,
+        caching.snapshots_version(org, f.unit, f.tree),
         tree,
         metrics,
         (plans["count"], plans["latest"].isoformat() if plans["latest"] else None, plans["last"]),

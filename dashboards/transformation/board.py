@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 
 from cxtracker import charts
 from cxtracker.months import MonthSpan
-from cxtracker.tenancy.models import Membership, Organization, OrgUnit
+from cxtracker.tenancy.models import Membership, Organization, OrgUnit, Tree
 from dashboards import caching
 from dashboards.selectors import unit_children, unit_teams
 from kpis.engine.readers import Reader
@@ -39,6 +39,7 @@ class Filters:
     sort: str = "name"
     mastery: str = "mastered"
     lag: str = "nps"
+    tree: str = Tree.AS_IS
 
     @classmethod
     def of(cls, data: dict) -> Filters:
@@ -103,7 +104,14 @@ class TransformationDashboard:
 
     @cached_property
     def reads(self) -> BoardReads:
-        return BoardReads(org=self.org, reader=self.reader, unit=self.unit, columns=self.columns, span=self.span)
+        return BoardReads(
+            org=self.org,
+            reader=self.reader,
+            unit=self.unit,
+            columns=self.columns,
+            span=self.span,
+            tree=self.filters.tree,
+        )
 
     @cached_property
     def has_data(self) -> bool:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Organization, OrgUnit
-from dashboards.forms import UnitSpanForm
+from dashboards.forms import UnitSpanForm, tree_field
 from kpis.models import Metric
 
 SORT_KEYS = (
@@ -24,7 +24,7 @@ CHARTS = ("trend", "children", "heatmap", "scatter", "lag")
 
 
 class TransformationFilterForm(UnitSpanForm):
-    """``?unit=CODE&from=YYYY-MM&to=YYYY-MM&metric=revenue&sort=-nps&mastery=known&lag=nps&csv=trend``.
+    """``?unit=CODE&from=YYYY-MM&to=YYYY-MM&metric=revenue&sort=-nps&mastery=known&lag=nps&csv=trend&tree=as-was``.
 
     Missing values take their defaults (the organization, the last 12 months, revenue, …); a value
     that is there but wrong is a form error, never a silent default."""
@@ -41,6 +41,7 @@ class TransformationFilterForm(UnitSpanForm):
     lag = forms.ChoiceField(label=_("Outcome"), required=False)
     sort = forms.ChoiceField(required=False, choices=[(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")])
     csv = forms.ChoiceField(required=False, choices=[(c, c) for c in CHARTS])
+    tree = tree_field()
 
     def __init__(self, data, *, org: Organization, current: Month, units, metrics):
         super().__init__(data, org=org, current=current, units=units, everything_label=org.name)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from cxtracker.charts import fewer_than
 from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
 from dashboards import caching
+from dashboards.forms import tree_param
 from dashboards.links import page_url
 from dashboards.selectors import UnitChoice, unit_choices
 from deployment.selectors import month_current
@@ -88,6 +89,7 @@ def filter_params(data: dict) -> dict:
         "mastery": data["mastery"],
         "lag": data["lag"],
         "sort": data["sort"] if data["sort"] != "name" else None,
+        "tree": tree_param(data),
     }
 
 

@@ -1,12 +1,13 @@
 """The engine's reads of one board: the rates and survey sums of its unit and of the units it
 compares, over the span, the previous span and each month of the span, read once for the whole board
-(one ``rates_read``, one ``survey_sums``) and protected for the reader inside the engine."""
+(one ``rates_read``, one ``survey_sums``) and protected for the reader inside the engine, in the
+tree the board asks for (``Tree``: today's, or each month's own)."""
 
 from __future__ import annotations
 
 from functools import cached_property
 
-from cxtracker.tenancy.models import Organization, OrgUnit
+from cxtracker.tenancy.models import Organization, OrgUnit, Tree
 from kpis.engine import formulas
 from kpis.engine.rates import rates_read
 from kpis.engine.readers import Reader, Sizes
@@ -23,8 +24,18 @@ def kpi_figures(sums: dict, *, min_sample: int) -> dict:
 class BoardReads:
     """``unit`` (None: the organization) and ``columns``, the units its page compares."""
 
-    def __init__(self, *, org: Organization, reader: Reader, unit: OrgUnit | None, columns: list[OrgUnit], span):
+    def __init__(
+        self,
+        *,
+        org: Organization,
+        reader: Reader,
+        unit: OrgUnit | None,
+        columns: list[OrgUnit],
+        span,
+        tree: str = Tree.AS_IS,
+    ):
         self.org = org
+        self.tree = tree
         self.reader = reader
         self.unit = unit
         self.span = span
@@ -40,7 +51,7 @@ class BoardReads:
         if not self.reader.protects:
             return None
         months = sorted({m for p in self.periods for m in p.months()})
-        return Sizes.from_snapshots(self.org, [m.first_day for m in months])
+        return Sizes.from_snapshots(self.org, [m.first_day for m in months], tree=self.tree)
 
     @cached_property
     def _rates(self) -> dict:
@@ -53,13 +64,14 @@ class BoardReads:
             periods=self.periods,
             dimension_periods=[self.span],
             sizes=self.sizes,
+            tree=self.tree,
         )
         keys = [(t.key, p) for t in self.targets for p in self.periods]
         return dict(zip(keys, rows, strict=True))
 
     @cached_property
     def _sums(self) -> dict:
-        return survey_sums(org=self.org, targets=self.targets, periods=self.periods)
+        return survey_sums(org=self.org, targets=self.targets, periods=self.periods, tree=self.tree)
 
     def rates(self, unit: OrgUnit | None, period) -> dict:
         return self._rates[(unit.pk if unit else None, period)]

@@ -18,7 +18,13 @@ def team_points(reads: BoardReads, teams: list[OrgUnit], *, url_for) -> list[dic
     org, span = reads.org, reads.span
     targets = [Target(team) for team in teams]
     rates = rates_read(
-        org=org, reader=reads.reader, targets=targets, periods=[span], dimension_periods=[], sizes=reads.sizes
+        org=org,
+        reader=reads.reader,
+        targets=targets,
+        periods=[span],
+        dimension_periods=[],
+        sizes=reads.sizes,
+        tree=reads.tree,
     )
     sums = survey_sums(org=org, targets=targets, periods=[span])
     points = []

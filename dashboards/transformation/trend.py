@@ -22,7 +22,7 @@ def trend_chart(reads: BoardReads, *, metric: Metric | None, language: str) -> c
     """The unit's rates, NPS and ``metric`` month by month, with the action plans."""
     unit, months = reads.unit, reads.months
     points = (
-        metric_values_read(org=reads.org, metric=metric, targets=[Target(unit)], months=months)
+        metric_values_read(org=reads.org, metric=metric, targets=[Target(unit)], months=months, tree=reads.tree)
         if metric is not None
         else {}
     )

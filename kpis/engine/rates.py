@@ -4,7 +4,8 @@ sums of the targets' team snapshots, or for a month in progress the live counts 
 
 A period of several months (a quarter, a span) sums its months' deployment counts (member-months)
 and takes the transformation rate at its end, that of its last month. A period hides a group
-hidden in any of its months.
+hidden in any of its months. ``tree``: which teams a unit sums each month (``targets.team_covers``);
+as-was, each month's groups are protected in that month's tree.
 """
 
 import datetime
@@ -12,13 +13,13 @@ from collections import defaultdict
 
 from django.db import connection
 
-from cxtracker.tenancy.models import Organization
+from cxtracker.tenancy.models import Organization, Tree
 
 from ..models import TeamDimensionSnapshot, TeamMonthSnapshot
 from . import compute, formulas
 from .compute import MONTH_SUMS, PAIR_SUMS
 from .readers import Reader, Sizes, hidden_cells, hide
-from .targets import Target, covering, team_paths
+from .targets import Target, cover_of_month, team_covers
 
 
 def period_months(periods) -> tuple[list, dict]:
@@ -89,18 +90,28 @@ def rolled_up(
     return result
 
 
-def _snapshot_sums(org, cover, starts) -> dict:
-    return {
-        (key, start): (values, count)
-        for (key, start), (values, count) in rolled_up(TeamMonthSnapshot, org, cover, starts, (), MONTH_SUMS).items()
-    }
+def rolled_up_over(model, org, covers: list, starts: list, *args, **kwargs) -> dict:
+    """``rolled_up`` of the months ``starts``, each read with its tree's cover (``covers``:
+    ``targets.team_covers``): one query per tree."""
+    wanted = set(starts)
+    result: dict = {}
+    for months, cover in covers:
+        chosen = [start for start in months if start in wanted]
+        if chosen:
+            result.update(rolled_up(model, org, cover, chosen, *args, **kwargs))
+    return result
 
 
-def _live_sums(counts: dict, cover: dict) -> dict:
+def _snapshot_sums(org, covers, starts) -> dict:
+    return rolled_up_over(TeamMonthSnapshot, org, covers, starts, (), MONTH_SUMS)
+
+
+def _live_sums(counts: dict, covers: list) -> dict:
     """The same sums from live counts ((team id, month start) → compute.TeamMonth)."""
+    cover_of = cover_of_month(covers)
     result: dict = {}
     for (team_id, start), tm in counts.items():
-        for key in cover.get(team_id, ()):
+        for key in cover_of.get(start, {}).get(team_id, ()):
             values, count = result.setdefault((key, start), ({}, 0))
             sum_into(values, vars(tm), MONTH_SUMS)
             result[(key, start)] = (values, count + 1)
@@ -116,30 +127,32 @@ def rates_read(
     live: bool = False,
     dimension_periods: list | None = None,
     sizes: Sizes | None = None,
+    tree: str = Tree.AS_IS,
 ) -> list[dict]:
     """Deployment and transformation figures of each target and period, as ``reader`` may see them.
 
     ``live``: the deployment figures counted now from the field data (a month in progress; the
     transformation figures and dimensions are the snapshots' only). ``dimension_periods``: the
     only periods whose dimensions are wanted (the others answer ``"dimensions": []``; None:
-    every period's). ``sizes``: the suppression's member counts when the caller has read them."""
+    every period's). ``sizes``: the suppression's member counts when the caller has read them
+    (in the same ``tree``). ``tree``: ``Tree.AS_IS`` (today's tree for every month) or
+    ``Tree.AS_WAS`` (each month's own)."""
     months, by_period = period_months(periods)
     if not months or not targets:
         return []
-    paths = team_paths(org, targets)
-    cover = covering(paths, targets)
     starts = [m.first_day for m in months]
+    covers = team_covers(org, targets, starts, tree)
     if live:
         counts = compute.deployment_counts(org=org, months=months)
-        sums = _live_sums(counts, cover)
+        sums = _live_sums(counts, covers)
         if sizes is None and reader.protects:
-            sizes = Sizes.from_counts(org, counts)
+            sizes = Sizes.from_counts(org, counts, tree=tree)
     else:
-        sums = _snapshot_sums(org, cover, starts)
+        sums = _snapshot_sums(org, covers, starts)
         if sizes is None and reader.protects:
-            sizes = Sizes.from_snapshots(org, starts)
+            sizes = Sizes.from_snapshots(org, starts, tree=tree)
     with_dimensions = set(periods if dimension_periods is None else dimension_periods)
-    dims = {} if live else _dimensions(org, cover, by_period, with_dimensions)
+    dims = {} if live else _dimensions(org, covers, by_period, with_dimensions)
     hidden = hidden_cells(reader, targets, periods, sizes)
     result = []
     for i, t in enumerate(targets):
@@ -149,14 +162,14 @@ def rates_read(
     return result
 
 
-def _dimensions(org, cover, by_period, with_dimensions) -> dict:
+def _dimensions(org, covers, by_period, with_dimensions) -> dict:
     """(target key, month start) → dimension code → sums, at the end of the periods that show them."""
     end_starts = sorted({ms[-1].first_day for p, ms in by_period.items() if p in with_dimensions})
     dims: dict = defaultdict(dict)
-    rows = rolled_up(
+    rows = rolled_up_over(
         TeamDimensionSnapshot,
         org,
-        cover,
+        covers,
         end_starts,
         ("dimension_code",),
         PAIR_SUMS,

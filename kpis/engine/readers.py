@@ -12,13 +12,17 @@ that no view, template or export decides what to hide.
 - A reader who knows some teams exactly (a manager's own) could subtract them from a figure shown
   beside them: a figure whose remainder, once those teams and the figures shown with it in the same
   answer are taken out, is a group of fewer than ``min_group_size`` members is hidden too.
+
+Read as-was (``Tree.AS_WAS``), each month's groups are those of that month's tree: a business unit
+moved in June is part of its old region's group until May. What a reader sees whole is decided on
+today's tree (a manager's scope is their units now, whichever month is read).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 
 from cxtracker.tenancy.access import scope_paths, sees_individuals
-from cxtracker.tenancy.models import Membership, Organization, OrgUnit, UnitKind
+from cxtracker.tenancy.models import Membership, Organization, OrgUnit, Tree
 
 from ..models import TeamMonthSnapshot
 from . import protection
@@ -75,40 +79,46 @@ class Reader:
 
 class Sizes:
     """The active members of every team of the organization, per month: what suppression is worked
-    out on (the snapshots' counts, or the live ones of a month in progress)."""
+    out on (the snapshots' counts, or the live ones of a month in progress), in the ``tree`` the
+    figures are read with."""
 
-    def __init__(self, org: Organization, by_month: dict):
+    def __init__(self, org: Organization, by_month: dict, tree: str = Tree.AS_IS):
         self.org = org
         self.by_month = by_month  # month start → team id → active members
-        units = list(OrgUnit.objects.for_org(org).values_list("pk", "parent_id", "path", "kind"))
-        self.parents = {pk: parent for pk, parent, _path, _kind in units}
-        self.team_paths = {pk: path for pk, _parent, path, kind in units if kind == UnitKind.TEAM}
+        self.trees = OrgUnit.tree(org, tree)
+        self.team_paths = self.trees.current.team_paths()  # today's: what a reader's scope holds
+        self._parents: dict = {}
         self._units: dict = {}
         self._hidden: dict = {}
         self._answers: dict = {}
 
     @classmethod
-    def from_snapshots(cls, org: Organization, starts) -> "Sizes":
+    def from_snapshots(cls, org: Organization, starts, tree: str = Tree.AS_IS) -> "Sizes":
         by_month: dict = defaultdict(dict)
         rows = TeamMonthSnapshot.objects.for_org(org).filter(period_start__in=list(starts))
         for team_id, start, active in rows.values_list("team_id", "period_start", "active_members"):
             by_month[start][team_id] = active
-        return cls(org, by_month)
+        return cls(org, by_month, tree)
 
     @classmethod
-    def from_counts(cls, org: Organization, counts: dict) -> "Sizes":
+    def from_counts(cls, org: Organization, counts: dict, tree: str = Tree.AS_IS) -> "Sizes":
         """From live counts: (team id, month start) → a TeamMonth of ``compute.deployment_counts``."""
         by_month: dict = defaultdict(dict)
         for (team_id, start), tm in counts.items():
             by_month[start][team_id] = tm.active_members
-        return cls(org, by_month)
+        return cls(org, by_month, tree)
+
+    def path_of(self, unit: OrgUnit, start) -> str:
+        """The unit's path in the tree of that month."""
+        return self.trees.at(start).paths.get(unit.pk, unit.path)
 
     def units(self, start) -> dict:
         """unit id (and ``protection.ROOT``) → active members of its subtree that month."""
         if start not in self._units:
+            paths = self.trees.at(start).paths
             sizes: dict = defaultdict(int)
             for team_id, active in self.by_month.get(start, {}).items():
-                path = self.team_paths.get(team_id)
+                path = paths.get(team_id) if team_id in self.team_paths else None
                 for unit_id in [*(OrgUnit.path_ids(path) if path else ()), protection.ROOT]:
                     sizes[unit_id] += active
             self._units[start] = sizes
@@ -118,10 +128,13 @@ class Sizes:
         """The unit ids (``protection.ROOT`` for the organization) hidden that month."""
         if start not in self._hidden:
             sizes = self.units(start)
-            # Months of the same sizes hide the same groups: each distinct set is worked out once.
-            key = frozenset(sizes.items())
+            epoch = self.trees.epoch(start)
+            if epoch not in self._parents:
+                self._parents[epoch] = self.trees.at(start).parents()
+            # Months of the same tree and sizes hide the same groups: each is worked out once.
+            key = (epoch, frozenset(sizes.items()))
             if key not in self._answers:
-                self._answers[key] = protection.suppressed_groups(self.parents, sizes, self.org.min_group_size)
+                self._answers[key] = protection.suppressed_groups(self._parents[epoch], sizes, self.org.min_group_size)
             self._hidden[start] = self._answers[key]
         return self._hidden[start]
 
@@ -132,9 +145,11 @@ class Sizes:
         return sum(units.get(u.pk, 0) for u in target.units)
 
     def of_paths(self, paths, start) -> list[tuple[str, int]]:
-        """(path, active members) of the teams under ``paths`` that month."""
+        """(path in that month's tree, active members) of the teams under ``paths`` in today's
+        tree, that month."""
+        month_paths = self.trees.at(start).paths
         return [
-            (self.team_paths[t], a)
+            (month_paths.get(t, self.team_paths[t]), a)
             for t, a in self.by_month.get(start, {}).items()
             if t in self.team_paths and any(self.team_paths[t].startswith(p) for p in paths)
         ]
@@ -171,7 +186,8 @@ def _remainders(reader: Reader, targets, periods, sizes: Sizes, hidden: set) -> 
             shown: list[tuple[str, int]] = []  # (path, active) of the targets shown so far, deepest first
             for i in order:
                 target = targets[i]
-                path = target.unit.path if target.unit is not None else ("" if not target.units else None)
+                unit = target.unit
+                path = sizes.path_of(unit, start) if unit is not None else ("" if not target.units else None)
                 if (
                     (i, period) not in hidden
                     and (i, period) not in more

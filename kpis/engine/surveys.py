@@ -4,23 +4,24 @@ nothing is hidden (a low sample is flagged, never dropped).
 
 Months, quarters and spans of months sum the monthly ``TeamKpiSnapshot`` rows, which hold each
 breakdown (journey, segment, channel, trigger) alone; weeks, and crossed breakdowns (a journey *and*
-a trigger), count the responses.
+a trigger), count the responses. ``tree``: which teams a unit sums each month
+(``targets.team_covers``): a response counts for the units above its team in its month's tree.
 """
 
 import datetime
 from collections import defaultdict
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 
-from cxtracker.months import period_of
-from cxtracker.tenancy.models import Organization
+from cxtracker.months import Month, period_of
+from cxtracker.tenancy.models import Organization, Tree
 
 from ..models import SurveyResponse, TeamKpiSnapshot
 from . import formulas
 from .compute import kpi_aggregates
-from .rates import period_months, rolled_up, sum_into
-from .targets import Target, covering, team_paths
+from .rates import period_months, rolled_up_over, sum_into
+from .targets import Target, cover_of_month, team_covers
 
 BREAKDOWNS = ("journey", "segment", "channel", "trigger")
 # Periods read from the monthly snapshots (a span of months is read as one period).
@@ -33,7 +34,13 @@ def _given(filters: dict | None) -> dict:
 
 
 def survey_sums(
-    *, org: Organization, targets: list[Target], periods: list, filters: dict | None = None, by: str | None = None
+    *,
+    org: Organization,
+    targets: list[Target],
+    periods: list,
+    filters: dict | None = None,
+    by: str | None = None,
+    tree: str = Tree.AS_IS,
 ) -> dict:
     """(target key, period, value) → the survey sums (``formulas.KPI_SUMS``) of the target over
     the period, restricted by ``filters`` ({breakdown: value}); ``value`` is the response's value of
@@ -42,22 +49,22 @@ def survey_sums(
     filters = _given(filters)
     if not periods or not targets:
         return {}
-    paths = team_paths(org, targets)
-    cover = covering(paths, targets)
+    months = sorted({m for p in periods for m in p.months()})
+    covers = team_covers(org, targets, [m.first_day for m in months], tree)
     keys = set(filters) | ({by} if by else set())
     if periods[0].kind in SNAPSHOT_KINDS and len(keys) <= 1:
-        return _from_snapshots(org, cover, periods, filters, by)
-    return _from_responses(org, cover, periods, filters, by)
+        return _from_snapshots(org, covers, periods, filters, by)
+    return _from_responses(org, covers, periods, filters, by)
 
 
-def _from_snapshots(org, cover, periods, filters, by) -> dict:
+def _from_snapshots(org, covers, periods, filters, by) -> dict:
     months, by_period = period_months(periods)
     breakdown = by or next(iter(filters), "")
     where = {"breakdown": breakdown, **({"value": filters[breakdown]} if breakdown in filters else {})}
-    rows = rolled_up(
+    rows = rolled_up_over(
         TeamKpiSnapshot,
         org,
-        cover,
+        covers,
         [m.first_day for m in months],
         ("value",) if by else (),
         formulas.KPI_SUMS,
@@ -74,14 +81,20 @@ def _from_snapshots(org, cover, periods, filters, by) -> dict:
     return result
 
 
-def _from_responses(org, cover, periods, filters, by) -> dict:
+def _from_responses(org, covers, periods, filters, by) -> dict:
     tz = org.tzinfo
     start, end = periods[0].bounds(tz)[0], periods[-1].bounds(tz)[1]
+    teams = {team for _months, cover in covers for team in cover}
     responses = SurveyResponse.objects.for_org(org).filter(
-        responded_at__gte=start, responded_at__lt=end, unit_id__in=list(cover), **filters
+        responded_at__gte=start, responded_at__lt=end, unit_id__in=list(teams), **filters
     )
     kind = periods[0].kind
     group = ["unit_id", *([by] if by else [])]
+    cover_of = cover_of_month(covers)
+    if len(covers) > 1:
+        # Several trees: each response's month says which one it is counted in.
+        responses = responses.annotate(month=TruncMonth("responded_at", tzinfo=tz))
+        group.append("month")
     if kind == "span":
         if len(periods) != 1:
             raise ValueError("spans are read one at a time")
@@ -94,19 +107,30 @@ def _from_responses(org, cover, periods, filters, by) -> dict:
         if kind == "span":
             period = periods[0]
         else:
-            bucket = row["bucket"]
-            day = bucket.astimezone(tz).date() if isinstance(bucket, datetime.datetime) else bucket
-            period = period_of(kind, day)
+            period = period_of(kind, _day(row["bucket"], tz))
             if period not in wanted:
                 continue
+        cover = covers[0][1] if len(covers) == 1 else cover_of.get(_day(row["month"], tz), {})
         for key in cover.get(row["unit_id"], ()):
             sum_into(result.setdefault((key, period, row[by] if by else None), {}), row, formulas.KPI_SUMS)
     return result
 
 
-def kpis_read(*, org: Organization, targets: list[Target], periods: list, filters: dict | None = None) -> list[dict]:
+def _day(value, tz) -> datetime.date:
+    """The local day of a truncated moment (a date already on SQLite)."""
+    return value.astimezone(tz).date() if isinstance(value, datetime.datetime) else value
+
+
+def kpis_read(
+    *,
+    org: Organization,
+    targets: list[Target],
+    periods: list,
+    filters: dict | None = None,
+    tree: str = Tree.AS_IS,
+) -> list[dict]:
     """NPS, CSAT and CES of each target and period with n, margins and low-sample flags."""
-    sums = survey_sums(org=org, targets=targets, periods=periods, filters=filters)
+    sums = survey_sums(org=org, targets=targets, periods=periods, filters=filters, tree=tree)
     result = []
     for t in targets:
         for period in periods:
@@ -122,7 +146,13 @@ def kpis_read(*, org: Organization, targets: list[Target], periods: list, filter
 
 
 def survey_breakdowns(
-    *, org: Organization, target: Target, span, filters: dict | None = None, breakdowns=BREAKDOWNS
+    *,
+    org: Organization,
+    target: Target,
+    span,
+    filters: dict | None = None,
+    breakdowns=BREAKDOWNS,
+    tree: str = Tree.AS_IS,
 ) -> dict[str, dict[str, dict]]:
     """breakdown → value → the survey sums of the target over ``span`` (one period), restricted by
     ``filters``, for each of ``breakdowns``: what ``survey_sums(..., by=breakdown)`` answers for
@@ -130,17 +160,21 @@ def survey_breakdowns(
     in one scan of the responses grouped by all of them at once)."""
     filters = _given(filters)
     result: dict[str, dict[str, dict]] = {b: {} for b in breakdowns}
-    teams = None if not target.units else list(team_paths(org, [target]))
-    if teams == []:
+    months = span.months()
+    # (months, their teams) of each tree the span is read with; None: every team.
+    selections = [
+        (ms, None if not target.units else list(cover))
+        for ms, cover in team_covers(org, [target], [m.first_day for m in months], tree)
+    ]
+    selections = [(ms, teams) for ms, teams in selections if teams != []]
+    if not selections:
         return result
     from_snapshots = [b for b in breakdowns if set(filters) <= {b} and span.kind in SNAPSHOT_KINDS]
     crossed = [b for b in breakdowns if b not in from_snapshots]
     if from_snapshots:
         snaps = TeamKpiSnapshot.objects.for_org(org).filter(
-            period_start__in=[m.first_day for m in span.months()], breakdown__in=from_snapshots
+            _selected(selections, lambda ms: {"period_start__in": ms}, "team_id__in"), breakdown__in=from_snapshots
         )
-        if teams is not None:
-            snaps = snaps.filter(team_id__in=teams)
         for key, value in filters.items():
             snaps = snaps.filter(breakdown=key, value=value)
         rows = snaps.values("breakdown", "value").annotate(**{f"sum_{k}": Sum(k) for k in formulas.KPI_SUMS})
@@ -148,13 +182,26 @@ def survey_breakdowns(
             result[row["breakdown"]][row["value"]] = {k: row[f"sum_{k}"] or 0 for k in formulas.KPI_SUMS}
     if crossed:
         start, end = span.bounds(org.tzinfo)
-        responses = SurveyResponse.objects.for_org(org).filter(responded_at__gte=start, responded_at__lt=end, **filters)
-        if teams is not None:
-            responses = responses.filter(unit_id__in=teams)
+        tz = org.tzinfo
+
+        def moments(ms):
+            # The responses of those months within the span (a span may start or end mid-month).
+            first, last = Month.of(ms[0]).bounds(tz)[0], Month.of(ms[-1]).bounds(tz)[1]
+            return {"responded_at__gte": max(first, start), "responded_at__lt": min(last, end)}
+
+        responses = SurveyResponse.objects.for_org(org).filter(_selected(selections, moments, "unit_id__in"), **filters)
         for row in responses.values(*crossed).annotate(**kpi_aggregates()).order_by():
             for b in crossed:
                 sum_into(result[b].setdefault(row[b], {}), row, formulas.KPI_SUMS)
     return result
+
+
+def _selected(selections, when, teams_lookup: str) -> Q:
+    """Rows of the selections' months (``when(months)``: the lookups) and teams."""
+    q = Q(pk__in=[])
+    for months, teams in selections:
+        q |= Q(**when(months), **({teams_lookup: teams} if teams is not None else {}))
+    return q
 
 
 def survey_breakdown_values(*, org: Organization) -> dict[str, list[str]]:

@@ -1,11 +1,12 @@
 """What figures are read for: a unit's subtree, several units' subtrees read as one, or the whole
 organization; and which teams each target sums (a unit's figures are the sums of its subtree's
-team snapshots)."""
+team snapshots), in the tree of each month a read asks for (``Tree``: today's by default, or each
+month's own)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
+from cxtracker.tenancy.models import Organization, OrgUnit, Tree, UnitKind
 
 
 @dataclass(frozen=True, init=False)
@@ -74,3 +75,30 @@ def covering(paths: dict[int, frozenset], targets) -> dict[int, list]:
         keys = {key for unit_id in path for key in by_unit.get(unit_id, ())}
         result[team_id] = [key for key in keys for _ in range(counts[key])] + whole
     return result
+
+
+def team_covers(org: Organization, targets, starts, tree: str = Tree.AS_IS) -> list[tuple[list, dict]]:
+    """(month starts, ``covering`` of the targets) for each tree the months ``starts`` are read
+    with: one pair as-is; as-was, one per tree the months had (a reorganization in June: the
+    months to May, then those from June)."""
+    starts = sorted(set(starts))
+    if tree == Tree.AS_IS:
+        return [(starts, covering(team_paths(org, targets), targets))]
+    trees = OrgUnit.tree(org, tree)
+    by_epoch: dict = defaultdict(list)
+    for start in starts:
+        by_epoch[trees.epoch(start)].append(start)
+    wanted = {u.pk for t in targets for u in t.units} if targets and all(t.units for t in targets) else None
+    result = []
+    for months in by_epoch.values():
+        month_tree = trees.at(months[0])
+        paths = {pk: frozenset(OrgUnit.path_ids(path)) for pk, path in month_tree.team_paths().items()}
+        if wanted is not None:
+            paths = {pk: ids for pk, ids in paths.items() if ids & wanted}
+        result.append((months, covering(paths, targets)))
+    return result
+
+
+def cover_of_month(covers: list[tuple[list, dict]]) -> dict:
+    """month start → the cover it is read with (``team_covers``)."""
+    return {start: cover for months, cover in covers for start in months}
