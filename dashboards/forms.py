@@ -35,8 +35,10 @@ def tree_field() -> forms.ChoiceField:
 
 
 def tree_param(data: dict) -> str | None:
-    """The cleaned tree as the query string writes it (the default left out)."""
-    return data["tree"] if data.get("tree") != Tree.AS_IS else None
+    """The cleaned tree as the query string writes it (the default, or a page without the
+    choice: None)."""
+    tree = data.get("tree")
+    return tree if tree != Tree.AS_IS else None
 
 
 class UnitSpanForm(forms.Form):

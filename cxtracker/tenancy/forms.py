@@ -19,6 +19,7 @@ from .models import (
     Role,
     UnitKind,
     member_start_error,
+    month_start,
     placement_error,
 )
 
@@ -92,7 +93,7 @@ class OrgUnitForm(_CodeUniqueInOrg, forms.ModelForm):
         moved = self.instance.pk and "parent" in cleaned and (parent.pk if parent else None) != self._original_parent
         if since is not None or moved:
             unit = OrgUnit.objects.get(pk=self.instance.pk) if self.instance.pk else None
-            error = placement_error(self.org, unit, parent, since or self.org.today())
+            error = placement_error(self.org, unit, parent, since or month_start(self.org.today()))
             if error:
                 self.add_error("effective_month", error)
         kind = cleaned.get("kind")

@@ -26,6 +26,7 @@ from .models import (
     UnitKind,
     UnitPlacement,
     member_start_error,
+    month_start,
     placement_error,
 )
 from .signals import figures_change, figures_change_all, organization_created
@@ -158,7 +159,8 @@ def unit_update(*, unit: OrgUnit, effective_month: datetime.date | None = None, 
         for name, value in fields.items():
             setattr(unit, name, value)
         if effective_month is not None or unit.parent_id != old_parent:
-            _check_placement(unit.organization, unit, unit.parent, effective_month or unit.organization.today())
+            since = effective_month or month_start(unit.organization.today())
+            _check_placement(unit.organization, unit, unit.parent, since)
         unit.save(since=effective_month)
         if UnitKind.TEAM in {old_kind, unit.kind} and old_kind != unit.kind:
             figures_change_all(org=unit.organization)

@@ -18,10 +18,12 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.http import QueryDict
 from django.utils import translation
 
 from cxtracker.months import Month, MonthSpan
 from cxtracker.tenancy.models import OrgUnit, Tree
+from dashboards.transformation.page import board_setup
 from dashboards.transformation.reads import BoardReads
 from deployment.services import observation_create
 from experience.models import Behavior
@@ -219,3 +221,25 @@ def test_the_dashboards_take_the_tree_from_the_query_string(moved, org, client, 
         assert explorer.status_code == 200
         assert b'value="as-was" selected' in explorer.content
         assert client.get(f"{base}kpis/", {"tree": "sideways"}, HTTP_ACCEPT_LANGUAGE="en").status_code == 400
+
+
+def test_re_dating_a_move_gives_the_as_was_boards_new_keys(moved, org, executive):
+    """A warm as-was page must not keep the old tree: its key holds the placements. Re-dating the
+    move (B under R2 from March instead of June) leaves today's tree, and the as-is key, alone."""
+    membership = executive.memberships.get(organization=org)
+
+    def setup(view):
+        query = QueryDict(mutable=True)
+        query.update({**YEAR, "unit": "R", "tree": view})
+        with translation.override("en"):
+            board = board_setup(org=org, membership=membership, query=query)
+            board.context()  # rendered and cached under its key
+        return board
+
+    before = {view: setup(view).inputs for view in Tree.values}
+    assert moved["api"].patch("/api/v1/units/B/", {"parent": "R2", "effective_month": "2026-03"}).status_code == 200
+    after = {view: setup(view) for view in Tree.values}
+    assert after[Tree.AS_WAS].inputs != before[Tree.AS_WAS]
+    assert after[Tree.AS_IS].inputs == before[Tree.AS_IS]
+    reads = after[Tree.AS_WAS].board.reads
+    assert [reads.rates(moved["tree"]["R"], m)["active_members"] for m in reads.months[:4]] == [6, 6, None, None]
