@@ -4,7 +4,9 @@ about 400 members, and a user for each role. Every step is idempotent (get_or_cr
 The story the demo tells (SPEC §4's engine must find it; ``deployment.demo`` and ``kpis.demo``
 write it): teams differ in size (4 to 18 members), large stores coach more and have a higher base
 NPS (a confounder), the ``LAGGING_REGION`` coaches less, and the customers' figures follow each
-team's transformation rate a few months later.
+team's transformation rate a few months later. One reorganization (``REORGANIZATION``): Reims
+joined Nord from Île-de-France a few months ago, so that the figures read as-was differ from
+today's tree (today's tree, and so every as-is figure, is the one ``REGIONS`` draws).
 """
 
 import datetime
@@ -15,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from cxtracker.months import Month
+
 from .models import Member, Membership, Organization, OrgUnit, Role, UnitKind
 
 DEMO_SLUG = "demo"
@@ -23,6 +27,8 @@ DEMO_NAME = "Maison Lumière"
 # The region whose managers coach less: its teams reach mastery later (deployment.demo).
 LAGGING_REGION = "R-SUD"
 RANDOM_SEED = 2026
+# The business unit that moved, the region it sat in before, and how many months ago it moved.
+REORGANIZATION = ("BU-REIMS", "R-IDF", 4)
 # Team sizes: drawn evenly between these bounds (members).
 TEAM_SIZE_MIN, TEAM_SIZE_MAX = 4, 17
 
@@ -64,6 +70,7 @@ def seed_organization(*, teams_per_unit: int | None = None) -> tuple[Organizatio
             slug=DEMO_SLUG, defaults={"name": DEMO_NAME, "timezone": "Europe/Paris", "language": "fr"}
         )
         teams = _seed_tree(org, teams_per_unit)
+        _seed_reorganization(org)
         _seed_members(org, teams, rng)
         credentials = _seed_users(org, teams)
     return org, credentials
@@ -88,6 +95,17 @@ def _seed_tree(org, teams_per_unit: int | None = None) -> list[OrgUnit]:
             for i in range(1, team_count + 1):
                 teams.append(_unit(org, f"T-{city}-{i}", f"{bu_name} {i}", UnitKind.TEAM, bu))
     return teams
+
+
+def _seed_reorganization(org) -> None:
+    """The unit of ``REORGANIZATION`` sat in its former region until a few months ago: its history
+    is recorded once (a unit seeded afresh has its one placement, since the beginning)."""
+    code, former, months_ago = REORGANIZATION
+    unit = OrgUnit.objects.for_org(org).get(code=code)
+    if unit.placements.count() != 1:
+        return
+    unit.placements.update(parent=OrgUnit.objects.for_org(org).get(code=former))
+    unit.place(since=Month.of(org.today()).shift(-months_ago).first_day)
 
 
 def _seed_members(org, teams, rng) -> None:
