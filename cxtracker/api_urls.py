@@ -12,6 +12,7 @@ from experience import api as experience_api
 from kpis import api as kpis_api
 from kpis import api_lag as kpis_api_lag
 from kpis import api_rates as kpis_api_rates
+from privacy import api as privacy_api
 from steering import api as kpis_api_steering
 from steering.reports import api as dashboards_api_reports
 
@@ -37,6 +38,8 @@ urlpatterns = [
     ),
     *_resource("units", tenancy_api.UnitListApi, tenancy_api.UnitDetailApi),
     *_resource("members", tenancy_api.MemberListApi, tenancy_api.MemberDetailApi),
+    path("members/<str:code>/export/", privacy_api.MemberExportApi.as_view(), name="api-member-export"),
+    path("members/<str:code>/erase/", privacy_api.MemberEraseApi.as_view(), name="api-member-erase"),
     *_resource(
         "experience-models",
         experience_api.ExperienceModelListApi,

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "steering",
     "connectors",
     "dashboards",
+    "privacy",
 ]
 
 MIDDLEWARE = [

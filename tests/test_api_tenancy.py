@@ -35,6 +35,8 @@ PUBLIC = {"api-schema", "api-docs", "api-connector-inbound"}
 API_URL_KWARGS = {
     "api-unit": {"code": lambda w: w["unit"].code},
     "api-member": {"code": lambda w: w["member"].code},
+    "api-member-export": {"code": lambda w: w["member"].code},
+    "api-member-erase": {"code": lambda w: w["member"].code},
     "api-experience-model": {"version": lambda w: w["model"].version},
     "api-observation": {"external_id": lambda w: w["observation"].external_id},
     "api-animation": {"external_id": lambda w: w["animation"].external_id},

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["cxtracker", "experience", "deployment", "kpis", "steering", "connectors", "dashboards"]
+PACKAGES = ["cxtracker", "experience", "deployment", "kpis", "steering", "connectors", "dashboards", "privacy"]
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess:
