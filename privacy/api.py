@@ -3,7 +3,7 @@ organization's API keys: export with the read scope, erasure with the write scop
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
@@ -65,6 +65,10 @@ class MemberEraseApi(_MemberRightsApi):
 
     @extend_schema(
         request=EraseSerializer,
+        examples=[
+            OpenApiExample("Anonymize (the default)", value={"mode": "anonymize"}, request_only=True),
+            OpenApiExample("Delete the ratings and observations too", value={"mode": "delete"}, request_only=True),
+        ],
         responses={
             200: inline_serializer("Erased", {"mode": serializers.CharField(), "code": serializers.CharField()})
         },

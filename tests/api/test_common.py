@@ -179,16 +179,17 @@ def test_schema_documents_the_api_key_bulk_bodies_and_examples(client):
     body = schema["components"]["schemas"]["SurveyResponseOneOrManyRequest"]
     kinds = sorted("array" if s.get("type") == "array" else "object" for s in body["oneOf"])
     assert kinds == ["array", "object"]
-    # A connector is created one at a time; its inbound URL takes the tool's payload, signed, with
-    # no API key (tests/connectors).
-    single, signed = {"/api/v1/connectors/"}, {"/api/v1/connectors/{id}/inbound/"}
+    # A connector is created and a member erased one at a time; a connector's inbound URL takes the
+    # tool's payload, signed, with no API key (tests/connectors).
+    single = {"/api/v1/connectors/", "/api/v1/members/{code}/erase/"}
+    signed = {"/api/v1/connectors/{id}/inbound/"}
     writes = [
         (path, method, op)
         for path, ops in schema["paths"].items()
         for method, op in ops.items()
         if method in ("post", "put", "patch") and path not in signed
     ]
-    assert len([w for w in writes if w[1] == "post" and w[0] not in single]) == 9
+    assert len([w for w in writes if w[1] == "post" and w[0] not in single]) == 10
     for path, method, op in writes:
         examples = op["requestBody"]["content"]["application/json"]["examples"]
         values = [e["value"] for e in examples.values()]
