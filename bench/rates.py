@@ -720,36 +720,13 @@ GROUP BY GROUPING SETS ((c.unit_id, mo.period_start), (c.unit_id, mo.period_star
 """
 )
 
-# TeamAspectSnapshot's rows: each aspect score of the responses that have some, summed per team,
-# month and aspect code.
-REF_ASPECT_SQL = (
-    "WITH"
-    + _MONTHS_CTE
-    + """
-INSERT INTO {aspect_table} (organization_id, team_id, period_start, aspect_code, n, score_sum, score_sq_sum, top2)
-SELECT %(org)s, r.unit_id, mo.period_start, a.key, count(*), sum(a.value::int), sum(a.value::int * a.value::int),
-       count(*) FILTER (WHERE a.value::int >= 4)
-FROM kpis_surveyresponse r
-CROSS JOIN LATERAL jsonb_each_text(r.aspects) AS a(key, value)
-JOIN months mo ON mo.k = width_bucket(r.responded_at, %(start_ats)s::timestamptz[])
-WHERE r.organization_id = %(org)s AND r.aspects <> '{{}}'::jsonb
-  AND r.responded_at >= %(first_at)s AND r.responded_at < %(last_at)s
-GROUP BY r.unit_id, mo.period_start, a.key
-"""
-)
-
 SCRATCH_PREFIX = "bench_rates_ref_"
 
 
 def _snapshot_models():
-    from kpis.models import TeamAspectSnapshot, TeamDimensionSnapshot, TeamKpiSnapshot, TeamMonthSnapshot
+    from kpis.models import TeamDimensionSnapshot, TeamKpiSnapshot, TeamMonthSnapshot
 
-    return {
-        "month_table": TeamMonthSnapshot,
-        "dimension_table": TeamDimensionSnapshot,
-        "kpi_table": TeamKpiSnapshot,
-        "aspect_table": TeamAspectSnapshot,
-    }
+    return {"month_table": TeamMonthSnapshot, "dimension_table": TeamDimensionSnapshot, "kpi_table": TeamKpiSnapshot}
 
 
 def _scratch_tables() -> dict[str, str]:
@@ -823,7 +800,6 @@ def _reference(org, plan: Plan) -> float:
         # As the engine's survey query: its sort in memory, for this transaction only.
         cur.execute("SET LOCAL work_mem = '128MB'")
         cur.execute(REF_KPI_SQL.format(**scratch), params)
-        cur.execute(REF_ASPECT_SQL.format(**scratch), params)
     return time.perf_counter() - started
 
 
@@ -849,7 +825,6 @@ ROW_KEYS = {
     "month_table": ("team_id", "period_start"),
     "dimension_table": ("team_id", "period_start", "dimension_code"),
     "kpi_table": ("team_id", "period_start", "breakdown", "value"),
-    "aspect_table": ("team_id", "period_start", "aspect_code"),
 }
 
 

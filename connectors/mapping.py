@@ -10,9 +10,6 @@ A mapping names, for each field of a survey response, where its value comes from
 - a constant, written ``=value`` (``"channel": "=store"``); ``trigger`` also takes ``hot`` or
   ``cold`` (``event`` / ``periodic``) as they are.
 
-An aspect score is mapped as ``"aspect:<code>": source`` (the upload's column name), one per
-aspect the survey asks; an aspect without an answer is left out of the response.
-
 The response id and the date default to the tool's own (Typeform ``token`` and ``submitted_at``,
 Formbricks ``id`` and ``updatedAt``, Qualtrics ``ResponseId`` and ``RecordedDate``…); a payload
 without a date is dated when it is received. What the mapping gives is then validated by the
@@ -23,9 +20,6 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-
-from cxtracker.tenancy.models import code_validator
-from kpis.uploads import ASPECT_PREFIX
 
 from .models import ConnectorTool
 
@@ -181,37 +175,8 @@ def item_build(*, tool: str, mapping: dict, payload, received_at: str) -> tuple[
         item[field] = value
     if not any(field in item for field in SCORE_FIELDS):
         errors.update(missing_scores or {"nps": [_("Map at least one score: nps, csat or ces.")]})
-    aspects = _aspects(sources, mapping)
-    if aspects:
-        item["aspects"] = aspects
     item.setdefault("responded_at", received_at)
     return item, errors
-
-
-def _aspects(sources: Sources, mapping: dict) -> dict:
-    """The aspect scores the mapping names (``aspect:<code>``) and the payload answers; a score
-    given as text ("4") is read as a number, anything else is left for the ingestion to refuse."""
-    aspects = {}
-    for field, source in mapping.items():
-        if not field.startswith(ASPECT_PREFIX):
-            continue
-        value = source[1:] if source.startswith("=") else sources.get(source)
-        if value is _MISSING or value is None or value == "":
-            continue
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        aspects[field[len(ASPECT_PREFIX) :]] = value
-    return aspects
-
-
-def _aspect_field(field: str) -> bool:
-    """Whether ``field`` is ``aspect:<code>`` with a well-formed code."""
-    code = field[len(ASPECT_PREFIX) :] if field.startswith(ASPECT_PREFIX) else ""
-    try:
-        code_validator(code)
-    except ValidationError:
-        return False
-    return 0 < len(code) <= 64
 
 
 def mapping_clean(*, tool: str, mapping) -> dict:
@@ -227,7 +192,7 @@ def mapping_clean(*, tool: str, mapping) -> dict:
             else:
                 cleaned[field] = source
             continue
-        if field not in MAPPED_FIELDS and not _aspect_field(field):
+        if field not in MAPPED_FIELDS:
             problems.append(_("%(field)s: not a field of a survey response.") % {"field": field})
         elif not isinstance(source, str) or not source.strip() or len(source) > SOURCE_MAX_LENGTH:
             problems.append(

@@ -10,7 +10,6 @@ from cxtracker.tenancy import api as tenancy_api
 from deployment import api as deployment_api
 from experience import api as experience_api
 from kpis import api as kpis_api
-from kpis import api_aspects as kpis_api_aspects
 from kpis import api_lag as kpis_api_lag
 from kpis import api_rates as kpis_api_rates
 from privacy import api as privacy_api
@@ -52,7 +51,6 @@ urlpatterns = [
     *_resource("survey-responses", kpis_api.SurveyResponseListApi, kpis_api.SurveyResponseDetailApi, EXTERNAL_ID),
     *_resource("metric-values", kpis_api.MetricValueListApi),
     *_resource("metrics", kpis_api.MetricListApi, kpis_api.MetricDetailApi),
-    *_resource("aspects", kpis_api_aspects.AspectListApi, kpis_api_aspects.AspectDetailApi),
     path("rates/", kpis_api_rates.RatesApi.as_view(), name="api-rates"),
     path("kpis/", kpis_api_rates.KpisApi.as_view(), name="api-kpis"),
     path("analysis/lag/", kpis_api_lag.LagAnalysisApi.as_view(), name="api-analysis-lag"),

@@ -66,11 +66,7 @@ class SurveyResponseWriteSerializer(serializers.Serializer):
         "([e-mail], [téléphone], [IBAN], [carte] in a French organization).",
     )
     aspects = serializers.DictField(
-        child=serializers.IntegerField(min_value=1, max_value=5),
-        required=False,
-        allow_null=True,
-        help_text="Aspect scores 1–5 by the code of one of the organization's aspects (/api/v1/aspects/); "
-        "an unknown code is refused (error key aspects.<code>).",
+        child=serializers.IntegerField(min_value=1, max_value=5), required=False, allow_null=True
     )
     respondent = serializers.CharField(
         max_length=256,

@@ -43,7 +43,7 @@ from deployment.models import Observation
 from experience.demo import JOURNEYS
 
 from .engine import compute, formulas
-from .models import Aspect, Metric, MetricValue, SurveyResponse, SurveyTrigger
+from .models import Metric, MetricValue, SurveyResponse, SurveyTrigger
 from .services import metrics_seed_defaults
 
 RANDOM_SEED = 7
@@ -124,8 +124,6 @@ TRAFFIC_SEASON = {
 }
 BASKET_SEASON = {1: 0.97, 7: 0.97, 11: 1.03, 12: 1.08}
 
-# The aspects the demo's responses score: (code, name, the dimension each mirrors).
-ASPECTS = (("accueil", "Accueil", "accueil"), ("conseil", "Conseil", "conseil"))
 BATCH_SIZE = 2000
 # Months of survey responses and metric values before the demo year's first observation.
 BASELINE_MONTHS = 6
@@ -153,10 +151,6 @@ def seed(org: Organization) -> None:
     coaching = _coaching_scores(org, teams, active)
     with transaction.atomic():
         if seed_responses:
-            for code, name, dimension in ASPECTS:
-                Aspect.objects.get_or_create(
-                    organization=org, code=code, defaults={"name": name, "dimension_code": dimension}
-                )
             SurveyResponse.objects.bulk_create(
                 _responses(org, teams, months, rates, sizes, coaching, random.Random(RANDOM_SEED)),
                 batch_size=BATCH_SIZE,
@@ -279,7 +273,7 @@ def _response(rng, org, team, *, external_id, responded_at, nps, journey, segmen
         comment = rng.choice(COMMENTS[kind])
     aspects = {}
     if journey == "achat-magasin" and rng.random() < 0.25:
-        aspects = {code: _clamp(csat + rng.choice((-1, 0, 0, 1)), 1, 5) for code, *_rest in ASPECTS}
+        aspects = {code: _clamp(csat + rng.choice((-1, 0, 0, 1)), 1, 5) for code in ("accueil", "conseil")}
     return SurveyResponse(
         organization=org,
         external_id=external_id,

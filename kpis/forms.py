@@ -3,9 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cxtracker.tabular import EXTENSIONS, TableError
 from cxtracker.tenancy.models import ApiKey, ApiKeyScope
-from experience.models import Dimension
 
-from .models import Aspect, Metric, UploadKind
+from .models import Metric, UploadKind
 from .uploads import ASPECT_PREFIX, COLUMNS, upload_check
 
 
@@ -52,49 +51,6 @@ class MetricForm(forms.ModelForm):
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
             raise forms.ValidationError(_("A metric with this code already exists."))
-        return code
-
-
-def dimension_choices(org) -> list[tuple[str, str]]:
-    """("", none) and each dimension code of the organization's model versions with its name, the
-    active version's first (a code carries across versions: the latest name wins)."""
-    rows = (
-        Dimension.objects.for_org(org)
-        .order_by("-model__is_active", "-model__version", "position")
-        .values_list("code", "name")
-    )
-    names: dict[str, str] = {}
-    for code, name in rows:
-        names.setdefault(code, name)
-    return [("", _("None")), *((code, f"{name} ({code})") for code, name in names.items())]
-
-
-class AspectForm(forms.ModelForm):
-    dimension_code = forms.ChoiceField(
-        label=_("Dimension of the experience model"),
-        required=False,
-        help_text=_("The dimension this aspect is the customers' view of, if any."),
-    )
-
-    class Meta:
-        model = Aspect
-        fields = ["code", "name", "dimension_code"]
-        help_texts = {
-            "code": _("What survey responses, uploads (column aspect:<code>) and connectors use, e.g. “accueil”."),
-        }
-
-    def __init__(self, *args, org, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.org = org
-        self.fields["dimension_code"].choices = dimension_choices(org)
-        if self.instance.pk:
-            self.fields["code"].disabled = True
-            self.fields["code"].help_text = _("The code cannot change: survey responses name it.")
-
-    def clean_code(self):
-        code = self.cleaned_data["code"]
-        if not self.instance.pk and Aspect.objects.for_org(self.org).filter(code=code).exists():
-            raise forms.ValidationError(_("An aspect with this code already exists."))
         return code
 
 

@@ -29,7 +29,7 @@ from cxtracker.months import Month
 from cxtracker.tenancy.models import Organization, OrgUnit, UnitKind
 from cxtracker.tenancy.signals import figures_change
 
-from .models import Aspect, Metric, MetricValue, RespondentSalt, SurveyResponse, SurveyTrigger
+from .models import Metric, MetricValue, RespondentSalt, SurveyResponse, SurveyTrigger
 from .verbatims import Markers, mask_personal_data
 
 __all__ = [
@@ -262,7 +262,7 @@ def _units_by_code(org: Organization, codes: Iterable[str]) -> dict[str, tuple[i
     return {code: (pk, kind) for code, pk, kind in rows}
 
 
-def _survey_row(data: dict, org_pk: int, units, aspect_codes: frozenset, now) -> tuple | None:
+def _survey_row(data: dict, org_pk: int, units, now) -> tuple | None:
     """The row of a well-formed JSON item (in SURVEY_RESPONSE_COLUMNS order), read in one pass;
     None when anything is unusual or wrong, and ``_survey_response`` reads the item again and words
     every error. The same checks, written for speed: the API takes 1,000 of these per request."""
@@ -310,7 +310,7 @@ def _survey_row(data: dict, org_pk: int, units, aspect_codes: frozenset, now) ->
     else:
         low, high = ASPECT_RANGE
         for code, score in aspects.items():
-            if code not in aspect_codes or type(score) is not int or not low <= score <= high:
+            if len(code) > 64 or not _CODE_RE.match(code) or type(score) is not int or not low <= score <= high:
                 return None
     respondent = get("respondent")
     if respondent is None:
@@ -321,7 +321,7 @@ def _survey_row(data: dict, org_pk: int, units, aspect_codes: frozenset, now) ->
     return (org_pk, external_id, found[0], responded_at, nps, ces, csat, *texts, aspects, respondent.strip())
 
 
-def _survey_response(item: _Item, org, units, aspect_codes: frozenset, now) -> tuple | None:
+def _survey_response(item: _Item, org, units, now) -> tuple | None:
     """The row of a valid item (in SURVEY_RESPONSE_COLUMNS order), else None with item.errors
     filled."""
     item.unknown_fields(_SURVEY_FIELD_SET)
@@ -351,7 +351,7 @@ def _survey_response(item: _Item, org, units, aspect_codes: frozenset, now) -> t
     if trigger and trigger not in TRIGGERS:
         item.error("trigger", _("Must be one of: %(choices)s.") % {"choices": ", ".join(TRIGGERS)})
     comment = item.text("comment", max_length=COMMENT_MAX_LENGTH)
-    aspects = _aspects(item, aspect_codes)
+    aspects = _aspects(item)
     respondent = item.text("respondent", max_length=RESPONDENT_MAX_LENGTH)
     if item.errors:
         return None
@@ -393,16 +393,7 @@ def _protect(rows: list[tuple], org: Organization) -> list[int]:
     return counts
 
 
-def aspect_codes_of(org: Organization, items: list) -> frozenset:
-    """The organization's aspect codes, when some item scores aspects (one query); else none."""
-    if not any(isinstance(i, dict) and i.get("aspects") for i in items):
-        return frozenset()
-    return frozenset(Aspect.objects.for_org(org).values_list("code", flat=True))
-
-
-def _aspects(item: _Item, aspect_codes: frozenset) -> dict:
-    """The aspect scores of the item, by code: each code one of the organization's aspects (an
-    unknown one is the error of ``aspects.<code>``), each score a whole number from 1 to 5."""
+def _aspects(item: _Item) -> dict:
     value = item.raw("aspects")
     if value is None:
         return {}
@@ -414,12 +405,6 @@ def _aspects(item: _Item, aspect_codes: frozenset) -> dict:
     for code, score in value.items():
         if not _CODE_RE.match(code) or len(code) > 64:
             item.error("aspects", _("Invalid aspect code: %(code)s.") % {"code": code})
-        elif code not in aspect_codes:
-            item.error(
-                f"aspects.{code}",
-                _("Unknown aspect code: %(code)s. Define the aspect in the organization's settings first.")
-                % {"code": code},
-            )
         elif isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high:
             item.error("aspects", _("%(code)s: must be a whole number from 1 to 5.") % {"code": code})
         else:
@@ -432,8 +417,7 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
     ``external_id``; invalid items are rejected with their field errors, the others are kept.
 
     ``from_text``: the values come from a CSV/XLSX file: numbers given as text are accepted and
-    empty cells mean "not given". Queries: one for the unit codes (and one for the aspect codes
-    when some item scores aspects), one COPY and one INSERT for the
+    empty cells mean "not given". Queries: one for the unit codes, one COPY and one INSERT for the
     batch (plus the dirty-period marks when something was created: the months of the responses,
     for their teams).
 
@@ -445,7 +429,6 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
     now = timezone.now()
     result = BulkResult(len(items), masked=0)
     units = _units_by_code(org, (i.get("unit") for i in items if isinstance(i, dict)))
-    aspect_codes = aspect_codes_of(org, items)
     pending: dict[str, list[int]] = {}  # external_id -> indexes of the valid items carrying it
     rows = []
     org_pk = org.pk
@@ -453,10 +436,10 @@ def survey_responses_ingest(*, org: Organization, items: list, from_text: bool =
         if not isinstance(data, dict):
             result.reject(index, _not_an_object())
             continue
-        row = None if from_text else _survey_row(data, org_pk, units, aspect_codes, now)
+        row = None if from_text else _survey_row(data, org_pk, units, now)
         if row is None:
             item = _Item(data, from_text=from_text)
-            row = _survey_response(item, org, units, aspect_codes, now)
+            row = _survey_response(item, org, units, now)
             if row is None:
                 result.reject(index, item.errors)
                 continue

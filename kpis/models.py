@@ -99,25 +99,6 @@ class Metric(TenantModel):
         return self.name
 
 
-class Aspect(TenantModel):
-    """An aspect of the experience that survey responses score from 1 to 5 (``aspects``: {code:
-    score}), e.g. the welcome or the advice. It may mirror a dimension of the experience model,
-    named by code (the code carries across model versions); a dimension may have none or several."""
-
-    code = models.CharField(_("code"), max_length=64, validators=[code_validator])
-    name = models.CharField(_("name"), max_length=200)
-    dimension_code = models.CharField(_("dimension"), max_length=64, blank=True)
-
-    class Meta:
-        ordering = ["name", "code"]
-        verbose_name = _("aspect")
-        verbose_name_plural = _("aspects")
-        constraints = [unique_per_org("code", name="aspect_unique_code_per_org")]
-
-    def __str__(self):
-        return self.name
-
-
 class MetricValue(TenantModel):
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values", verbose_name=_("metric"))
     unit = models.ForeignKey(
@@ -252,21 +233,6 @@ class TeamKpiSnapshot(_TeamMonth):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "breakdown", "period_start"])]
-
-
-class TeamAspectSnapshot(_TeamMonth):
-    """The scores of one aspect in a team's month (responses scoring it): how many, their sum and
-    sum of squares (the mean and its spread), and how many scored 4 or 5 (its top-2-box)."""
-
-    aspect_code = models.CharField(max_length=64)
-    n = models.PositiveIntegerField(default=0)
-    score_sum = models.PositiveBigIntegerField(default=0)
-    score_sq_sum = models.PositiveBigIntegerField(default=0)
-    top2 = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        indexes = [models.Index(fields=["organization", "period_start"])]
-        constraints = [unique_per_org("team", "period_start", "aspect_code", name="teamaspectsnapshot_unique")]
 
 
 class UploadKind(models.TextChoices):

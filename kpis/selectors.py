@@ -1,11 +1,11 @@
-"""Reads of the kpis app's setup screens: metrics, aspects and uploads. The figures are read by the engine
+"""Reads of the kpis app's setup screens: metrics and uploads. The figures are read by the engine
 (``kpis.engine``)."""
 
 from django.db.models import Count
 
 from cxtracker.tenancy.models import Organization
 
-from .models import Aspect, Metric, UploadJob
+from .models import Metric, UploadJob
 
 
 def metric_list(*, org: Organization):
@@ -14,7 +14,3 @@ def metric_list(*, org: Organization):
 
 def upload_list(*, org: Organization):
     return UploadJob.objects.for_org(org).select_related("created_by").defer("errors")
-
-
-def aspect_list(*, org: Organization):
-    return Aspect.objects.for_org(org).order_by("name", "code")

@@ -1,17 +1,14 @@
-"""Writes of the kpis app: metric and aspect definitions, API keys, the snapshots of the rate and KPI engine,
+"""Writes of the kpis app: metric definitions, API keys, the snapshots of the rate and KPI engine,
 uploads."""
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from cxtracker.tenancy.models import Organization
 from cxtracker.tenancy.signals import organization_created
-from experience.models import Dimension
 
 from .models import (
-    Aspect,
     Metric,
     MetricCategory,
     UploadJob,
@@ -91,36 +88,6 @@ def metric_delete(*, metric: Metric) -> None:
                 % {"name": metric.name}
             )
         metric.delete()
-
-
-def _dimension_checked(org: Organization, dimension_code: str) -> str:
-    """A dimension code of one of the organization's model versions, or "" (mirrors none)."""
-    dimension_code = (dimension_code or "").strip()
-    if dimension_code and not Dimension.objects.for_org(org).filter(code=dimension_code).exists():
-        raise ValidationError(
-            {"dimension": _("Unknown dimension code: %(code)s.") % {"code": dimension_code}}, code="unknown"
-        )
-    return dimension_code
-
-
-def aspect_create(*, org: Organization, code: str, name: str, dimension_code: str = "") -> Aspect:
-    """A new aspect; its code is what survey responses score (``aspects``: {code: 1–5})."""
-    aspect = Aspect(organization=org, code=code, name=name, dimension_code=_dimension_checked(org, dimension_code))
-    try:
-        with transaction.atomic():
-            aspect.save()
-    except IntegrityError:
-        raise ValidationError({"code": _("An aspect with this code already exists.")}, code="unique") from None
-    return aspect
-
-
-def aspect_update(*, aspect: Aspect, name: str, dimension_code: str = "") -> Aspect:
-    """Rename an aspect or change the dimension it mirrors. Its code stays: the survey responses
-    and the snapshots name it."""
-    aspect.name = name
-    aspect.dimension_code = _dimension_checked(aspect.organization, dimension_code)
-    aspect.save(update_fields=["name", "dimension_code"])
-    return aspect
 
 
 def upload_create(*, org: Organization, kind: str, file, created_by=None, language: str = "") -> UploadJob:

@@ -1,5 +1,4 @@
-"""Organization settings for data coming in: API keys, metric and aspect definitions, file uploads
-(admins)."""
+"""Organization settings for data coming in: API keys, metric definitions, file uploads (admins)."""
 
 from functools import partial
 
@@ -20,8 +19,8 @@ from cxtracker.tenancy.models import ApiKey
 from cxtracker.tenancy.selectors import api_key_list
 
 from . import selectors, services
-from .forms import ApiKeyForm, AspectForm, MetricForm, UploadForm
-from .models import Aspect, Metric, UploadJob
+from .forms import ApiKeyForm, MetricForm, UploadForm
+from .models import Metric, UploadJob
 from .uploads import report_rows
 
 PAGE_SIZE = 50
@@ -133,49 +132,6 @@ def metric_delete(request, org, code):
         return redirect("kpis:metrics", org=org.slug)
     context = {"metric": metric, "value_count": value_count, "refused": bool(value_count)}
     return render(request, "kpis/metric_delete.html", context)
-
-
-# Aspect definitions
-
-
-@org_view(roles=ADMIN_ROLES)
-@require_GET
-def aspects(request, org):
-    return render(request, "kpis/aspects.html", _rows(request, selectors.aspect_list(org=org)))
-
-
-@org_view(roles=ADMIN_ROLES)
-@require_http_methods(["GET", "POST"])
-def aspect_create(request, org):
-    form = AspectForm(request.POST or None, org=org)
-    save = partial(services.aspect_create, org=org)
-    return _aspect_form_page(request, org, form, save, _("Aspect “%(name)s” created."))
-
-
-@org_view(roles=ADMIN_ROLES)
-@require_http_methods(["GET", "POST"])
-def aspect_edit(request, org, code):
-    aspect = access_or_404(Aspect, org, code=code)
-    form = AspectForm(request.POST or None, instance=aspect, org=org)
-
-    def save(**data):
-        return services.aspect_update(aspect=aspect, name=data["name"], dimension_code=data["dimension_code"])
-
-    return _aspect_form_page(request, org, form, save, _("Aspect “%(name)s” saved."), aspect=aspect)
-
-
-def _aspect_form_page(request, org, form, save, success: str, aspect=None):
-    """An aspect's form, written through its service (its refusals, e.g. a code taken meanwhile,
-    shown above the fields)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(**form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, success % {"name": saved.name})
-            return redirect("kpis:aspects", org=org.slug)
-    return render(request, "kpis/aspect_form.html", {"form": form, "aspect": aspect})
 
 
 # Uploads

@@ -6,7 +6,6 @@ import itertools
 from django.contrib.auth import get_user_model
 
 from cxtracker.tenancy.models import Member, Membership, Organization, OrgUnit, Role, UnitKind
-from kpis.models import Aspect
 
 _seq = itertools.count(1)
 
@@ -35,10 +34,7 @@ def make_unit(org, kind=UnitKind.TEAM, parent=None, code=None, name=None) -> Org
 
 
 def make_tree(org, prefix="") -> dict[str, OrgUnit]:
-    """region R → business unit B → teams T1, T2; a second region R2 → B2 → T3; and the aspects
-    survey responses score, ``accueil`` and ``conseil`` (once per organization)."""
-    for code, name in (("accueil", "Accueil"), ("conseil", "Conseil")):
-        Aspect.objects.get_or_create(organization=org, code=code, defaults={"name": name})
+    """region R → business unit B → teams T1, T2; a second region R2 → B2 → T3."""
     r = make_unit(org, UnitKind.REGION, code=f"{prefix}R", name="Nord")
     b = make_unit(org, UnitKind.BUSINESS_UNIT, r, code=f"{prefix}B", name="Lille")
     t1 = make_unit(org, UnitKind.TEAM, b, code=f"{prefix}T1", name="Lille 1")

@@ -42,7 +42,6 @@ API_URL_KWARGS = {
     "api-animation": {"external_id": lambda w: w["animation"].external_id},
     "api-survey-response": {"external_id": lambda w: w["survey_response"].external_id},
     "api-metric": {"code": lambda w: w["metric"].code},
-    "api-aspect": {"code": lambda w: w["aspect"].code},
     "api-action-plan": {"external_id": lambda w: w["action_plan"].external_id},
     "api-report": {"code": lambda w: w["stakeholder"].code, "period": lambda w: w["report_period"]},
     "api-connector": {"pk": lambda w: w["connector"].pk},

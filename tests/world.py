@@ -91,14 +91,13 @@ def _kpis(org, w, p, label):
     from django.utils import timezone
 
     from cxtracker.tenancy.services import api_key_create
-    from kpis.models import Aspect, MetricCategory, MetricValue, SurveyResponse, UploadJob, UploadStatus
+    from kpis.models import MetricCategory, MetricValue, SurveyResponse, UploadJob, UploadStatus
     from kpis.services import metric_create, metrics_seed_defaults
 
     metrics_seed_defaults(org=org)
     w["metric"] = metric_create(
         org=org, code=f"{p}-M1", name=f"{label} metric", category=MetricCategory.BUSINESS, unit_of_measure="€"
     )
-    w["aspect"] = Aspect.objects.create(organization=org, code=f"{p}-A1", name=f"{label} aspect")
     w["metric_value"] = MetricValue.objects.create(
         organization=org, metric=w["metric"], unit=w["unit"], period_start=datetime.date(2026, 1, 1), value=1000.0
     )
@@ -233,7 +232,6 @@ URL_KWARGS_BY_NAME: dict[str, dict] = {
     },
     **{f"deployment:animation-{action}": {"pk": lambda w: w["animation"].pk} for action in ("update", "delete")},
     **{f"kpis:metric-{action}": {"code": lambda w: w["metric"].code} for action in ("edit", "delete")},
-    "kpis:aspect-edit": {"code": lambda w: w["aspect"].code},
     **{f"kpis:upload{suffix}": {"pk": lambda w: w["upload_job"].pk} for suffix in ("", "-status", "-report")},
     **{
         f"{ns}stakeholder-{action}": {"code": lambda w: w["stakeholder"].code}

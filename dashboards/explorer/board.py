@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cxtracker.months import periods_between
 from kpis.engine.formulas import survey_figures
-from kpis.engine.surveys import BREAKDOWNS, aspects_read, survey_breakdowns, survey_sums
+from kpis.engine.surveys import BREAKDOWNS, survey_breakdowns, survey_sums
 
 from . import figures
 from .forms import BREAKDOWN_LABELS, value_label
@@ -101,13 +101,6 @@ class ExplorerBoard:
             breakdowns=breakdowns,
             tree=self.tree,
         )
-
-    def aspects(self) -> list[dict]:
-        """Each aspect the organization defines with its figures over the span (all the span's
-        responses: the aspect sums are kept per team and month, not per breakdown)."""
-        if self.target is None:
-            return []
-        return aspects_read(org=self.org, target=self.target, span=self.span, tree=self.tree)
 
     def chart(self, name: str, *, series=None, rows=None):
         if name.startswith("trend-"):

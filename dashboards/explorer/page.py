@@ -32,7 +32,6 @@ def figures_context(board: ExplorerBoard, *, link) -> dict:
             for p, f in zip(board.periods, figures_list, strict=True)
         ],
         "breakdowns": [_breakdown(board, b, sums[b], link) for b in BREAKDOWNS],
-        "aspects": board.aspects(),
         "kpi_links": [(k, k.upper(), link(kpi=None if k == "nps" else k)) for k in KPIS],
         "by_label": BREAKDOWN_LABELS[board.by] if board.by else "",
         "min_sample_size": board.min_sample,

@@ -34,7 +34,6 @@ from ..models import SurveyResponse
 from . import formulas
 
 KPI_KEYS = ("journey", "segment", "channel", "trigger")
-ASPECT_SUMS = formulas.ASPECT_SUMS  # of an aspect's scores in a team's month (TeamAspectSnapshot)
 
 
 @dataclass(kw_only=True)
@@ -79,7 +78,6 @@ class Computed:
     teams: dict = field(default_factory=dict)  # (team, start) → TeamMonth
     dimensions: dict = field(default_factory=dict)  # (team, start, dimension code) → DimensionMonth
     kpis: list = field(default_factory=list)  # dicts: team_id, period_start, journey…, sums
-    aspects: list = field(default_factory=list)  # dicts: team_id, period_start, aspect_code, ASPECT_SUMS
 
 
 @dataclass(frozen=True)
@@ -262,7 +260,6 @@ def _counts(org: Organization, months: list[Month], team_ids, team_list: list[in
             target.mastered += mastered
 
     out.kpis = _kpi_rows(org, team_list, team_ids, start, end, wanted)
-    out.aspects = _aspect_rows(org, team_list, team_ids, start, end, wanted)
 
 
 def _month_day(value, tz) -> datetime.date:
@@ -455,51 +452,6 @@ def _kpi_rows(org, team_list, team_ids, start, end, wanted) -> list[dict]:
             )
             result.append(entry)
     return result
-
-
-_ASPECT_SQL = """
-SELECT r.unit_id, width_bucket(r.responded_at, %(starts)s::timestamptz[]) AS i, a.key,
-       count(*), sum(a.value::int), sum(a.value::int * a.value::int), count(*) FILTER (WHERE a.value::int >= 4)
-FROM kpis_surveyresponse r, jsonb_each_text(r.aspects) AS a(key, value)
-WHERE r.organization_id = %(org)s AND r.responded_at >= %(start)s AND r.responded_at < %(end)s
-  AND r.aspects <> '{{}}'::jsonb {team_filter}
-GROUP BY 1, 2, 3
-"""
-
-
-def _aspect_rows(org, team_list, team_ids, start, end, wanted) -> list[dict]:
-    """The sums of each aspect's scores per team and month (``ASPECT_SUMS``), from the responses
-    that score it: one query on PostgreSQL, the responses with aspects read in Python elsewhere."""
-    tz = org.tzinfo
-    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    if connection.vendor == "postgresql":
-        months = Month.range(Month.of(start, tz), Month.of(end - datetime.timedelta(microseconds=1), tz))
-        params = {"org": org.pk, "start": start, "end": end, "starts": [m.bounds(tz)[0] for m in months]}
-        team_filter = ""
-        if team_ids is not None:
-            params["teams"] = list(team_ids)
-            team_filter = "AND r.unit_id = ANY(%(teams)s)"
-        with connection.cursor() as cursor:
-            cursor.execute(_ASPECT_SQL.format(team_filter=team_filter), params)
-            for team_id, i, code, *values in cursor.fetchall():
-                sums[(team_id, months[i - 1].first_day, code)] = [int(v) for v in values]
-    else:
-        responses = SurveyResponse.objects.for_org(org).filter(responded_at__gte=start, responded_at__lt=end)
-        if team_ids is not None:
-            responses = responses.filter(unit_id__in=team_list)
-        for team_id, moment, aspects in responses.exclude(aspects={}).values_list("unit_id", "responded_at", "aspects"):
-            day = moment.astimezone(tz).date().replace(day=1)
-            for code, score in (aspects or {}).items():
-                entry = sums[(team_id, day, code)]
-                entry[0] += 1
-                entry[1] += score
-                entry[2] += score * score
-                entry[3] += score >= 4
-    return [
-        {"team_id": team_id, "period_start": day, "aspect_code": code, **dict(zip(ASPECT_SUMS, values, strict=True))}
-        for (team_id, day, code), values in sums.items()
-        if day in wanted
-    ]
 
 
 def kpi_aggregates() -> dict:

@@ -217,20 +217,3 @@ def survey_figures(sums: Mapping[str, int], *, min_sample: int) -> dict:
 
 def rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
-
-
-ASPECT_SUMS = ("n", "score_sum", "score_sq_sum", "top2")
-
-
-def aspect_figures(sums: Mapping[str, int], *, min_sample: int) -> dict:
-    """An aspect's mean score (1–5) with its 95% margin, its top-2-box share in % (scores of 4
-    or 5), its n and the low-sample flag, from its summed scores (rounded as the read API)."""
-    g = {k: int(sums.get(k) or 0) for k in ASPECT_SUMS}
-    figures = {
-        "mean": mean(g["score_sum"], g["n"]),
-        "margin_of_error": ces_margin_of_error(g["score_sum"], g["score_sq_sum"], g["n"]),
-        "top2": csat(g["top2"], g["n"]),
-        "n": g["n"],
-        "low_sample": low_sample(g["n"], min_sample),
-    }
-    return {k: rounded(v) if isinstance(v, float) else v for k, v in figures.items()}

@@ -25,9 +25,9 @@ from django.utils import timezone
 from cxtracker.months import Month
 from cxtracker.tenancy.models import Organization
 
-from ..models import ComputedPeriod, TeamAspectSnapshot, TeamDimensionSnapshot, TeamKpiSnapshot, TeamMonthSnapshot
+from ..models import ComputedPeriod, TeamDimensionSnapshot, TeamKpiSnapshot, TeamMonthSnapshot
 from . import compute, formulas
-from .compute import ASPECT_SUMS, MONTH_SUMS, PAIR_SUMS
+from .compute import MONTH_SUMS, PAIR_SUMS
 from .marks import dirty_marks, marks_clear, periods_mark_missing
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def snapshots_recompute(*, org: Organization, months: Iterable[Month], teams=Non
     now = timezone.now()
     org_id = org.pk
     with transaction.atomic():
-        for model in (TeamMonthSnapshot, TeamDimensionSnapshot, TeamKpiSnapshot, TeamAspectSnapshot):
+        for model in (TeamMonthSnapshot, TeamDimensionSnapshot, TeamKpiSnapshot):
             old = model.objects.for_org(org).filter(period_start__in=starts)
             if team_ids is not None:
                 old = old.filter(team_id__in=team_ids)
@@ -143,14 +143,6 @@ def snapshots_recompute(*, org: Organization, months: Iterable[Month], teams=Non
                     *(row[k] for k in formulas.KPI_SUMS),
                 )
                 for row in computed.kpis
-            ),
-        )
-        _rows_write(
-            TeamAspectSnapshot,
-            ("organization", "team", "period_start", "aspect_code", *ASPECT_SUMS),
-            (
-                (org_id, row["team_id"], row["period_start"], row["aspect_code"], *(row[k] for k in ASPECT_SUMS))
-                for row in computed.aspects
             ),
         )
         if team_ids is None:

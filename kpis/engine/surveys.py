@@ -17,7 +17,7 @@ from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 from cxtracker.months import Month, period_of
 from cxtracker.tenancy.models import Organization, Tree
 
-from ..models import Aspect, SurveyResponse, TeamAspectSnapshot, TeamKpiSnapshot
+from ..models import SurveyResponse, TeamKpiSnapshot
 from . import formulas
 from .compute import kpi_aggregates
 from .rates import period_months, rolled_up_over, sum_into
@@ -220,31 +220,3 @@ def survey_breakdown_values(*, org: Organization) -> dict[str, list[str]]:
     for breakdown, value in rows:
         values[breakdown].add(value)
     return {b: sorted(values[b], key=str.casefold) for b in BREAKDOWNS}
-
-
-def aspect_sums(*, org: Organization, targets: list[Target], span, tree: str = Tree.AS_IS) -> dict:
-    """(target key, aspect code) → the sums of the aspect's scores (``formulas.ASPECT_SUMS``) of
-    the target over ``span`` (whole months), from the monthly ``TeamAspectSnapshot`` rows."""
-    starts = [m.first_day for m in span.months()]
-    covers = team_covers(org, targets, starts, tree)
-    rows = rolled_up_over(TeamAspectSnapshot, org, covers, starts, ("aspect_code",), formulas.ASPECT_SUMS)
-    result: dict = {}
-    for (key, _start, code), (sums, _count) in rows.items():
-        sum_into(result.setdefault((key, code), {}), sums, formulas.ASPECT_SUMS)
-    return result
-
-
-def aspects_read(*, org: Organization, target: Target, span, tree: str = Tree.AS_IS) -> list[dict]:
-    """Each aspect the organization defines, with its figures over ``span`` for the target
-    (``formulas.aspect_figures``: mean score, margin, top-2-box, n, low-sample flag). Customer
-    figures: nothing hidden, a small sample flagged."""
-    sums = aspect_sums(org=org, targets=[target], span=span, tree=tree)
-    return [
-        {
-            "aspect": aspect.code,
-            "name": aspect.name,
-            "dimension": aspect.dimension_code or None,
-            **formulas.aspect_figures(sums.get((target.key, aspect.code), {}), min_sample=org.min_sample_size),
-        }
-        for aspect in Aspect.objects.for_org(org).order_by("name", "code")
-    ]

@@ -33,14 +33,7 @@ from kpis.engine.marks import organizations_due, periods_mark_all, periods_mark_
 from kpis.engine.recompute import LOCK_SPACE, recompute_org
 from kpis.engine.tasks import SWEEP_SECONDS, recompute_due_task, recompute_org_task
 from kpis.ingest import survey_responses_ingest
-from kpis.models import (
-    DirtyPeriod,
-    SurveyResponse,
-    TeamAspectSnapshot,
-    TeamDimensionSnapshot,
-    TeamKpiSnapshot,
-    TeamMonthSnapshot,
-)
+from kpis.models import DirtyPeriod, SurveyResponse, TeamDimensionSnapshot, TeamKpiSnapshot, TeamMonthSnapshot
 from tests.api.conftest import MODEL_JSON, Api, make_api_key
 from tests.kpis.processes import (
     APP_PREFIX,
@@ -64,7 +57,7 @@ pytestmark = [
 
 DEBOUNCE = 2  # seconds, in this process (the writer sets the due time) and in the workers
 SURVEYS = "/api/v1/survey-responses/"
-SNAPSHOTS = (TeamMonthSnapshot, TeamDimensionSnapshot, TeamKpiSnapshot, TeamAspectSnapshot)
+SNAPSHOTS = (TeamMonthSnapshot, TeamDimensionSnapshot, TeamKpiSnapshot)
 OUTAGE_SECONDS = 30  # Redis stopped for 30 s while writes keep flowing: an outage operators meet
 
 

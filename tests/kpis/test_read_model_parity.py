@@ -462,9 +462,6 @@ def _random_org() -> OrgReaders:
     for path, items in after.items():
         writer.send("post", path, items)
     _people_changes(writer, people, teams, rng)
-    writer.send(
-        "post", "/api/v1/aspects/", [{"code": "accueil", "name": "Accueil"}, {"code": "conseil", "name": "Conseil"}]
-    )
     writer.send("post", "/api/v1/survey-responses/", _surveys(teams, people, rng))
     writer.send("post", "/api/v1/metric-values/", _metric_values(teams, rng))
     _steering(org, writer, teams, users)
